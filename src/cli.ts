@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// gridline: serve, start, migrate, seed --demo, user add, sweep.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from './config.js';
+import { ROLES, type Role } from './domain/types.js';
+import { DomainError } from './domain/errors.js';
+import { buildApp } from './http/app.js';
+import { isSeeded, seedDemo, type DemoCredentials } from './seed/demo.js';
+import { buildServices } from './services/index.js';
+import { connect, migrate, type Database } from './storage/db.js';
+
+const USAGE = `Usage: gridline <command> [options]
+
+Commands:
+  start                 migrate, seed the Najin demo if the database is empty, then serve
+  serve                 serve the API (and /docs) on HOST:PORT
+  migrate               bring the database schema up to date
+  seed --demo           load the Najin demo (places, departments, categories, staff, riders, cases)
+       [--password P]   use P for every demo account instead of a random one
+       [--cases N]      number of demo cases (default 320)
+  user add --username U --password P --role R [--name N] [--phone X]
+           [--department-code C] [--jurisdiction-code J]
+                        add a user; R is one of ${ROLES.join(', ')}
+  sweep                 run the deadline sweep once (reminders 催办, supervision 督办)
+
+Environment: DATABASE_URL (default sqlite:data/gridline.db; postgres://... for PostgreSQL),
+HOST, PORT, MEDIA_DIR, LOG_LEVEL, TOKEN_TTL_HOURS, SWEEP_INTERVAL_MS, MAX_UPLOAD_BYTES, DEMO_PASSWORD.`;
+
+function printCredentials(creds: DemoCredentials, config: Config): void {
+  const lines = [
+    'Demo accounts (log in with POST /api/v1/auth/login):',
+    ...creds.staff.map((s) => `  ${s.username.padEnd(16)} ${s.role.padEnd(11)} password: ${s.password}`),
+    `  ${creds.riders.usernames.padEnd(28)}password: ${creds.riders.password}  (40 riders)`,
+  ];
+  console.log(lines.join('\n'));
+  // Kept beside the database so the passwords can be found after the log has scrolled away.
+  if (!config.databaseUrl.startsWith('postgres')) {
+    const file = path.resolve('data', 'demo-credentials.txt');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+    console.log(`(also written to ${path.relative(process.cwd(), file)})`);
+  }
+}
+
+async function seed(database: Database, config: Config, password?: string, cases?: number): Promise<void> {
+  const started = Date.now();
+  const creds = await seedDemo(database, { password: password ?? process.env.DEMO_PASSWORD, cases, mediaDir: config.mediaDir, log: (line) => console.log(line) });
+  console.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  printCredentials(creds, config);
+}
+
+async function serve(database: Database, config: Config): Promise<void> {
+  const services = buildServices(database, { mediaDir: config.mediaDir, tokenTtlHours: config.tokenTtlHours });
+  const app = await buildApp({ database, services, logLevel: config.logLevel, maxUploadBytes: config.maxUploadBytes });
+  let sweeping = false;
+  const timer =
+    config.sweepIntervalMs > 0
+      ? setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          services.sweep
+            .run()
+            .then((r) => (r.reminded || r.supervised ? app.log.info(r, 'deadline sweep') : undefined))
+            .catch((err: unknown) => app.log.error({ err }, 'deadline sweep failed'))
+            .finally(() => (sweeping = false));
+        }, config.sweepIntervalMs)
+      : undefined;
+  const stop = async () => {
+    if (timer) clearInterval(timer);
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await app.listen({ host: config.host, port: config.port });
+  console.log(`Gridline is serving on http://${config.host}:${config.port} (API docs at /docs, ${database.dialect})`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, sub] = argv;
+  const { values } = parseArgs({
+    args: argv.slice(command === 'user' ? 2 : 1),
+    options: {
+      demo: { type: 'boolean' },
+      password: { type: 'string' },
+      cases: { type: 'string' },
+      username: { type: 'string' },
+      role: { type: 'string' },
+      name: { type: 'string' },
+      phone: { type: 'string' },
+      'department-code': { type: 'string' },
+      'jurisdiction-code': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (!command || values.help || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  const database = connect(config.databaseUrl);
+  const keepOpen = command === 'serve' || command === 'start';
+  try {
+    switch (command) {
+      case 'migrate': {
+        const applied = await migrate(database);
+        console.log(applied.length ? `Applied ${applied.join(', ')}.` : 'The database is up to date.');
+        break;
+      }
+      case 'seed': {
+        if (!values.demo) throw new Error('Only the demo seed exists: run `gridline seed --demo`.');
+        await migrate(database);
+        if (await isSeeded(database)) {
+          console.log('The database already holds data; the demo seed runs only on an empty database.');
+          break;
+        }
+        await seed(database, config, values.password, values.cases ? Number(values.cases) : undefined);
+        break;
+      }
+      case 'start': {
+        await migrate(database);
+        if (!(await isSeeded(database))) await seed(database, config);
+        await serve(database, config);
+        break;
+      }
+      case 'serve':
+        await serve(database, config);
+        break;
+      case 'sweep': {
+        const result = await buildServices(database).sweep.run();
+        console.log(`Reminded ${result.reminded}, supervised ${result.supervised}.`);
+        break;
+      }
+      case 'user': {
+        if (sub !== 'add') throw new Error('Usage: gridline user add --username U --password P --role R');
+        const { username, password, role } = values;
+        if (!username || !password || !role) throw new Error('user add needs --username, --password and --role.');
+        if (!ROLES.includes(role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}.`);
+        const services = buildServices(database);
+        const reference = services.ctx.uow.read.reference;
+        const department = values['department-code'] ? (await reference.departments()).find((d) => d.code === values['department-code']) : undefined;
+        if (values['department-code'] && !department) throw new Error(`No department with code ${values['department-code']}.`);
+        const unit = values['jurisdiction-code'] ? (await reference.jurisdictions()).find((j) => j.code === values['jurisdiction-code']) : undefined;
+        if (values['jurisdiction-code'] && !unit) throw new Error(`No jurisdiction with code ${values['jurisdiction-code']}.`);
+        const user = await services.auth.addUser({
+          username,
+          password,
+          role: role as Role,
+          displayName: values.name ?? username,
+          phone: values.phone ?? null,
+          departmentId: department?.id ?? null,
+          jurisdictionId: unit?.id ?? department?.jurisdictionId ?? null,
+        });
+        console.log(`Added ${user.role} ${user.username} (${user.id}).`);
+        break;
+      }
+      default:
+        throw new Error(`Unknown command "${command}".\n\n${USAGE}`);
+    }
+  } finally {
+    if (!keepOpen) await database.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof DomainError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
+  console.error(`gridline: ${message}`);
+  process.exit(1);
+});

@@ -1,0 +1,449 @@
+// The case state machine: for every action, who may take it, from which states, what it requires and
+// what it changes (status, case fields, clocks). Pure: the service loads the case, asks `decide`, and
+// stores the transition it returns together with an append-only event.
+
+import { DomainError, conflict, forbidden, invalid } from './errors.js';
+import type { Actor, CaseStatus, ClosureType, Role, Stage, Urgency } from './types.js';
+import { CLOSURE_TYPES } from './types.js';
+
+export const ACTIONS = [
+  'accept',
+  'reject',
+  'file',
+  'dispatch',
+  'sign',
+  'return',
+  'start',
+  'request-extension',
+  'approve-extension',
+  'deny-extension',
+  'resolve',
+  'verify',
+  'rework',
+  'close',
+  'rate',
+  'reopen',
+  'escalate',
+  'record-decision',
+  'refer',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Every field any action may carry; each action reads the ones it needs. */
+export interface ActionInput {
+  note?: string;
+  reason?: string;
+  departmentId?: string;
+  assistingDepartmentIds?: string[];
+  categoryId?: string;
+  urgency?: Urgency;
+  gridId?: string;
+  minutes?: number;
+  media?: string[];
+  closureType?: ClosureType;
+  score?: number;
+  comment?: string;
+  unitAtFault?: boolean;
+  jurisdictionId?: string;
+}
+
+export interface Rating {
+  score: number;
+  unitAtFault: boolean;
+}
+
+export interface PendingExtension {
+  minutes: number;
+  reason: string;
+  requestedBy: string;
+}
+
+/** What the state machine needs to know about a case. */
+export interface CaseFacts {
+  status: CaseStatus;
+  reporterId: string;
+  departmentId: string | null;
+  /** Department routing proposed for the case; the default target of `dispatch`. */
+  routedDepartmentId: string | null;
+  /** Path of the unit the case belongs to (its grid, or its subdistrict when outside every grid). */
+  jurisdictionPath: string;
+  foodSafety: boolean;
+  resolvePhotoRequired: boolean;
+  pendingExtension: PendingExtension | null;
+  /** The rating given since the case was last closed, if any. */
+  rating: Rating | null;
+  /** Due time of the open resolve clock, if one runs. */
+  resolveDueAt: Date | null;
+  /** The moment of the decision, for rules about deadlines (an extension is asked before the due time). */
+  now?: Date;
+}
+
+export interface ClockChanges {
+  /** Open clocks of these stages stop as done (met or late). */
+  complete?: Stage[];
+  /** Open clocks of these stages stop without counting (the stage was abandoned). */
+  cancel?: Stage[];
+  /** New clocks that start now. */
+  start?: Stage[];
+  /** Push the due time of an open clock back. */
+  extend?: { stage: Stage; minutes: number };
+  /** Recompute the due times of open clocks (urgency or category changed). */
+  recompute?: boolean;
+}
+
+/** Field changes a transition makes to the case row. */
+export interface CaseChanges {
+  departmentId?: string | null;
+  assistingDepartmentIds?: string[];
+  assigneeId?: string | null;
+  categoryId?: string;
+  urgency?: Urgency;
+  gridId?: string;
+  jurisdictionId?: string;
+  closureType?: ClosureType | null;
+  rating?: Rating | null;
+  pendingExtension?: PendingExtension | null;
+}
+
+export interface Transition {
+  action: Action;
+  from: CaseStatus;
+  to: CaseStatus;
+  changes: CaseChanges;
+  clocks: ClockChanges;
+}
+
+type Scope = 'jurisdiction' | 'department' | 'own_report' | 'food_safety_jurisdiction';
+
+interface ActionRule {
+  /** The roles that may take the action, each with the reach it needs over the case. */
+  roles: Partial<Record<Role, Scope>>;
+  from: readonly CaseStatus[];
+  /** Checks the input and facts; returns the target state and changes, or throws. */
+  apply(c: CaseFacts, input: ActionInput, actor: Actor): Omit<Transition, 'action' | 'from'>;
+}
+
+const DISPATCHERS = { dispatcher: 'jurisdiction', supervisor: 'jurisdiction' } as const;
+const HANDLERS = { handler: 'department', regulator: 'department' } as const;
+const VERIFIERS = { ...DISPATCHERS, regulator: 'food_safety_jurisdiction' } as const;
+
+/** Statuses from which a case can be closed "not fixed" (not our responsibility, duplicate, ...). */
+const CLOSABLE_NOT_FIXED: readonly CaseStatus[] = ['accepted', 'filed', 'returned', 'joint_meeting', 'verified'];
+
+const text = (value: string | undefined): string | undefined => {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+};
+
+const requireText = (input: ActionInput, field: 'reason' | 'note', action: Action): string => {
+  const value = text(input[field]);
+  if (!value) throw invalid(field, `A ${field} is required to ${action} a case.`, `${field}_required`);
+  return value;
+};
+
+const requireId = (input: ActionInput, field: 'departmentId' | 'jurisdictionId', action: Action): string => {
+  const value = text(input[field]);
+  if (!value) throw invalid(field, `${field} is required to ${action} a case.`, `${field.replace('Id', '')}_required`);
+  return value;
+};
+
+export const RULES: Record<Action, ActionRule> = {
+  accept: {
+    roles: DISPATCHERS,
+    from: ['reported'],
+    apply: () => ({ to: 'accepted', changes: {}, clocks: { complete: ['accept'] } }),
+  },
+  reject: {
+    roles: DISPATCHERS,
+    from: ['reported'],
+    apply: (_c, input) => {
+      requireText(input, 'reason', 'reject');
+      return { to: 'rejected', changes: {}, clocks: { complete: ['accept'], cancel: ['dispatch'] } };
+    },
+  },
+  file: {
+    roles: DISPATCHERS,
+    from: ['accepted'],
+    apply: (_c, input) => {
+      const changes: CaseChanges = {};
+      if (input.categoryId) changes.categoryId = input.categoryId;
+      if (input.urgency) changes.urgency = input.urgency;
+      if (input.gridId) changes.gridId = input.gridId;
+      const recompute = changes.categoryId !== undefined || changes.urgency !== undefined;
+      return { to: 'filed', changes, clocks: recompute ? { recompute } : {} };
+    },
+  },
+  dispatch: {
+    roles: DISPATCHERS,
+    from: ['filed', 'returned'],
+    apply: (c, input) => {
+      const departmentId = text(input.departmentId) ?? c.routedDepartmentId;
+      if (!departmentId) throw invalid('departmentId', 'Name the lead department to dispatch to.', 'department_required');
+      return {
+        to: 'dispatched',
+        changes: { departmentId, assistingDepartmentIds: input.assistingDepartmentIds ?? [], assigneeId: null },
+        clocks: { complete: ['dispatch'], start: ['sign', 'resolve'] },
+      };
+    },
+  },
+  sign: {
+    roles: HANDLERS,
+    from: ['dispatched'],
+    apply: (_c, _input, actor) => ({ to: 'signed', changes: { assigneeId: actor.id }, clocks: { complete: ['sign'] } }),
+  },
+  return: {
+    roles: HANDLERS,
+    from: ['dispatched', 'signed'],
+    apply: (_c, input) => {
+      requireText(input, 'reason', 'return');
+      return {
+        to: 'returned',
+        changes: { departmentId: null, assigneeId: null, pendingExtension: null },
+        clocks: { cancel: ['sign', 'resolve'], start: ['dispatch'] },
+      };
+    },
+  },
+  start: {
+    roles: HANDLERS,
+    from: ['signed'],
+    apply: () => ({ to: 'handling', changes: {}, clocks: {} }),
+  },
+  'request-extension': {
+    roles: HANDLERS,
+    from: ['signed', 'handling'],
+    apply: (c, input, actor) => {
+      const reason = requireText(input, 'reason', 'request-extension');
+      const minutes = input.minutes;
+      if (minutes === undefined || !Number.isInteger(minutes) || minutes <= 0) {
+        throw invalid('minutes', 'Say how many more minutes are needed (a whole number above 0).', 'minutes_required');
+      }
+      if (c.pendingExtension) throw conflict('extension_pending', 'An extension request is already waiting for approval.');
+      if (c.now && c.resolveDueAt && c.now.getTime() > c.resolveDueAt.getTime()) {
+        throw conflict('extension_after_deadline', 'An extension must be asked for before the deadline; this one has passed.', {
+          dueAt: c.resolveDueAt.toISOString(),
+        });
+      }
+      return { to: c.status, changes: { pendingExtension: { minutes, reason, requestedBy: actor.id } }, clocks: {} };
+    },
+  },
+  'approve-extension': {
+    roles: DISPATCHERS,
+    from: ['signed', 'handling'],
+    apply: (c) => {
+      if (!c.pendingExtension) throw conflict('no_extension_pending', 'There is no extension request to approve.');
+      return {
+        to: c.status,
+        changes: { pendingExtension: null },
+        clocks: { extend: { stage: 'resolve', minutes: c.pendingExtension.minutes } },
+      };
+    },
+  },
+  'deny-extension': {
+    roles: DISPATCHERS,
+    from: ['signed', 'handling'],
+    apply: (c, input) => {
+      if (!c.pendingExtension) throw conflict('no_extension_pending', 'There is no extension request to deny.');
+      requireText(input, 'reason', 'deny-extension');
+      return { to: c.status, changes: { pendingExtension: null }, clocks: {} };
+    },
+  },
+  resolve: {
+    roles: HANDLERS,
+    from: ['signed', 'handling'],
+    apply: (c, input) => {
+      requireText(input, 'note', 'resolve');
+      if (c.resolvePhotoRequired && !(input.media && input.media.length > 0)) {
+        throw invalid('media', 'This category needs an after-photo: attach a photo of the fixed problem.', 'after_photo_required');
+      }
+      return {
+        to: 'resolved',
+        changes: { pendingExtension: null },
+        clocks: { complete: ['resolve'], start: ['verify'] },
+      };
+    },
+  },
+  verify: {
+    roles: VERIFIERS,
+    from: ['resolved'],
+    apply: () => ({ to: 'verified', changes: {}, clocks: { complete: ['verify'], start: ['close'] } }),
+  },
+  rework: {
+    roles: VERIFIERS,
+    from: ['resolved'],
+    apply: (_c, input) => {
+      requireText(input, 'reason', 'rework');
+      return { to: 'handling', changes: {}, clocks: { complete: ['verify'], start: ['resolve'] } };
+    },
+  },
+  close: {
+    roles: DISPATCHERS,
+    from: CLOSABLE_NOT_FIXED,
+    apply: (c, input) => {
+      const closureType = input.closureType;
+      if (!closureType || !CLOSURE_TYPES.includes(closureType)) {
+        throw invalid('closureType', `Choose a closure type: ${CLOSURE_TYPES.join(', ')}.`, 'closure_type_required');
+      }
+      if (closureType === 'fixed' && c.status !== 'verified') {
+        throw conflict('close_fixed_requires_verified', 'Only a verified case can be closed as fixed.', { status: c.status });
+      }
+      if (closureType !== 'fixed') requireText(input, 'reason', 'close');
+      return {
+        to: 'closed',
+        changes: { closureType, rating: null, pendingExtension: null },
+        clocks: { complete: ['close'], cancel: ['accept', 'dispatch', 'sign', 'resolve', 'verify'] },
+      };
+    },
+  },
+  rate: {
+    roles: { reporter: 'own_report' },
+    from: ['closed'],
+    apply: (c, input) => {
+      const score = input.score;
+      if (score === undefined || !Number.isInteger(score) || score < 1 || score > 5) {
+        throw invalid('score', 'Give a score from 1 (very dissatisfied) to 5 (very satisfied).', 'score_required');
+      }
+      if (c.rating) throw conflict('already_rated', 'You have already rated this case.');
+      return { to: 'closed', changes: { rating: { score, unitAtFault: input.unitAtFault === true } }, clocks: {} };
+    },
+  },
+  reopen: {
+    roles: { reporter: 'own_report', ...DISPATCHERS },
+    from: ['closed'],
+    apply: (c, input, actor) => {
+      requireText(input, 'reason', 'reopen');
+      if (actor.role === 'reporter' && !(c.rating && isDissatisfied(c.rating) && c.rating.unitAtFault)) {
+        throw conflict(
+          'reopen_requires_dissatisfied_rating',
+          'A case can be reopened by its reporter after rating it dissatisfied with the unit at fault.',
+        );
+      }
+      return {
+        to: 'filed',
+        changes: { closureType: null, rating: null, departmentId: null, assigneeId: null },
+        clocks: { start: ['dispatch'] },
+      };
+    },
+  },
+  escalate: {
+    roles: DISPATCHERS,
+    from: ['filed', 'returned'],
+    apply: (_c, input) => {
+      requireText(input, 'reason', 'escalate');
+      return { to: 'joint_meeting', changes: {}, clocks: {} };
+    },
+  },
+  'record-decision': {
+    roles: DISPATCHERS,
+    from: ['joint_meeting'],
+    apply: (_c, input) => {
+      requireText(input, 'note', 'record-decision');
+      const departmentId = requireId(input, 'departmentId', 'record-decision');
+      return {
+        to: 'dispatched',
+        changes: { departmentId, assistingDepartmentIds: input.assistingDepartmentIds ?? [], assigneeId: null },
+        clocks: { complete: ['dispatch'], start: ['sign', 'resolve'] },
+      };
+    },
+  },
+  refer: {
+    roles: DISPATCHERS,
+    from: ['reported', 'accepted', 'filed', 'returned'],
+    apply: (_c, input) => {
+      requireText(input, 'reason', 'refer');
+      const jurisdictionId = requireId(input, 'jurisdictionId', 'refer');
+      return {
+        to: 'reported',
+        changes: { jurisdictionId, departmentId: null },
+        clocks: { cancel: ['accept', 'dispatch'], start: ['accept', 'dispatch'] },
+      };
+    },
+  },
+};
+
+export const isDissatisfied = (rating: Rating): boolean => rating.score <= 2;
+
+export const isAction = (value: string): value is Action => (ACTIONS as readonly string[]).includes(value);
+
+/** Whether the actor reaches this case in the way the scope demands. */
+export function inScope(scope: Scope, c: CaseFacts, actor: Actor): boolean {
+  switch (scope) {
+    case 'own_report':
+      return c.reporterId === actor.id;
+    case 'department':
+      return c.departmentId !== null && c.departmentId === actor.departmentId;
+    case 'jurisdiction':
+      return isWithin(c.jurisdictionPath, actor.jurisdictionPath);
+    case 'food_safety_jurisdiction':
+      return c.foodSafety && isWithin(c.jurisdictionPath, actor.jurisdictionPath);
+  }
+}
+
+/** True when `path` lies at or below `ancestor` in the jurisdiction tree. */
+export function isWithin(path: string, ancestor: string | null): boolean {
+  if (!ancestor) return false;
+  return path === ancestor || path.startsWith(ancestor.endsWith('/') ? ancestor : `${ancestor}/`);
+}
+
+function authorise(action: Action, c: CaseFacts, actor: Actor): void {
+  const rule = RULES[action];
+  const scope = rule.roles[actor.role];
+  if (!scope) {
+    throw forbidden('role_not_allowed', `A ${actor.role} may not ${action} a case.`, { action, role: actor.role });
+  }
+  if (!inScope(scope, c, actor)) {
+    throw forbidden('out_of_scope', `This case is outside what you handle, so you may not ${action} it.`, { action });
+  }
+}
+
+/**
+ * Decide what `action` does to a case, or throw: 403 when the actor may not take it, 409 when the case's
+ * state does not allow it, 400 when a required field is missing.
+ */
+export function decide(action: Action, c: CaseFacts, input: ActionInput, actor: Actor): Transition {
+  authorise(action, c, actor);
+  const rule = RULES[action];
+  if (!rule.from.includes(c.status)) {
+    throw new DomainError('conflict', `${action}_not_allowed_when_${c.status}`, `A case that is ${c.status} cannot be ${pastTense(action)}.`, {
+      action,
+      status: c.status,
+    });
+  }
+  return { action, from: c.status, ...rule.apply(c, input, actor) };
+}
+
+/** The actions this actor could take on the case now (ignoring missing input). */
+export function availableActions(c: CaseFacts, actor: Actor): Action[] {
+  return ACTIONS.filter((action) => {
+    const rule = RULES[action];
+    const scope = rule.roles[actor.role];
+    if (!scope || !rule.from.includes(c.status) || !inScope(scope, c, actor)) return false;
+    if (action === 'approve-extension' || action === 'deny-extension') return c.pendingExtension !== null;
+    if (action === 'request-extension') return c.pendingExtension === null;
+    if (action === 'rate') return c.rating === null;
+    if (action === 'reopen' && actor.role === 'reporter') return c.rating !== null && isDissatisfied(c.rating) && c.rating.unitAtFault;
+    return true;
+  });
+}
+
+const PAST: Partial<Record<Action, string>> = {
+  file: 'filed',
+  sign: 'signed',
+  return: 'returned',
+  start: 'started',
+  'request-extension': 'given an extension request',
+  'approve-extension': 'given an approved extension',
+  'deny-extension': 'given a denied extension',
+  rate: 'rated',
+  escalate: 'escalated to the joint meeting',
+  'record-decision': 'given a joint-meeting decision',
+  refer: 'referred',
+  dispatch: 'dispatched',
+  reopen: 'reopened',
+  close: 'closed',
+  rework: 'sent back for rework',
+  verify: 'verified',
+};
+
+function pastTense(action: Action): string {
+  return PAST[action] ?? `${action.replace(/e$/, '')}ed`;
+}

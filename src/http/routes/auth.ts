@@ -1,0 +1,23 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Services } from '../../services/index.js';
+import { bearer, principalOf } from '../auth.js';
+import { LoginBody } from '../schemas.js';
+
+export const authRoutes =
+  (services: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post('/auth/login', { schema: { tags: ['auth'], summary: 'Log in; returns a bearer token', body: LoginBody } }, async (request) => {
+      const { token, expiresAt, user } = await services.auth.login(request.body.username, request.body.password);
+      return { token, expiresAt, user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
+    });
+
+    app.post('/auth/logout', { onRequest: app.authenticate, schema: { tags: ['auth'], summary: 'End this session', security: [{ bearer: [] }] } }, async (request, reply) => {
+      await services.auth.logout(bearer(request)!);
+      return reply.status(204).send();
+    });
+
+    app.get('/me', { onRequest: app.authenticate, schema: { tags: ['auth'], summary: 'Who I am', security: [{ bearer: [] }] } }, async (request) => {
+      const { user } = principalOf(request);
+      return { id: user.id, username: user.username, displayName: user.displayName, role: user.role, departmentId: user.departmentId, jurisdictionId: user.jurisdictionId, locale: user.locale };
+    });
+  };

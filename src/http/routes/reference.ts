@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Services } from '../../services/index.js';
+import { principalOf } from '../auth.js';
+import { NewUserBody } from '../schemas.js';
+import { forbidden } from '../../domain/errors.js';
+
+export const referenceRoutes =
+  (services: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const secured = { onRequest: app.authenticate };
+    const security = [{ bearer: [] }];
+    const read = services.ctx.uow.read.reference;
+
+    app.get('/categories', { ...secured, schema: { tags: ['reference'], summary: 'Problem categories (部件/事件) with evidence rules', security } }, async () => ({
+      items: (await read.categories()).filter((c) => c.active),
+    }));
+
+    app.get('/departments', { ...secured, schema: { tags: ['reference'], summary: 'Departments', security } }, async () => ({ items: await read.departments() }));
+
+    app.get('/jurisdictions', { ...secured, schema: { tags: ['reference'], summary: 'Jurisdictions (city > district > subdistrict > community > grid) without polygons', security } }, async () => ({
+      items: (await read.jurisdictions()).map(({ geometry: _g, ...unit }) => unit),
+    }));
+
+    app.post('/admin/users', { ...secured, schema: { tags: ['admin'], summary: 'Add a user (admin only)', security, body: NewUserBody } }, async (request, reply) => {
+      if (principalOf(request).actor.role !== 'admin') throw forbidden('role_not_allowed', 'Only an administrator may add users.');
+      const user = await services.auth.addUser(request.body);
+      return reply.status(201).send(user);
+    });
+
+    app.post('/admin/sweep', { ...secured, schema: { tags: ['admin'], summary: 'Run the deadline sweep now (reminders and supervision)', security } }, async (request) => {
+      const role = principalOf(request).actor.role;
+      if (role !== 'admin' && role !== 'supervisor') throw forbidden('role_not_allowed', 'Only a supervisor or administrator may run the sweep.');
+      return services.sweep.run();
+    });
+  };

@@ -1,0 +1,99 @@
+// Request schemas: one definition gives validation, TypeScript types and the OpenAPI document.
+
+import { Type, type Static } from 'typebox';
+import { ACTIONS } from '../domain/workflow.js';
+import { CASE_STATUSES, CHANNELS, CLOSURE_TYPES, ROLES, URGENCIES } from '../domain/types.js';
+
+const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+
+export const Id = Type.String({ minLength: 1, maxLength: 64 });
+const Text = (maxLength: number) => Type.String({ maxLength });
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine-readable error code' }),
+      message: Type.String({ description: 'What went wrong and what to do, for a person' }),
+      field: Type.Optional(Type.String({ description: 'The input field at fault' })),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const LoginBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+});
+export type LoginBody = Static<typeof LoginBody>;
+
+export const ReportBody = Type.Object({
+  categoryId: Id,
+  description: Type.String({ minLength: 1, maxLength: 2000, description: 'What is wrong, in the reporter\'s words (Chinese, Tibetan or English)' }),
+  lat: Type.Number({ minimum: -90, maximum: 90, description: 'WGS-84 latitude' }),
+  lon: Type.Number({ minimum: -180, maximum: 180, description: 'WGS-84 longitude' }),
+  address: Type.Optional(Text(300)),
+  urgency: Type.Optional(literals(URGENCIES)),
+  media: Type.Optional(Type.Array(Id, { maxItems: 9, description: 'Ids from POST /api/v1/media' })),
+  channel: Type.Optional(literals(CHANNELS)),
+  clientKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Client idempotency key (offline queue); same as the Idempotency-Key header' })),
+});
+export type ReportBody = Static<typeof ReportBody>;
+
+export const ActionParams = Type.Object({ id: Id, action: literals(ACTIONS) });
+export type ActionParams = Static<typeof ActionParams>;
+
+export const ActionBody = Type.Object({
+  note: Type.Optional(Text(2000)),
+  reason: Type.Optional(Text(2000)),
+  departmentId: Type.Optional(Id),
+  assistingDepartmentIds: Type.Optional(Type.Array(Id, { maxItems: 10 })),
+  categoryId: Type.Optional(Id),
+  urgency: Type.Optional(literals(URGENCIES)),
+  gridId: Type.Optional(Id),
+  minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 525600, description: 'Extension asked for, in minutes' })),
+  media: Type.Optional(Type.Array(Id, { maxItems: 9 })),
+  closureType: Type.Optional(literals(CLOSURE_TYPES)),
+  score: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+  comment: Type.Optional(Text(2000)),
+  unitAtFault: Type.Optional(Type.Boolean()),
+  jurisdictionId: Type.Optional(Id),
+});
+export type ActionBody = Static<typeof ActionBody>;
+
+export const CaseListQuery = Type.Object({
+  status: Type.Optional(Type.Array(literals(CASE_STATUSES), { description: 'One or more statuses (repeat the parameter)' })),
+  category: Type.Optional(Id),
+  department: Type.Optional(Id),
+  grid: Type.Optional(Id),
+  urgency: Type.Optional(literals(URGENCIES)),
+  overdue: Type.Optional(Type.Boolean()),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Reported at or after (ISO 8601)' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Reported before (ISO 8601)' })),
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  lang: Type.Optional(Type.String()),
+});
+export type CaseListQuery = Static<typeof CaseListQuery>;
+
+export const PageQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  lang: Type.Optional(Type.String()),
+});
+export type PageQuery = Static<typeof PageQuery>;
+
+export const IdParams = Type.Object({ id: Id });
+export type IdParams = Static<typeof IdParams>;
+
+export const NewUserBody = Type.Object({
+  username: Type.String({ minLength: 2, maxLength: 64 }),
+  password: Type.String({ minLength: 8, maxLength: 256 }),
+  displayName: Type.String({ minLength: 1, maxLength: 100 }),
+  role: literals(ROLES),
+  phone: Type.Optional(Type.String({ pattern: '^[0-9+\\- ]{5,20}$' })),
+  departmentId: Type.Optional(Id),
+  jurisdictionId: Type.Optional(Id),
+  locale: Type.Optional(literals(['zh-CN', 'en', 'bo'] as const)),
+});
+export type NewUserBody = Static<typeof NewUserBody>;

@@ -1,0 +1,358 @@
+// The Najin demo: its jurisdictions and grids, departments, categories, staff, 40 riders, and a few
+// hundred cases across every state. Cases are made by the real services on a moving clock, so every one
+// has true events and clocks, exactly as if people had worked them.
+
+import { randomBytes } from 'node:crypto';
+import { bboxOf, type AreaGeometry } from '../geo/polygon.js';
+import { ManualClock } from '../ports.js';
+import { buildServices, type Services } from '../services/index.js';
+import type { Principal } from '../services/context.js';
+import type { Database } from '../storage/db.js';
+import { toJson } from '../storage/dialect.js';
+import { newId } from '../storage/ids.js';
+import type { User } from '../storage/user.repository.js';
+import type { Action, ActionInput } from '../domain/workflow.js';
+import type { MediaStore } from '../media/store.js';
+import { CATEGORIES, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';
+
+/** A real 1x1 baseline JPEG; a COM segment with a label makes each demo photo distinct. */
+const TINY_JPEG = Buffer.from(
+  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
+  'base64',
+);
+
+export function demoPhoto(label: string): Buffer {
+  const text = Buffer.from(label, 'utf8');
+  const header = Buffer.from([0xff, 0xfe, (text.length + 2) >> 8, (text.length + 2) & 0xff]);
+  return Buffer.concat([TINY_JPEG.subarray(0, 2), header, text, TINY_JPEG.subarray(2)]);
+}
+
+export interface DemoCredentials {
+  staff: { username: string; role: string; password: string }[];
+  riders: { usernames: string; password: string };
+}
+
+export interface SeedOptions {
+  /** Password for every demo account; random when not given. */
+  password?: string;
+  /** Number of demo cases (default 320). */
+  cases?: number;
+  /** The present moment for the demo story (default: now). */
+  now?: Date;
+  mediaStore?: MediaStore;
+  mediaDir?: string;
+  log?: (line: string) => void;
+}
+
+/** Deterministic pseudo-random numbers, so the demo is the same every time. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function isSeeded(database: Database): Promise<boolean> {
+  const row = await database.db.selectFrom('jurisdictions').select('id').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Insert the reference data (places, departments, categories, routes). */
+export async function seedReference(database: Database, at: string): Promise<void> {
+  await database.db.transaction().execute(async (trx) => {
+    const ids = new Map<string, { id: string; path: string }>();
+    for (const unit of JURISDICTIONS) {
+      const id = newId();
+      const parent = unit.parentCode ? ids.get(unit.parentCode) : undefined;
+      const path = `${parent?.path ?? ''}/${id}`;
+      ids.set(unit.code, { id, path });
+      const box = unit.geometry ? bboxOf(unit.geometry as AreaGeometry) : null;
+      await trx
+        .insertInto('jurisdictions')
+        .values({
+          id,
+          code: unit.code,
+          level: unit.level,
+          parent_id: parent?.id ?? null,
+          path,
+          name_zh: unit.names.zh,
+          name_en: unit.names.en,
+          name_bo: unit.names.bo,
+          geometry: unit.geometry ? toJson(unit.geometry) : null,
+          min_lon: box?.minLon ?? null,
+          min_lat: box?.minLat ?? null,
+          max_lon: box?.maxLon ?? null,
+          max_lat: box?.maxLat ?? null,
+          created_at: at,
+        })
+        .execute();
+    }
+    const departments = new Map<string, string>();
+    for (const d of DEPARTMENTS) {
+      const id = newId();
+      departments.set(d.code, id);
+      await trx
+        .insertInto('departments')
+        .values({ id, code: d.code, kind: d.kind, name_zh: d.names.zh, name_en: d.names.en, name_bo: d.names.bo, jurisdiction_id: ids.get(d.jurisdictionCode)!.id, phone: d.phone, created_at: at })
+        .execute();
+    }
+    const categories = new Map<string, string>();
+    for (const c of CATEGORIES) {
+      const id = newId();
+      categories.set(c.code, id);
+      await trx
+        .insertInto('categories')
+        .values({
+          id,
+          code: c.code,
+          kind: c.kind,
+          major_code: c.majorCode,
+          minor_code: c.minorCode,
+          name_zh: c.names.zh,
+          name_en: c.names.en,
+          name_bo: c.names.bo,
+          default_department_id: departments.get(c.defaultDepartmentCode) ?? null,
+          food_safety: c.foodSafety ? 1 : 0,
+          report_media_required: c.reportMediaRequired ? 1 : 0,
+          resolve_photo_required: c.resolvePhotoRequired ? 1 : 0,
+          duplicate_radius_m: c.duplicateRadiusM,
+          default_urgency: c.defaultUrgency,
+          sla: c.sla ? toJson(c.sla) : null,
+          active: 1,
+          created_at: at,
+        })
+        .execute();
+    }
+    for (const r of ROUTES) {
+      await trx
+        .insertInto('category_routes')
+        .values({ category_id: categories.get(r.categoryCode)!, jurisdiction_id: ids.get(r.jurisdictionCode)!.id, department_id: departments.get(r.departmentCode)! })
+        .execute();
+    }
+  });
+}
+
+/** Seed the whole demo. Returns the credentials to print. */
+export async function seedDemo(database: Database, options: SeedOptions = {}): Promise<DemoCredentials> {
+  const log = options.log ?? (() => {});
+  const now = options.now ?? new Date();
+  const clock = new ManualClock(new Date(now.getTime() - 60 * 86_400_000));
+  const services = buildServices(database, { clock, mediaStore: options.mediaStore, mediaDir: options.mediaDir });
+  const password = options.password ?? randomBytes(9).toString('base64url');
+
+  log('Seeding Najin subdistrict: jurisdictions, departments, categories ...');
+  await seedReference(database, clock.now().toISOString());
+  services.ctx.invalidate();
+
+  const reference = services.ctx.uow.read.reference;
+  const units = await reference.jurisdictions();
+  const unitId = (code: string) => units.find((u) => u.code === code)!.id;
+  const departments = await reference.departments();
+  const deptId = (code: string) => departments.find((d) => d.code === code)!.id;
+
+  log('Creating staff and 40 rider accounts ...');
+  const staff = new Map<string, User>();
+  for (const s of STAFF) {
+    const user = await services.auth.addUser({
+      username: s.username,
+      password,
+      displayName: s.displayName,
+      role: s.role,
+      departmentId: s.departmentCode ? deptId(s.departmentCode) : null,
+      jurisdictionId: unitId(s.jurisdictionCode),
+    });
+    staff.set(s.username, user);
+  }
+  // Every department without a named handler gets one, so each routed case can be worked.
+  const extraHandlers: { username: string; role: string; password: string }[] = [];
+  for (const d of DEPARTMENTS) {
+    if (STAFF.some((s) => s.departmentCode === d.code && (s.role === 'handler' || s.role === 'regulator'))) continue;
+    const user = await services.auth.addUser({
+      username: d.code,
+      password,
+      displayName: `${d.names.zh}经办人`,
+      role: 'handler',
+      departmentId: deptId(d.code),
+      jurisdictionId: unitId(d.jurisdictionCode),
+    });
+    staff.set(user.username, user);
+    extraHandlers.push({ username: user.username, role: 'handler', password });
+  }
+  const rand = prng(20250507);
+  const riders: User[] = [];
+  for (const [i, name] of RIDER_NAMES.entries()) {
+    const phone = `13${Math.floor(rand() * 10)}${String(Math.floor(rand() * 1e8)).padStart(8, '0')}`;
+    riders.push(
+      await services.auth.addUser({ username: `rider${String(i + 1).padStart(2, '0')}`, password, displayName: name, role: 'reporter', phone, jurisdictionId: unitId(NAJIN_CODE) }),
+    );
+  }
+
+  const count = options.cases ?? 320;
+  log(`Working ${count} demo cases through the loop ...`);
+  await seedCases(services, { staff, riders, rand, now, count, zhaxiId: unitId(ZHAXI_CODE), deptId });
+
+  // Bring reminders and supervision up to the present.
+  clock.set(now);
+  const sweep = await services.sweep.run();
+  log(`Deadline sweep: ${sweep.reminded} reminders (催办), ${sweep.supervised} overdue deadlines under supervision (督办).`);
+
+  return {
+    staff: [...STAFF.map((s) => ({ username: s.username, role: s.role, password })), ...extraHandlers],
+    riders: { usernames: `rider01 ... rider${String(RIDER_NAMES.length).padStart(2, '0')}`, password },
+  };
+}
+
+interface CaseSeedContext {
+  staff: Map<string, User>;
+  riders: User[];
+  rand: () => number;
+  now: Date;
+  count: number;
+  zhaxiId: string;
+  deptId: (code: string) => string;
+}
+
+/** Where each demo case stops in the loop (weights). Closed dominates, as in real life. */
+const ENDINGS: [ending: string, weight: number][] = [
+  ['reported', 6],
+  ['accepted', 3],
+  ['filed', 3],
+  ['dispatched', 5],
+  ['returned', 2],
+  ['signed', 3],
+  ['handling', 7],
+  ['extension', 2],
+  ['resolved', 4],
+  ['verified', 3],
+  ['rejected', 3],
+  ['joint_meeting', 2],
+  ['referred', 2],
+  ['closed_not_fixed', 4],
+  ['closed', 45],
+  ['closed_reworked', 4],
+  ['reopened', 2],
+];
+
+function pickEnding(rand: () => number): string {
+  const total = ENDINGS.reduce((sum, [, w]) => sum + w, 0);
+  let r = rand() * total;
+  for (const [ending, w] of ENDINGS) {
+    r -= w;
+    if (r < 0) return ending;
+  }
+  return 'closed';
+}
+
+async function seedCases(services: Services, s: CaseSeedContext): Promise<void> {
+  const clock = services.ctx.clock as ManualClock;
+  const principal = async (user: User): Promise<Principal> => services.ctx.principal(user);
+  const dispatcher = await principal(s.staff.get('dispatcher')!);
+  const supervisor = await principal(s.staff.get('supervisor')!);
+  const regulator = await principal(s.staff.get('regulator')!);
+  const zhaxi = await principal(s.staff.get('zx-dispatcher')!);
+  const handlers = new Map<string, Principal>();
+  for (const user of s.staff.values()) if ((user.role === 'handler' || user.role === 'regulator') && user.departmentId) handlers.set(user.departmentId, await principal(user));
+  const categories = await services.ctx.uow.read.reference.categories();
+
+  for (let i = 0; i < s.count; i++) {
+    const ending = pickEnding(s.rand);
+    const open = !ending.startsWith('closed') && ending !== 'rejected';
+    // Open cases are recent; closed ones spread over the last two months.
+    const ageHours = open ? 1 + s.rand() * 72 : 72 + s.rand() * 55 * 24;
+    clock.set(new Date(s.now.getTime() - ageHours * 3_600_000));
+    const rider = await principal(s.riders[Math.floor(s.rand() * s.riders.length)]!);
+    const category = categories[Math.floor(s.rand() * categories.length)]!;
+    const street = STREETS[Math.floor(s.rand() * STREETS.length)]!;
+    const seedCat = CATEGORIES.find((c) => c.code === category.code)!;
+    const description = seedCat.sampleDescriptions[Math.floor(s.rand() * seedCat.sampleDescriptions.length)]!;
+    const photo = await services.media.upload(rider, demoPhoto(`demo case ${i} before`));
+    const { caseId } = await services.cases.report(rider, {
+      categoryId: category.id,
+      description,
+      lat: street.lat + (s.rand() - 0.5) * 0.0004,
+      lon: street.lon + (s.rand() - 0.5) * 0.0004,
+      address: street.name,
+      media: [photo.id],
+      channel: 'app',
+    });
+
+    const step = async (who: Principal, action: Action, input: ActionInput = {}, minutes = 5 + s.rand() * 40) => {
+      clock.advance(minutes);
+      await services.cases.act(who, caseId, action, input).catch((e: unknown) => {
+        throw new Error(`demo case ${i} (${ending}): ${who.user.username} could not ${action}: ${(e as Error).message}`);
+      });
+    };
+    const handlerFor = async (): Promise<Principal> => {
+      const record = (await services.ctx.uow.read.cases.find(caseId))!;
+      return handlers.get(record.departmentId ?? '') ?? (await principal(s.staff.get('municipal')!));
+    };
+    const afterPhoto = async (who: Principal) => [(await services.media.upload(who, demoPhoto(`demo case ${i} after`))).id];
+    const resolve = async () => {
+      const h = await handlerFor();
+      await step(h, 'resolve', { note: '已到现场处置完毕', media: await afterPhoto(h) }, 30 + s.rand() * 600);
+    };
+    const verifier = category.foodSafety ? regulator : dispatcher;
+
+    if (ending === 'reported') continue;
+    if (ending === 'rejected') {
+      await step(dispatcher, 'reject', { reason: '经核实为正常施工围挡,不属于问题' });
+      continue;
+    }
+    if (ending === 'referred') {
+      await step(dispatcher, 'refer', { reason: '位置属于扎细街道辖区,转办处理', jurisdictionId: s.zhaxiId });
+      if (s.rand() < 0.5) await step(zhaxi, 'accept');
+      continue;
+    }
+    await step(dispatcher, 'accept');
+    if (ending === 'accepted') continue;
+    await step(dispatcher, 'file');
+    if (ending === 'filed') continue;
+    if (ending === 'joint_meeting') {
+      await step(dispatcher, 'escalate', { reason: '责任部门不明确,提交联席会议' });
+      continue;
+    }
+    if (ending === 'closed_not_fixed') {
+      await step(dispatcher, 'close', { closureType: s.rand() < 0.5 ? 'duplicate' : 'not_responsible', reason: '与已有案件重复或不属于街道职责' });
+      continue;
+    }
+    await step(dispatcher, 'dispatch');
+    if (ending === 'dispatched') continue;
+    if (ending === 'returned') {
+      await step(await handlerFor(), 'return', { reason: '不属于本部门职责,请重新派遣' });
+      continue;
+    }
+    const handler = await handlerFor();
+    await step(handler, 'sign', {}, 2 + s.rand() * 30);
+    if (ending === 'signed') continue;
+    await step(handler, 'start');
+    if (ending === 'handling') continue;
+    if (ending === 'extension') {
+      // Extensions are asked for before the deadline; emergencies rarely have the time left to ask.
+      const resolveClock = (await services.ctx.uow.read.cases.clocks(caseId)).find((k) => k.stage === 'resolve' && !k.completedAt);
+      if (resolveClock && Date.parse(resolveClock.dueAt) > clock.now().getTime() + 60_000) {
+        await step(handler, 'request-extension', { reason: '需要采购配件', minutes: 24 * 60 }, 1);
+        if (s.rand() < 0.5) await step(supervisor, 'approve-extension');
+      }
+      continue;
+    }
+    await resolve();
+    if (ending === 'resolved') continue;
+    if (ending === 'closed_reworked') {
+      await step(verifier, 'rework', { reason: '现场核查仍未修复' });
+      await resolve();
+    }
+    await step(verifier, 'verify', { note: '现场核查已修复' });
+    if (ending === 'verified') continue;
+    await step(dispatcher, 'close', { closureType: 'fixed' });
+    const rider0 = rider;
+    if (s.rand() < 0.7) {
+      const score = ending === 'reopened' ? 1 : s.rand() < 0.95 ? 5 - Math.floor(s.rand() * 2) : 2;
+      await step(rider0, 'rate', { score, unitAtFault: score <= 2, comment: score >= 4 ? '处理很快,点赞' : '处理不彻底' }, 60);
+      if (ending === 'reopened') await step(rider0, 'reopen', { reason: '问题又出现了' });
+    }
+  }
+}

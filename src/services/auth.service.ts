@@ -1,0 +1,93 @@
+// Passwords (argon2id) and bearer tokens. Tokens are random 256-bit strings; only their SHA-256 is stored.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { DomainError, invalid } from '../domain/errors.js';
+import { ROLES, type Role } from '../domain/types.js';
+import { isUniqueViolation } from '../storage/dialect.js';
+import { newId } from '../storage/ids.js';
+import type { User } from '../storage/user.repository.js';
+import type { Principal, ServiceContext } from './context.js';
+
+const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+// Verifying against a fixed hash when the user does not exist keeps the timing the same either way.
+let dummyHash: Promise<string> | undefined;
+
+export interface NewUser {
+  username: string;
+  password: string;
+  displayName: string;
+  role: Role;
+  phone?: string | null;
+  departmentId?: string | null;
+  jurisdictionId?: string | null;
+  locale?: string;
+}
+
+export class AuthService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly tokenTtlHours: number,
+  ) {}
+
+  async login(username: string, password: string): Promise<{ token: string; expiresAt: string; user: User }> {
+    const found = await this.ctx.uow.read.users.byUsername(username);
+    dummyHash ??= hash('not-a-real-password');
+    const ok = await verify(found?.passwordHash ?? (await dummyHash), password).catch(() => false);
+    if (!found || !ok || !found.active) {
+      throw new DomainError('unauthenticated', 'invalid_credentials', 'Wrong username or password.');
+    }
+    const token = randomBytes(32).toString('base64url');
+    const now = this.ctx.now();
+    const expiresAt = new Date(now.getTime() + this.tokenTtlHours * 3_600_000).toISOString();
+    await this.ctx.uow.read.users.insertToken(tokenHash(token), found.id, now.toISOString(), expiresAt);
+    const { passwordHash: _omit, ...user } = found;
+    return { token, expiresAt, user };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.ctx.uow.read.users.revokeToken(tokenHash(token), this.ctx.now().toISOString());
+  }
+
+  /** The principal behind a bearer token, or undefined when it is unknown, expired or revoked. */
+  async authenticate(token: string): Promise<Principal | undefined> {
+    const user = await this.ctx.uow.read.users.userForToken(tokenHash(token), this.ctx.now().toISOString());
+    return user && this.ctx.principal(user);
+  }
+
+  async addUser(input: NewUser): Promise<User> {
+    if (!/^[\p{L}\p{N}_.-]{2,64}$/u.test(input.username)) {
+      throw invalid('username', 'A username is 2-64 letters, digits, dots, dashes or underscores.', 'invalid_username');
+    }
+    if (input.password.length < 8) throw invalid('password', 'A password needs at least 8 characters.', 'password_too_short');
+    if (!ROLES.includes(input.role)) throw invalid('role', `role must be one of ${ROLES.join(', ')}.`, 'invalid_role');
+    const repos = this.ctx.uow.read;
+    if (input.departmentId && !(await repos.reference.department(input.departmentId))) {
+      throw invalid('departmentId', `There is no department with id ${input.departmentId}.`, 'department_not_found');
+    }
+    if (input.jurisdictionId && !(await repos.reference.jurisdiction(input.jurisdictionId))) {
+      throw invalid('jurisdictionId', `There is no jurisdiction with id ${input.jurisdictionId}.`, 'jurisdiction_not_found');
+    }
+    const id = newId();
+    try {
+      await repos.users.insert({
+        id,
+        username: input.username,
+        password_hash: await hash(input.password),
+        display_name: input.displayName,
+        phone: input.phone ?? null,
+        role: input.role,
+        department_id: input.departmentId ?? null,
+        jurisdiction_id: input.jurisdictionId ?? null,
+        locale: input.locale ?? 'zh-CN',
+        active: 1,
+        created_at: this.ctx.now().toISOString(),
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw invalid('username', `The username ${input.username} is taken.`, 'username_taken');
+      throw error;
+    }
+    return (await repos.users.find(id))!;
+  }
+}

@@ -1,0 +1,512 @@
+// Case use cases: report, act, read. Each write reads top to bottom: check access -> ask the domain ->
+// store the change, its append-only event and its clocks in one unit of work.
+
+import { createHash } from 'node:crypto';
+import { caseAccess, type CaseAccess } from '../domain/access.js';
+import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
+import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types.js';
+import { decide, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
+import type { Router } from '../geo/router.js';
+import type { CaseRecord, CaseQuery, ClockRow } from '../storage/case.repository.js';
+import { isUniqueViolation, toJson } from '../storage/dialect.js';
+import { newId } from '../storage/ids.js';
+import type { Category } from '../storage/reference.repository.js';
+import type { CaseTable } from '../storage/schema.js';
+import type { Repos } from '../storage/unit-of-work.js';
+import { applyClocks } from './clocks.js';
+import type { Principal, ServiceContext } from './context.js';
+import { routeDepartment } from './routing.js';
+import { caseView, reporterView, type CaseView, type Lookups, type ReporterCaseView } from './case.views.js';
+import type { Locale } from '../domain/wording.js';
+
+export interface ReportInput {
+  categoryId: string;
+  description: string;
+  lat: number;
+  lon: number;
+  address?: string;
+  urgency?: Urgency;
+  media?: string[];
+  channel?: Channel;
+}
+
+export interface CaseFilters {
+  status?: CaseQuery['status'];
+  categoryId?: string;
+  departmentId?: string;
+  gridId?: string;
+  urgency?: Urgency;
+  overdue?: boolean;
+  reportedFrom?: string;
+  reportedTo?: string;
+  page?: number;
+  pageSize?: number;
+}
+
+/** A loaded case with what is needed to authorise and present it. */
+export interface LoadedCase {
+  record: CaseRecord;
+  category: Category;
+  facts: CaseFacts;
+  access: CaseAccess;
+}
+
+const MAX_ATTEMPTS = 4;
+
+const hashRequest = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+export class CaseService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  // ---- report ---------------------------------------------------------------------------------
+
+  /** Create a case from a report. With an idempotency key, a retry returns the first case. */
+  async report(principal: Principal, input: ReportInput, idempotencyKey?: string): Promise<{ caseId: string; replayed: boolean }> {
+    const requestHash = hashRequest(input);
+    if (idempotencyKey) {
+      const replay = await this.replay(principal, idempotencyKey, requestHash);
+      if (replay) return { caseId: replay, replayed: true };
+    }
+    const router = await this.ctx.routing();
+    const calendar = await this.ctx.workingCalendar();
+    try {
+      const caseId = await this.ctx.uow.run(async (repos) => {
+        const category = await this.activeCategory(repos, input.categoryId);
+        validatePoint(input.lat, input.lon);
+        const description = input.description.trim();
+        if (!description) throw invalid('description', 'Describe the problem in a few words.', 'description_required');
+        if (input.urgency && !URGENCIES.includes(input.urgency)) throw invalid('urgency', `urgency must be one of ${URGENCIES.join(', ')}.`);
+        if (input.channel && !CHANNELS.includes(input.channel)) throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
+        const media = await this.checkMedia(repos, principal, input.media ?? []);
+        if (category.reportMediaRequired && media.length === 0) {
+          throw invalid('media', 'Attach a photo or video of the problem: this category needs evidence.', 'media_required');
+        }
+
+        const unit = router.deepest(input.lon, input.lat);
+        if (!unit) {
+          throw invalid('location', 'This point is outside every area Gridline serves. Check the location and try again.', 'location_outside_service_area');
+        }
+        const chain = router.chain(unit.id);
+        const routed = await routeDepartment(repos, category, chain);
+        const now = this.ctx.now();
+        const nowIso = now.toISOString();
+        const id = newId(now.getTime());
+        const ref = await this.nextRef(repos, nowIso);
+        const urgency = input.urgency ?? category.defaultUrgency;
+        const row: CaseTable = {
+          id,
+          ref,
+          status: 'reported',
+          category_id: category.id,
+          urgency,
+          description,
+          lat: input.lat,
+          lon: input.lon,
+          orig_lat: input.lat,
+          orig_lon: input.lon,
+          orig_coord_sys: 'wgs84',
+          address: input.address?.trim() || null,
+          grid_id: unit.level === 'grid' ? unit.id : null,
+          jurisdiction_id: unit.id,
+          origin_jurisdiction_id: unit.id,
+          routed_department_id: routed?.id ?? null,
+          department_id: null,
+          assisting_department_ids: '[]',
+          assignee_id: null,
+          reporter_id: principal.user.id,
+          channel: input.channel ?? 'app',
+          media_ids: toJson(media),
+          closure_type: null,
+          rating_score: null,
+          rating_unit_at_fault: null,
+          pending_extension: null,
+          reported_at: nowIso,
+          updated_at: nowIso,
+          closed_at: null,
+          version: 1,
+        };
+        await repos.cases.insert(row);
+        const clocks = await applyClocks(repos.cases, { caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] });
+        await repos.cases.appendEvent({
+          id: newId(now.getTime()),
+          case_id: id,
+          seq: 1,
+          action: 'report',
+          actor_id: principal.user.id,
+          actor_role: principal.actor.role,
+          at: nowIso,
+          from_status: null,
+          to_status: 'reported',
+          note: description,
+          // Everything the reporter submitted, exactly as submitted.
+          data: toJson({ submitted: input, routedDepartmentId: routed?.id ?? null, unitId: unit.id }),
+          evidence: toJson(media),
+          clocks: toJson(clocks),
+        });
+        if (idempotencyKey) await repos.cases.saveIdempotencyKey(principal.user.id, idempotencyKey, requestHash, id, nowIso);
+        return id;
+      });
+      return { caseId, replayed: false };
+    } catch (error) {
+      // Two retries raced: the loser returns the winner's case.
+      if (idempotencyKey && isUniqueViolation(error)) {
+        const replay = await this.replay(principal, idempotencyKey, requestHash);
+        if (replay) return { caseId: replay, replayed: true };
+      }
+      throw error;
+    }
+  }
+
+  private async replay(principal: Principal, key: string, requestHash: string): Promise<string | undefined> {
+    const saved = await this.ctx.uow.read.cases.idempotencyKey(principal.user.id, key);
+    if (!saved) return undefined;
+    if (saved.requestHash !== requestHash) {
+      throw conflict('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+    }
+    return saved.caseId;
+  }
+
+  private async nextRef(repos: Repos, nowIso: string): Promise<string> {
+    const day = nowIso.slice(0, 10).replace(/-/g, '');
+    const n = await repos.cases.nextCounter(`case_ref:${day}`);
+    return `${day}-${String(n).padStart(4, '0')}`;
+  }
+
+  private async activeCategory(repos: Repos, id: string): Promise<Category> {
+    const category = await repos.reference.category(id);
+    if (!category || !category.active) throw invalid('categoryId', `There is no active category with id ${id}.`, 'category_not_found');
+    return category;
+  }
+
+  /** Media must exist and have been uploaded by the one who attaches them. */
+  private async checkMedia(repos: Repos, principal: Principal, ids: string[]): Promise<string[]> {
+    const unique = [...new Set(ids)];
+    const found = await repos.media.findMany(unique);
+    for (const id of unique) {
+      const media = found.find((m) => m.id === id);
+      if (!media) throw invalid('media', `No uploaded media with id ${id}. Upload it first with POST /api/v1/media.`, 'media_not_found');
+      if (media.uploadedBy !== principal.user.id) throw invalid('media', `Media ${id} was uploaded by someone else.`, 'media_not_yours');
+    }
+    return unique;
+  }
+
+  // ---- actions --------------------------------------------------------------------------------
+
+  /** Take an action on a case. Concurrent changes are retried against the fresh state. */
+  async act(principal: Principal, caseId: string, action: Action, input: ActionInput, idempotencyKey?: string): Promise<{ replayed: boolean }> {
+    const requestHash = hashRequest({ caseId, action, input });
+    if (idempotencyKey) {
+      const saved = await this.ctx.uow.read.cases.idempotencyKey(principal.user.id, idempotencyKey);
+      if (saved) {
+        if (saved.requestHash !== requestHash || saved.caseId !== caseId) {
+          throw conflict('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+        }
+        return { replayed: true };
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ctx.uow.run(async (repos) => {
+          const applied = await this.applyAction(repos, principal, caseId, action, input);
+          if (!applied) throw new RetryableConflict();
+          if (idempotencyKey) await repos.cases.saveIdempotencyKey(principal.user.id, idempotencyKey, requestHash, caseId, this.ctx.now().toISOString());
+        });
+        return { replayed: false };
+      } catch (error) {
+        const retry = error instanceof RetryableConflict || (isUniqueViolation(error) && !idempotencyKey);
+        if (retry && attempt < MAX_ATTEMPTS) continue;
+        if (error instanceof RetryableConflict || isUniqueViolation(error)) {
+          if (idempotencyKey && isUniqueViolation(error)) return { replayed: true };
+          throw conflict('case_changed', 'The case was changed by someone else at the same moment. Reload it and try again.');
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Load, decide, store. Returns false when the case changed under us (the caller retries). */
+  private async applyAction(repos: Repos, principal: Principal, caseId: string, action: Action, input: ActionInput): Promise<boolean> {
+    const router = await this.ctx.routing();
+    const loaded = await this.load(repos, principal, caseId, router);
+    if (loaded.access === 'none') throw notFound('case', caseId);
+    await this.checkActionInput(repos, principal, loaded, action, input, router);
+
+    const transition = decide(action, loaded.facts, input, principal.actor);
+    const now = this.ctx.now();
+    const nowIso = now.toISOString();
+    const { record } = loaded;
+    const changes = await this.columnChanges(repos, transition, record, loaded.category, router, nowIso);
+    const stored = await repos.cases.update(record.id, record.version, { ...changes, status: transition.to, updated_at: nowIso });
+    if (!stored) return false;
+
+    const category = changes.category_id ? await this.activeCategory(repos, changes.category_id) : loaded.category;
+    const urgency = (changes.urgency as Urgency | undefined) ?? record.urgency;
+    const calendar = await this.ctx.workingCalendar();
+    const clocks = await applyClocks(
+      repos.cases,
+      { caseId: record.id, reportedAt: new Date(record.reportedAt), urgency, sla: category.sla, calendar, now },
+      transition.clocks,
+    );
+    await repos.cases.appendEvent({
+      id: newId(now.getTime()),
+      case_id: record.id,
+      seq: record.version + 1,
+      action,
+      actor_id: principal.user.id,
+      actor_role: principal.actor.role,
+      at: nowIso,
+      from_status: transition.from,
+      to_status: transition.to,
+      note: input.note?.trim() || input.reason?.trim() || input.comment?.trim() || null,
+      data: toJson(eventData(action, input, transition)),
+      evidence: toJson(input.media ?? []),
+      clocks: toJson(clocks),
+    });
+    return true;
+  }
+
+  /** Reference checks the pure state machine cannot do: ids exist, media are photos, units are right. */
+  private async checkActionInput(repos: Repos, principal: Principal, loaded: LoadedCase, action: Action, input: ActionInput, router: Router): Promise<void> {
+    if (input.departmentId !== undefined && (action === 'dispatch' || action === 'record-decision')) {
+      if (!(await repos.reference.department(input.departmentId))) {
+        throw invalid('departmentId', `There is no department with id ${input.departmentId}.`, 'department_not_found');
+      }
+    }
+    for (const id of input.assistingDepartmentIds ?? []) {
+      if (!(await repos.reference.department(id))) throw invalid('assistingDepartmentIds', `There is no department with id ${id}.`, 'department_not_found');
+    }
+    if (input.categoryId !== undefined) await this.activeCategory(repos, input.categoryId);
+    if (input.urgency !== undefined && !URGENCIES.includes(input.urgency)) throw invalid('urgency', `urgency must be one of ${URGENCIES.join(', ')}.`);
+    if (input.gridId !== undefined) {
+      const grid = router.unit(input.gridId);
+      if (!grid || grid.level !== 'grid') throw invalid('gridId', `There is no grid with id ${input.gridId}.`, 'grid_not_found');
+    }
+    if (action === 'refer' && input.jurisdictionId !== undefined) {
+      const target = router.unit(input.jurisdictionId);
+      if (!target || target.level !== 'subdistrict') {
+        throw invalid('jurisdictionId', 'Refer a case to a subdistrict (街道) Gridline knows.', 'jurisdiction_not_found');
+      }
+      if (router.chain(loaded.record.jurisdictionId).some((u) => u.id === target.id)) {
+        throw invalid('jurisdictionId', 'The case is already in that subdistrict.', 'same_jurisdiction');
+      }
+    }
+    if (input.media?.length) {
+      const media = await this.checkMedia(repos, principal, input.media);
+      if (action === 'resolve' && loaded.facts.resolvePhotoRequired) {
+        const found = await repos.media.findMany(media);
+        if (!found.some((m) => m.kind === 'photo')) {
+          throw invalid('media', 'This category needs an after-photo: attach a photo of the fixed problem.', 'after_photo_required');
+        }
+      }
+    }
+  }
+
+  private async columnChanges(repos: Repos, t: Transition, record: CaseRecord, category: Category, router: Router, nowIso: string): Promise<Partial<CaseTable>> {
+    const c = t.changes;
+    const out: Partial<CaseTable> = {};
+    if (c.departmentId !== undefined) out.department_id = c.departmentId;
+    if (c.assistingDepartmentIds !== undefined) out.assisting_department_ids = toJson(c.assistingDepartmentIds);
+    if (c.assigneeId !== undefined) out.assignee_id = c.assigneeId;
+    if (c.urgency !== undefined) out.urgency = c.urgency;
+    if (c.closureType !== undefined) out.closure_type = c.closureType;
+    if (c.pendingExtension !== undefined) out.pending_extension = c.pendingExtension ? toJson(c.pendingExtension) : null;
+    if (c.rating !== undefined) {
+      out.rating_score = c.rating?.score ?? null;
+      out.rating_unit_at_fault = c.rating ? (c.rating.unitAtFault ? 1 : 0) : null;
+    }
+    if (c.gridId !== undefined) {
+      out.grid_id = c.gridId;
+      out.jurisdiction_id = c.gridId;
+    }
+    if (c.jurisdictionId !== undefined) out.jurisdiction_id = c.jurisdictionId;
+    if (c.categoryId !== undefined) out.category_id = c.categoryId;
+    // Re-route when what routing depends on changed.
+    if (c.categoryId !== undefined || c.gridId !== undefined || c.jurisdictionId !== undefined) {
+      const target = await this.activeCategory(repos, c.categoryId ?? record.categoryId);
+      const unitId = out.jurisdiction_id ?? record.jurisdictionId;
+      out.routed_department_id = (await routeDepartment(repos, target ?? category, router.chain(unitId)))?.id ?? null;
+    }
+    if (t.to === 'closed' && t.from !== 'closed') out.closed_at = nowIso;
+    if (t.from === 'closed' && t.to !== 'closed') out.closed_at = null;
+    return out;
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  /** Load a case with its category, the facts the state machine needs and the reader's access. */
+  async load(repos: Repos, principal: Principal, caseId: string, router?: Router): Promise<LoadedCase> {
+    const r = router ?? (await this.ctx.routing());
+    const record = await repos.cases.find(caseId);
+    if (!record) throw notFound('case', caseId);
+    const category = await repos.reference.category(record.categoryId);
+    if (!category) throw new DomainError('unavailable', 'category_missing', `Case ${caseId} names a category that no longer exists.`);
+    const clocks = await repos.cases.clocks(caseId);
+    const { facts, access } = deriveFacts(record, category, r, principal, clocks, this.ctx.now());
+    return { record, category, facts, access };
+  }
+
+  /** The list query's visibility for a reader. */
+  visibility(principal: Principal): CaseQuery['visibility'] {
+    const { actor } = principal;
+    switch (actor.role) {
+      case 'admin':
+        return { kind: 'all' };
+      case 'dispatcher':
+      case 'supervisor':
+        if (!actor.jurisdictionPath) throw forbidden('no_jurisdiction', 'Your account has no jurisdiction; ask an administrator to set one.');
+        return { kind: 'jurisdiction', path: actor.jurisdictionPath };
+      case 'handler':
+      case 'regulator':
+        if (!actor.departmentId) throw forbidden('no_department', 'Your account has no department; ask an administrator to set one.');
+        return { kind: 'department', departmentId: actor.departmentId, foodSafetyPath: actor.role === 'regulator' ? actor.jurisdictionPath : null };
+      case 'reporter':
+        return { kind: 'reporter', reporterId: actor.id };
+    }
+  }
+
+  /** One case with its clocks and full event history, if the reader may see it. */
+  async get(principal: Principal, caseId: string, locale: Locale): Promise<CaseView> {
+    const repos = this.ctx.uow.read;
+    const loaded = await this.load(repos, principal, caseId);
+    // A case the reader may not see does not exist for them: no hint that the id is real.
+    if (loaded.access === 'none') throw notFound('case', caseId);
+    const [clocks, events] = await Promise.all([repos.cases.clocks(caseId), repos.cases.events(caseId)]);
+    const userIds = [loaded.record.reporterId, loaded.record.assigneeId, ...events.map((e) => e.actorId)];
+    const lookups = await this.lookups(userIds, locale);
+    return caseView(loaded.record, loaded.facts, loaded.access, clocks, principal, this.ctx.now(), lookups, events);
+  }
+
+  async listViews(principal: Principal, f: CaseFilters, locale: Locale): Promise<Page<CaseView>> {
+    const page = await this.list(principal, f);
+    const ids = page.items.map((c) => c.id);
+    const clocks = await this.ctx.uow.read.cases.clocksFor(ids);
+    const lookups = await this.lookups(page.items.flatMap((c) => [c.reporterId, c.assigneeId]), locale);
+    const now = this.ctx.now();
+    const items = page.items.map((record) => {
+      const { facts, access } = this.factsFor(record, principal, lookups, clocks.filter((k) => k.caseId === record.id));
+      return caseView(record, facts, access, clocks.filter((k) => k.caseId === record.id), principal, now, lookups);
+    });
+    return { ...page, items };
+  }
+
+  /** The reporter's own reports, newest first, each with its plain-words timeline. */
+  async myReports(principal: Principal, page: number, pageSize: number, locale: Locale): Promise<Page<ReporterCaseView>> {
+    const repos = this.ctx.uow.read;
+    const { items, total } = await repos.cases.list({
+      visibility: { kind: 'reporter', reporterId: principal.user.id },
+      now: this.ctx.now().toISOString(),
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    });
+    const ids = items.map((c) => c.id);
+    const [events, clocks] = await Promise.all([repos.cases.eventsFor(ids), repos.cases.clocksFor(ids)]);
+    const lookups = await this.lookups([], locale);
+    return {
+      items: items.map((record) => {
+        const { facts } = this.factsFor(record, principal, lookups, clocks.filter((k) => k.caseId === record.id));
+        return reporterView(record, facts, events.filter((e) => e.caseId === record.id), principal, lookups);
+      }),
+      total,
+      page,
+      pageSize,
+    };
+  }
+
+  private async lookups(userIds: (string | null)[], locale: Locale): Promise<Lookups> {
+    const repos = this.ctx.uow.read;
+    const ids = [...new Set(userIds.filter((id): id is string => id !== null))];
+    const [router, categories, departments, users] = await Promise.all([
+      this.ctx.routing(),
+      repos.reference.categories(),
+      repos.reference.departments(),
+      repos.users.findMany(ids),
+    ]);
+    return {
+      router,
+      categories: new Map(categories.map((c) => [c.id, c])),
+      departments: new Map(departments.map((d) => [d.id, d])),
+      users: new Map(users.map((u) => [u.id, u])),
+      locale,
+    };
+  }
+
+  /** Facts and access for a record already loaded in a batch. */
+  private factsFor(record: CaseRecord, principal: Principal, l: Lookups, clocks: ClockRow[]): { facts: CaseFacts; access: CaseAccess } {
+    return deriveFacts(record, l.categories.get(record.categoryId)!, l.router, principal, clocks, this.ctx.now());
+  }
+
+  async list(principal: Principal, f: CaseFilters): Promise<{ items: CaseRecord[]; total: number; page: number; pageSize: number }> {
+    const page = f.page ?? 1;
+    const pageSize = f.pageSize ?? 20;
+    const { items, total } = await this.ctx.uow.read.cases.list({
+      visibility: this.visibility(principal),
+      status: f.status,
+      categoryId: f.categoryId,
+      departmentId: f.departmentId,
+      gridId: f.gridId,
+      urgency: f.urgency,
+      overdue: f.overdue,
+      reportedFrom: f.reportedFrom,
+      reportedTo: f.reportedTo,
+      now: this.ctx.now().toISOString(),
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    });
+    return { items, total, page, pageSize };
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+class RetryableConflict extends Error {}
+
+/** What the state machine and the access rules need to know of a case. */
+function deriveFacts(record: CaseRecord, category: Category, router: Router, principal: Principal, clocks: ClockRow[], now: Date): { facts: CaseFacts; access: CaseAccess } {
+  const path = (id: string) => router.unit(id)?.path ?? `/${id}`;
+  const resolve = clocks.find((k) => k.stage === 'resolve' && k.completedAt === null);
+  const facts: CaseFacts = {
+    status: record.status,
+    reporterId: record.reporterId,
+    departmentId: record.departmentId,
+    routedDepartmentId: record.routedDepartmentId,
+    jurisdictionPath: path(record.jurisdictionId),
+    foodSafety: category.foodSafety,
+    resolvePhotoRequired: category.resolvePhotoRequired,
+    pendingExtension: record.pendingExtension,
+    rating: record.rating,
+    resolveDueAt: resolve ? new Date(resolve.dueAt) : null,
+    now,
+  };
+  const access = caseAccess(principal.actor, {
+    reporterId: record.reporterId,
+    departmentId: record.departmentId,
+    assistingDepartmentIds: record.assistingDepartmentIds,
+    foodSafety: category.foodSafety,
+    jurisdictionPath: facts.jurisdictionPath,
+    originJurisdictionPath: path(record.originJurisdictionId),
+  });
+  return { facts, access };
+}
+
+/** WGS-84 bounds; NaN and infinities fail both comparisons. */
+function validatePoint(lat: number, lon: number): void {
+  if (!(lat >= -90 && lat <= 90)) throw invalid('lat', 'lat must be a number between -90 and 90.', 'invalid_coordinate');
+  if (!(lon >= -180 && lon <= 180)) throw invalid('lon', 'lon must be a number between -180 and 180.', 'invalid_coordinate');
+}
+
+/** What an event records of an action: its meaningful fields, nothing the caller did not send. */
+function eventData(action: Action, input: ActionInput, t: Transition): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...input };
+  delete data.note;
+  delete data.media;
+  if (t.changes.departmentId) data.departmentId = t.changes.departmentId;
+  if (t.clocks.extend) data.extendMinutes = t.clocks.extend.minutes;
+  if (action === 'approve-extension' || action === 'deny-extension') data.decision = action === 'approve-extension' ? 'approved' : 'denied';
+  return data;
+}
+

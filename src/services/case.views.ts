@@ -1,0 +1,230 @@
+// What readers see of cases: the staff view (with clocks, events and the actions open to the reader)
+// and the reporter's view (every status change in plain words). Personal data is masked here.
+
+import { maskName, maskPhone, type CaseAccess } from '../domain/access.js';
+import { viewClock, type ClockView } from '../domain/deadlines.js';
+import type { Locale } from '../domain/wording.js';
+import { eventWords, statusWords } from '../domain/wording.js';
+import { availableActions, type Action, type CaseFacts } from '../domain/workflow.js';
+import type { Router } from '../geo/router.js';
+import type { CaseRecord, ClockRow, EventRecord } from '../storage/case.repository.js';
+import type { Category, Department, Names } from '../storage/reference.repository.js';
+import type { User } from '../storage/user.repository.js';
+import type { Principal } from './context.js';
+
+export interface Ref {
+  id: string;
+  code: string;
+  name: string;
+}
+
+export interface EventView {
+  seq: number;
+  action: string;
+  at: string;
+  actor: { id: string | null; role: string; name: string | null };
+  fromStatus: string | null;
+  toStatus: string;
+  note: string | null;
+  data: Record<string, unknown>;
+  evidence: string[];
+  clocks: unknown[];
+}
+
+export interface CaseView {
+  id: string;
+  ref: string;
+  status: string;
+  statusText: string;
+  category: Ref & { kind: string; foodSafety: boolean };
+  urgency: string;
+  description: string;
+  location: { lat: number; lon: number; coordSys: 'wgs84' };
+  original: { lat: number; lon: number; coordSys: string };
+  address: string | null;
+  grid: Ref | null;
+  jurisdiction: Ref | null;
+  originJurisdiction: Ref | null;
+  routedDepartment: Ref | null;
+  department: Ref | null;
+  assistingDepartments: Ref[];
+  assignee: { id: string; name: string } | null;
+  reporter: { id: string; name: string; phone: string | null } | null;
+  channel: string;
+  media: string[];
+  closureType: string | null;
+  rating: { score: number; unitAtFault: boolean } | null;
+  pendingExtension: { minutes: number; reason: string } | null;
+  reportedAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  overdue: boolean;
+  clocks: ClockView[];
+  availableActions: Action[];
+  events?: EventView[];
+}
+
+export interface Lookups {
+  router: Router;
+  categories: Map<string, Category>;
+  departments: Map<string, Department>;
+  users: Map<string, User>;
+  locale: Locale;
+}
+
+const pick = (names: Names, locale: Locale): string => (locale === 'en' ? names.en : locale === 'bo' ? names.bo || names.zh : names.zh);
+
+function ref(item: { id: string; code: string; names: Names } | undefined, locale: Locale): Ref | null {
+  return item ? { id: item.id, code: item.code, name: pick(item.names, locale) } : null;
+}
+
+export function caseView(
+  record: CaseRecord,
+  facts: CaseFacts,
+  access: CaseAccess,
+  clocks: ClockRow[],
+  principal: Principal,
+  now: Date,
+  l: Lookups,
+  events?: EventRecord[],
+): CaseView {
+  const category = l.categories.get(record.categoryId)!;
+  const unit = (id: string | null) => (id ? ref(l.router.unit(id), l.locale) : null);
+  const dept = (id: string | null) => (id ? ref(l.departments.get(id), l.locale) : null);
+  const clockViews = clocks.map((c) => viewClock(c, now));
+  const reporter = l.users.get(record.reporterId);
+  const assignee = record.assigneeId ? l.users.get(record.assigneeId) : undefined;
+  return {
+    id: record.id,
+    ref: record.ref,
+    status: record.status,
+    statusText: statusWords(record.status, l.locale),
+    category: { ...ref(category, l.locale)!, kind: category.kind, foodSafety: category.foodSafety },
+    urgency: record.urgency,
+    description: record.description,
+    location: { lat: record.lat, lon: record.lon, coordSys: 'wgs84' },
+    original: record.original,
+    address: record.address,
+    grid: unit(record.gridId),
+    jurisdiction: unit(record.jurisdictionId),
+    originJurisdiction: unit(record.originJurisdictionId),
+    routedDepartment: dept(record.routedDepartmentId),
+    department: dept(record.departmentId),
+    assistingDepartments: record.assistingDepartmentIds.map((id) => dept(id)).filter((d): d is Ref => d !== null),
+    assignee: assignee ? { id: assignee.id, name: access === 'handling_chain' ? assignee.displayName : maskName(assignee.displayName) } : null,
+    reporter: reporterIdentity(access, principal, reporter),
+    channel: record.channel,
+    media: record.mediaIds,
+    closureType: record.closureType,
+    rating: record.rating,
+    pendingExtension: record.pendingExtension ? { minutes: record.pendingExtension.minutes, reason: record.pendingExtension.reason } : null,
+    reportedAt: record.reportedAt,
+    updatedAt: record.updatedAt,
+    closedAt: record.closedAt,
+    overdue: clockViews.some((c) => c.state === 'overdue'),
+    clocks: clockViews,
+    availableActions: availableActions(facts, principal.actor),
+    ...(events ? { events: events.map((e) => eventView(e, access, l)) } : {}),
+  };
+}
+
+/** The reporter sees themself; the handling chain a masked name and phone; oversight sees no identity. */
+function reporterIdentity(access: CaseAccess, principal: Principal, reporter: User | undefined): CaseView['reporter'] {
+  if (!reporter) return null;
+  if (access === 'reporter' && reporter.id === principal.user.id) return { id: reporter.id, name: reporter.displayName, phone: reporter.phone };
+  if (access === 'handling_chain') return { id: reporter.id, name: maskName(reporter.displayName), phone: maskPhone(reporter.phone) };
+  return null;
+}
+
+function eventView(e: EventRecord, access: CaseAccess, l: Lookups): EventView {
+  const actor = e.actorId ? l.users.get(e.actorId) : undefined;
+  const isReporter = e.action === 'report';
+  const hideIdentity = isReporter && access !== 'handling_chain' && access !== 'reporter';
+  const name = actor ? (isReporter && access === 'handling_chain' ? maskName(actor.displayName) : actor.displayName) : null;
+  const data = { ...e.data };
+  if (hideIdentity) delete data.submitted;
+  return {
+    seq: e.seq,
+    action: e.action,
+    at: e.at,
+    actor: { id: hideIdentity ? null : e.actorId, role: e.actorRole, name: hideIdentity ? null : name },
+    fromStatus: e.fromStatus,
+    toStatus: e.toStatus,
+    note: e.note,
+    data,
+    evidence: e.evidence,
+    clocks: e.clocks,
+  };
+}
+
+export interface TimelineEntry {
+  at: string;
+  action: string;
+  status: string;
+  text: string;
+  evidence: string[];
+}
+
+export interface ReporterCaseView {
+  id: string;
+  ref: string;
+  status: string;
+  statusText: string;
+  category: Ref;
+  description: string;
+  address: string | null;
+  location: { lat: number; lon: number; coordSys: 'wgs84' };
+  media: string[];
+  reportedAt: string;
+  closedAt: string | null;
+  closureType: string | null;
+  rating: { score: number; unitAtFault: boolean } | null;
+  canRate: boolean;
+  canReopen: boolean;
+  timeline: TimelineEntry[];
+}
+
+/** A reporter's own report: what happened, in plain words, without staff names or internal notes. */
+export function reporterView(record: CaseRecord, facts: CaseFacts, events: EventRecord[], principal: Principal, l: Lookups): ReporterCaseView {
+  const actions = availableActions(facts, principal.actor);
+  const timeline: TimelineEntry[] = [];
+  for (const e of events) {
+    const departmentId = typeof e.data.departmentId === 'string' ? e.data.departmentId : record.departmentId;
+    const department = departmentId ? l.departments.get(departmentId) : undefined;
+    const jurisdictionId = typeof e.data.jurisdictionId === 'string' ? e.data.jurisdictionId : undefined;
+    const jurisdiction = jurisdictionId ? l.router.unit(jurisdictionId) : undefined;
+    const extend = e.clocks.find((c): c is { stage: string; dueAt: string } => (c as { stage?: string }).stage === 'resolve');
+    const text = eventWords(e.action, l.locale, {
+      department: department ? pick(department.names, l.locale) : undefined,
+      jurisdiction: jurisdiction ? pick(jurisdiction.names, l.locale) : undefined,
+      // Rejection reasons go to the reporter (domain rule); other staff notes stay internal,
+      // except what the handler says was done.
+      reason: e.action === 'reject' || e.action === 'close' ? (e.note ?? undefined) : undefined,
+      note: e.action === 'resolve' ? (e.note ?? undefined) : undefined,
+      closureType: typeof e.data.closureType === 'string' ? e.data.closureType : undefined,
+      score: typeof e.data.score === 'number' ? e.data.score : undefined,
+      dueAt: e.action === 'approve-extension' ? extend?.dueAt : undefined,
+    });
+    if (text === undefined) continue;
+    timeline.push({ at: e.at, action: e.action, status: e.toStatus, text, evidence: e.action === 'resolve' || e.action === 'report' ? e.evidence : [] });
+  }
+  const category = l.categories.get(record.categoryId)!;
+  return {
+    id: record.id,
+    ref: record.ref,
+    status: record.status,
+    statusText: statusWords(record.status, l.locale),
+    category: ref(category, l.locale)!,
+    description: record.description,
+    address: record.address,
+    location: { lat: record.lat, lon: record.lon, coordSys: 'wgs84' },
+    media: record.mediaIds,
+    reportedAt: record.reportedAt,
+    closedAt: record.closedAt,
+    closureType: record.closureType,
+    rating: record.rating,
+    canRate: actions.includes('rate'),
+    canReopen: actions.includes('reopen'),
+    timeline,
+  };
+}

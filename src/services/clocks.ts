@@ -1,0 +1,104 @@
+// Applies a transition's clock changes to a case's stored clocks.
+
+import type { WorkingCalendar } from '../domain/calendar.js';
+import { addMinutes, dueAt, outcomeAt, policyFor, remindAt, type SlaOverrides } from '../domain/deadlines.js';
+import type { Stage, Urgency } from '../domain/types.js';
+import type { ClockChanges } from '../domain/workflow.js';
+import type { CaseRepository, ClockRow } from '../storage/case.repository.js';
+import { newId } from '../storage/ids.js';
+
+export interface ClockContext {
+  caseId: string;
+  reportedAt: Date;
+  urgency: Urgency;
+  sla: SlaOverrides | null;
+  calendar: WorkingCalendar;
+  now: Date;
+}
+
+/** A clock as recorded in an event: the deadline values at that moment. */
+export interface ClockSnapshot {
+  stage: Stage;
+  round: number;
+  dueAt: string;
+  completedAt: string | null;
+  outcome: ClockRow['outcome'];
+}
+
+const snapshot = (c: ClockRow): ClockSnapshot => ({ stage: c.stage, round: c.round, dueAt: c.dueAt, completedAt: c.completedAt, outcome: c.outcome });
+
+/** Apply clock changes; returns the snapshot of the clocks that are open or were stopped by this change. */
+export async function applyClocks(repo: CaseRepository, ctx: ClockContext, changes: ClockChanges): Promise<ClockSnapshot[]> {
+  const clocks = await repo.clocks(ctx.caseId);
+  const nowIso = ctx.now.toISOString();
+  const policy = policyFor(ctx.urgency, ctx.sla);
+  const touched: ClockRow[] = [];
+
+  for (const clock of clocks) {
+    if (clock.completedAt !== null) continue;
+    let next: ClockRow | undefined;
+    if (changes.complete?.includes(clock.stage)) {
+      next = { ...clock, completedAt: nowIso, outcome: outcomeAt(clock.dueAt, ctx.now) };
+    } else if (changes.cancel?.includes(clock.stage)) {
+      next = { ...clock, completedAt: nowIso, outcome: 'cancelled' };
+    } else if (changes.extend?.stage === clock.stage) {
+      const due = addMinutes(policy.unit, new Date(clock.dueAt), changes.extend.minutes, ctx.calendar);
+      next = { ...clock, dueAt: due.toISOString(), remindAt: remindAt(new Date(clock.startedAt), due).toISOString(), remindedAt: null };
+    } else if (changes.recompute) {
+      const due = dueAt(policy, clock.stage, { stageStart: new Date(clock.startedAt), reportedAt: clock.round === 1 ? ctx.reportedAt : new Date(clock.startedAt) }, ctx.calendar);
+      next = { ...clock, dueAt: due.toISOString(), originalDueAt: due.toISOString(), remindAt: remindAt(new Date(clock.startedAt), due).toISOString() };
+    }
+    if (next) {
+      await repo.updateClock(clock.id, {
+        completed_at: next.completedAt,
+        outcome: next.outcome,
+        due_at: next.dueAt,
+        original_due_at: next.originalDueAt,
+        remind_at: next.remindAt,
+        reminded_at: next.remindedAt,
+      });
+      touched.push(next);
+    } else {
+      touched.push(clock);
+    }
+  }
+
+  for (const stage of changes.start ?? []) {
+    const round = Math.max(0, ...clocks.filter((c) => c.stage === stage).map((c) => c.round)) + 1;
+    // A limit counted "from the report" applies to the first round; a clock restarted later (after a
+    // return, rework or reopen) counts from its own start.
+    const reportedAt = round === 1 ? ctx.reportedAt : ctx.now;
+    const due = dueAt(policy, stage, { stageStart: ctx.now, reportedAt }, ctx.calendar);
+    const row: ClockRow = {
+      id: newId(ctx.now.getTime()),
+      caseId: ctx.caseId,
+      stage,
+      round,
+      startedAt: nowIso,
+      dueAt: due.toISOString(),
+      originalDueAt: due.toISOString(),
+      remindAt: remindAt(ctx.now, due).toISOString(),
+      completedAt: null,
+      outcome: null,
+      remindedAt: null,
+      supervisedAt: null,
+    };
+    await repo.insertClock({
+      id: row.id,
+      case_id: row.caseId,
+      stage: row.stage,
+      round: row.round,
+      started_at: row.startedAt,
+      due_at: row.dueAt,
+      original_due_at: row.originalDueAt,
+      remind_at: row.remindAt,
+      completed_at: null,
+      outcome: null,
+      reminded_at: null,
+      supervised_at: null,
+    });
+    touched.push(row);
+  }
+
+  return touched.filter((c) => c.completedAt === null || c.completedAt === nowIso).map(snapshot);
+}

@@ -1,0 +1,54 @@
+// What every service is built from: the unit of work, the clock, and caches of slow-changing reference
+// data (jurisdiction polygons, the working calendar) that are reloaded when they change.
+
+import { makeCalendar, type WorkingCalendar } from '../domain/calendar.js';
+import type { Actor } from '../domain/types.js';
+import { Router } from '../geo/router.js';
+import type { Clock } from '../ports.js';
+import type { UnitOfWork } from '../storage/unit-of-work.js';
+import type { User } from '../storage/user.repository.js';
+
+export interface Principal {
+  user: User;
+  actor: Actor;
+}
+
+export class ServiceContext {
+  private router?: Promise<Router>;
+  private calendar?: Promise<WorkingCalendar>;
+
+  constructor(
+    readonly uow: UnitOfWork,
+    readonly clock: Clock,
+  ) {}
+
+  now(): Date {
+    return this.clock.now();
+  }
+
+  routing(): Promise<Router> {
+    this.router ??= this.uow.read.reference.jurisdictions().then((units) => new Router(units));
+    return this.router;
+  }
+
+  workingCalendar(): Promise<WorkingCalendar> {
+    this.calendar ??= this.uow.read.reference.calendarDays().then((days) => makeCalendar(days));
+    return this.calendar;
+  }
+
+  /** Drop cached reference data after it changed. */
+  invalidate(): void {
+    this.router = undefined;
+    this.calendar = undefined;
+  }
+
+  /** The actor a user acts as: their role, department and jurisdiction path. */
+  async principal(user: User): Promise<Principal> {
+    const router = await this.routing();
+    const unit = user.jurisdictionId ? router.unit(user.jurisdictionId) : undefined;
+    return {
+      user,
+      actor: { id: user.id, role: user.role, departmentId: user.departmentId, jurisdictionPath: unit?.path ?? null },
+    };
+  }
+}

@@ -1,0 +1,38 @@
+// Wires the services from their ports. The HTTP app, the CLI and tests all build them here.
+
+import type { Database } from '../storage/db.js';
+import { UnitOfWork } from '../storage/unit-of-work.js';
+import { LocalMediaStore, type MediaStore } from '../media/store.js';
+import { systemClock, type Clock } from '../ports.js';
+import { AuthService } from './auth.service.js';
+import { CaseService } from './case.service.js';
+import { ServiceContext } from './context.js';
+import { MediaService } from './media.service.js';
+import { SweepService } from './sweep.service.js';
+
+export interface Services {
+  ctx: ServiceContext;
+  auth: AuthService;
+  cases: CaseService;
+  media: MediaService;
+  sweep: SweepService;
+}
+
+export interface ServiceOptions {
+  clock?: Clock;
+  mediaStore?: MediaStore;
+  mediaDir?: string;
+  tokenTtlHours?: number;
+}
+
+export function buildServices(database: Database, options: ServiceOptions = {}): Services {
+  const ctx = new ServiceContext(new UnitOfWork(database), options.clock ?? systemClock);
+  const store = options.mediaStore ?? new LocalMediaStore(options.mediaDir ?? 'data/media');
+  return {
+    ctx,
+    auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7),
+    cases: new CaseService(ctx),
+    media: new MediaService(ctx, store),
+    sweep: new SweepService(ctx),
+  };
+}

@@ -1,0 +1,67 @@
+// The deadline sweep: reminders (催办) before a clock falls due and supervision (督办) once it is overdue.
+// Safe on several processes at once: each clock is claimed with a conditional UPDATE, so exactly one
+// process wins it and writes the event; the others see zero rows changed and move on.
+
+import { newId } from '../storage/ids.js';
+import type { ClockRow } from '../storage/case.repository.js';
+import { toJson } from '../storage/dialect.js';
+import type { ServiceContext } from './context.js';
+
+export interface SweepResult {
+  reminded: number;
+  supervised: number;
+}
+
+const BATCH = 200;
+
+export class SweepService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async run(): Promise<SweepResult> {
+    const now = this.ctx.now();
+    const nowIso = now.toISOString();
+    const result: SweepResult = { reminded: 0, supervised: 0 };
+    for (;;) {
+      const due = await this.ctx.uow.read.cases.clocksToRemind(nowIso, BATCH);
+      let won = 0;
+      for (const clock of due) if (await this.raise(clock, 'remind', nowIso)) won++;
+      result.reminded += won;
+      if (due.length < BATCH) break;
+    }
+    for (;;) {
+      const overdue = await this.ctx.uow.read.cases.clocksToSupervise(nowIso, BATCH);
+      let won = 0;
+      for (const clock of overdue) if (await this.raise(clock, 'supervise', nowIso)) won++;
+      result.supervised += won;
+      if (overdue.length < BATCH) break;
+    }
+    return result;
+  }
+
+  private raise(clock: ClockRow, action: 'remind' | 'supervise', nowIso: string): Promise<boolean> {
+    return this.ctx.uow.run(async (repos) => {
+      const claimed = await repos.cases.claimClock(clock.id, action === 'remind' ? 'reminded_at' : 'supervised_at', nowIso);
+      if (!claimed) return false;
+      const record = await repos.cases.find(clock.caseId);
+      if (!record) return false;
+      const seq = await repos.cases.bumpVersion(clock.caseId);
+      const overdueMinutes = Math.max(0, Math.round((Date.parse(nowIso) - Date.parse(clock.dueAt)) / 60_000));
+      await repos.cases.appendEvent({
+        id: newId(),
+        case_id: clock.caseId,
+        seq,
+        action,
+        actor_id: null,
+        actor_role: 'system',
+        at: nowIso,
+        from_status: record.status,
+        to_status: record.status,
+        note: null,
+        data: toJson({ stage: clock.stage, round: clock.round, dueAt: clock.dueAt, departmentId: record.departmentId, ...(action === 'supervise' ? { overdueMinutes } : {}) }),
+        evidence: '[]',
+        clocks: toJson([{ stage: clock.stage, round: clock.round, dueAt: clock.dueAt, completedAt: null, outcome: null }]),
+      });
+      return true;
+    });
+  }
+}

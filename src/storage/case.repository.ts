@@ -1,0 +1,351 @@
+// Cases, their append-only events and their clocks.
+
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { ClosureType, CaseStatus, Channel, Stage, Urgency } from '../domain/types.js';
+import type { PendingExtension, Rating } from '../domain/workflow.js';
+import { fromJson, likePrefix } from './dialect.js';
+import type { CaseClockTable, CaseEventTable, CaseTable, DB } from './schema.js';
+
+export interface CaseRecord {
+  id: string;
+  ref: string;
+  status: CaseStatus;
+  categoryId: string;
+  urgency: Urgency;
+  description: string;
+  lat: number;
+  lon: number;
+  original: { lat: number; lon: number; coordSys: string };
+  address: string | null;
+  gridId: string | null;
+  jurisdictionId: string;
+  originJurisdictionId: string;
+  routedDepartmentId: string | null;
+  departmentId: string | null;
+  assistingDepartmentIds: string[];
+  assigneeId: string | null;
+  reporterId: string;
+  channel: Channel;
+  mediaIds: string[];
+  closureType: ClosureType | null;
+  rating: Rating | null;
+  pendingExtension: PendingExtension | null;
+  reportedAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  version: number;
+}
+
+export interface EventRecord {
+  id: string;
+  caseId: string;
+  seq: number;
+  action: string;
+  actorId: string | null;
+  actorRole: string;
+  at: string;
+  fromStatus: CaseStatus | null;
+  toStatus: CaseStatus;
+  note: string | null;
+  data: Record<string, unknown>;
+  evidence: string[];
+  clocks: unknown[];
+}
+
+export interface ClockRow {
+  id: string;
+  caseId: string;
+  stage: Stage;
+  round: number;
+  startedAt: string;
+  dueAt: string;
+  originalDueAt: string;
+  remindAt: string;
+  completedAt: string | null;
+  outcome: 'met' | 'late' | 'cancelled' | null;
+  remindedAt: string | null;
+  supervisedAt: string | null;
+}
+
+/** Which cases a reader may see. */
+export type Visibility =
+  | { kind: 'all' }
+  | { kind: 'jurisdiction'; path: string }
+  | { kind: 'department'; departmentId: string; foodSafetyPath: string | null }
+  | { kind: 'reporter'; reporterId: string };
+
+export interface CaseQuery {
+  visibility: Visibility;
+  status?: CaseStatus[];
+  categoryId?: string;
+  departmentId?: string;
+  gridId?: string;
+  urgency?: Urgency;
+  overdue?: boolean;
+  reportedFrom?: string;
+  reportedTo?: string;
+  now: string;
+  limit: number;
+  offset: number;
+}
+
+export const toCase = (r: CaseTable): CaseRecord => ({
+  id: r.id,
+  ref: r.ref,
+  status: r.status as CaseStatus,
+  categoryId: r.category_id,
+  urgency: r.urgency as Urgency,
+  description: r.description,
+  lat: r.lat,
+  lon: r.lon,
+  original: { lat: r.orig_lat, lon: r.orig_lon, coordSys: r.orig_coord_sys },
+  address: r.address,
+  gridId: r.grid_id,
+  jurisdictionId: r.jurisdiction_id,
+  originJurisdictionId: r.origin_jurisdiction_id,
+  routedDepartmentId: r.routed_department_id,
+  departmentId: r.department_id,
+  assistingDepartmentIds: fromJson<string[]>(r.assisting_department_ids, []),
+  assigneeId: r.assignee_id,
+  reporterId: r.reporter_id,
+  channel: r.channel as Channel,
+  mediaIds: fromJson<string[]>(r.media_ids, []),
+  closureType: r.closure_type as ClosureType | null,
+  rating: r.rating_score === null ? null : { score: r.rating_score, unitAtFault: r.rating_unit_at_fault === 1 },
+  pendingExtension: fromJson<PendingExtension | null>(r.pending_extension, null),
+  reportedAt: r.reported_at,
+  updatedAt: r.updated_at,
+  closedAt: r.closed_at,
+  version: r.version,
+});
+
+const toEvent = (r: CaseEventTable): EventRecord => ({
+  id: r.id,
+  caseId: r.case_id,
+  seq: r.seq,
+  action: r.action,
+  actorId: r.actor_id,
+  actorRole: r.actor_role,
+  at: r.at,
+  fromStatus: r.from_status as CaseStatus | null,
+  toStatus: r.to_status as CaseStatus,
+  note: r.note,
+  data: fromJson<Record<string, unknown>>(r.data, {}),
+  evidence: fromJson<string[]>(r.evidence, []),
+  clocks: fromJson<unknown[]>(r.clocks, []),
+});
+
+export const toClock = (r: CaseClockTable): ClockRow => ({
+  id: r.id,
+  caseId: r.case_id,
+  stage: r.stage as Stage,
+  round: r.round,
+  startedAt: r.started_at,
+  dueAt: r.due_at,
+  originalDueAt: r.original_due_at,
+  remindAt: r.remind_at,
+  completedAt: r.completed_at,
+  outcome: r.outcome as ClockRow['outcome'],
+  remindedAt: r.reminded_at,
+  supervisedAt: r.supervised_at,
+});
+
+type CaseEb = ExpressionBuilder<DB, 'cases'>;
+
+function visible(eb: CaseEb, v: Visibility): Expression<SqlBool> {
+  const inUnit = (column: 'cases.jurisdiction_id' | 'cases.origin_jurisdiction_id', path: string) =>
+    eb.exists(
+      eb
+        .selectFrom('jurisdictions as j')
+        .select('j.id')
+        .whereRef('j.id', '=', column)
+        .where((w) => w.or([w('j.path', '=', path), w('j.path', 'like', likePrefix(`${path}/`))])),
+    );
+  switch (v.kind) {
+    case 'all':
+      return sql<SqlBool>`1 = 1`;
+    case 'reporter':
+      return eb('cases.reporter_id', '=', v.reporterId);
+    case 'jurisdiction':
+      return eb.or([inUnit('cases.jurisdiction_id', v.path), inUnit('cases.origin_jurisdiction_id', v.path)]);
+    case 'department': {
+      const own = [
+        eb('cases.department_id', '=', v.departmentId),
+        eb('cases.assisting_department_ids', 'like', `%"${v.departmentId}"%`),
+      ];
+      if (v.foodSafetyPath) {
+        own.push(
+          eb.and([
+            eb.exists(eb.selectFrom('categories as c').select('c.id').whereRef('c.id', '=', 'cases.category_id').where('c.food_safety', '=', 1)),
+            inUnit('cases.jurisdiction_id', v.foodSafetyPath),
+          ]),
+        );
+      }
+      return eb.or(own);
+    }
+  }
+}
+
+export class CaseRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async insert(row: CaseTable): Promise<void> {
+    await this.db.insertInto('cases').values(row).execute();
+  }
+
+  async find(id: string): Promise<CaseRecord | undefined> {
+    const row = await this.db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCase(row);
+  }
+
+  async findByRef(ref: string): Promise<CaseRecord | undefined> {
+    const row = await this.db.selectFrom('cases').selectAll().where('ref', '=', ref).executeTakeFirst();
+    return row && toCase(row);
+  }
+
+  /** Apply changes if nobody changed the case since `version` was read; false when someone did. */
+  async update(id: string, version: number, changes: Partial<CaseTable>): Promise<boolean> {
+    const result = await this.db
+      .updateTable('cases')
+      .set({ ...changes, version: version + 1 })
+      .where('id', '=', id)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Take the next event number for a case without reading it first (system events). */
+  async bumpVersion(id: string): Promise<number> {
+    const row = await this.db
+      .updateTable('cases')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .returning('version')
+      .executeTakeFirstOrThrow();
+    return row.version;
+  }
+
+  async appendEvent(row: CaseEventTable): Promise<void> {
+    await this.db.insertInto('case_events').values(row).execute();
+  }
+
+  async events(caseId: string): Promise<EventRecord[]> {
+    const rows = await this.db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).orderBy('seq').execute();
+    return rows.map(toEvent);
+  }
+
+  async eventsFor(caseIds: string[]): Promise<EventRecord[]> {
+    if (caseIds.length === 0) return [];
+    const rows = await this.db.selectFrom('case_events').selectAll().where('case_id', 'in', caseIds).orderBy('case_id').orderBy('seq').execute();
+    return rows.map(toEvent);
+  }
+
+  async clocks(caseId: string): Promise<ClockRow[]> {
+    const rows = await this.db.selectFrom('case_clocks').selectAll().where('case_id', '=', caseId).orderBy('started_at').orderBy('stage').execute();
+    return rows.map(toClock);
+  }
+
+  async clocksFor(caseIds: string[]): Promise<ClockRow[]> {
+    if (caseIds.length === 0) return [];
+    const rows = await this.db.selectFrom('case_clocks').selectAll().where('case_id', 'in', caseIds).orderBy('started_at').execute();
+    return rows.map(toClock);
+  }
+
+  async insertClock(row: CaseClockTable): Promise<void> {
+    await this.db.insertInto('case_clocks').values(row).execute();
+  }
+
+  async updateClock(id: string, changes: Partial<CaseClockTable>): Promise<void> {
+    await this.db.updateTable('case_clocks').set(changes).where('id', '=', id).execute();
+  }
+
+  /** Next number of a named counter (atomic on both dialects). */
+  async nextCounter(name: string): Promise<number> {
+    await this.db.insertInto('counters').values({ name, value: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    const row = await this.db
+      .updateTable('counters')
+      .set((eb) => ({ value: eb('value', '+', 1) }))
+      .where('name', '=', name)
+      .returning('value')
+      .executeTakeFirstOrThrow();
+    return row.value;
+  }
+
+  async idempotencyKey(scope: string, key: string): Promise<{ requestHash: string; caseId: string } | undefined> {
+    const row = await this.db.selectFrom('idempotency_keys').select(['request_hash', 'case_id']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+    return row && { requestHash: row.request_hash, caseId: row.case_id };
+  }
+
+  async saveIdempotencyKey(scope: string, key: string, requestHash: string, caseId: string, at: string): Promise<void> {
+    await this.db.insertInto('idempotency_keys').values({ scope, key, request_hash: requestHash, case_id: caseId, created_at: at }).execute();
+  }
+
+  async list(q: CaseQuery): Promise<{ items: CaseRecord[]; total: number }> {
+    let query = this.db.selectFrom('cases').where((eb) => visible(eb, q.visibility));
+    if (q.status?.length) query = query.where('cases.status', 'in', q.status);
+    if (q.categoryId) query = query.where('cases.category_id', '=', q.categoryId);
+    if (q.departmentId) query = query.where('cases.department_id', '=', q.departmentId);
+    if (q.gridId) query = query.where('cases.grid_id', '=', q.gridId);
+    if (q.urgency) query = query.where('cases.urgency', '=', q.urgency);
+    if (q.reportedFrom) query = query.where('cases.reported_at', '>=', q.reportedFrom);
+    if (q.reportedTo) query = query.where('cases.reported_at', '<', q.reportedTo);
+    if (q.overdue !== undefined) {
+      const overdue = (eb: CaseEb) =>
+        eb.exists(
+          eb
+            .selectFrom('case_clocks as k')
+            .select('k.id')
+            .whereRef('k.case_id', '=', 'cases.id')
+            .where('k.completed_at', 'is', null)
+            .where('k.due_at', '<', q.now),
+        );
+      query = query.where((eb) => (q.overdue ? overdue(eb) : eb.not(overdue(eb))));
+    }
+    const [rows, count] = await Promise.all([
+      query.selectAll('cases').orderBy('cases.reported_at', 'desc').orderBy('cases.id', 'desc').limit(q.limit).offset(q.offset).execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toCase), total: Number(count.n) };
+  }
+
+  /** Open clocks whose reminder time has come and that have had no reminder yet. */
+  async clocksToRemind(now: string, limit: number): Promise<ClockRow[]> {
+    const rows = await this.db
+      .selectFrom('case_clocks')
+      .selectAll()
+      .where('completed_at', 'is', null)
+      .where('reminded_at', 'is', null)
+      .where('remind_at', '<=', now)
+      .where('due_at', '>', now)
+      .orderBy('remind_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toClock);
+  }
+
+  /** Open clocks past due that have not been put under supervision yet. */
+  async clocksToSupervise(now: string, limit: number): Promise<ClockRow[]> {
+    const rows = await this.db
+      .selectFrom('case_clocks')
+      .selectAll()
+      .where('completed_at', 'is', null)
+      .where('supervised_at', 'is', null)
+      .where('due_at', '<=', now)
+      .orderBy('due_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toClock);
+  }
+
+  /** Mark a clock reminded/supervised if no other process did first; true when this call won. */
+  async claimClock(id: string, column: 'reminded_at' | 'supervised_at', at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('case_clocks')
+      .set({ [column]: at })
+      .where('id', '=', id)
+      .where(column, 'is', null)
+      .where('completed_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+}

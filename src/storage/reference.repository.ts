@@ -1,0 +1,159 @@
+// Jurisdictions, departments, categories and routing rules.
+
+import type { Kysely } from 'kysely';
+import type { AreaGeometry } from '../geo/polygon.js';
+import type { SlaOverrides } from '../domain/deadlines.js';
+import type { CategoryKind, JurisdictionLevel, Urgency } from '../domain/types.js';
+import { fromJson } from './dialect.js';
+import type { CategoryTable, DB, DepartmentTable, JurisdictionTable } from './schema.js';
+
+export interface Names {
+  zh: string;
+  en: string;
+  bo: string;
+}
+
+export interface Jurisdiction {
+  id: string;
+  code: string;
+  level: JurisdictionLevel;
+  parentId: string | null;
+  path: string;
+  names: Names;
+  geometry: AreaGeometry | null;
+}
+
+export interface Department {
+  id: string;
+  code: string;
+  kind: string;
+  names: Names;
+  jurisdictionId: string;
+  phone: string | null;
+}
+
+export interface Category {
+  id: string;
+  code: string;
+  kind: CategoryKind;
+  majorCode: string;
+  minorCode: string;
+  names: Names;
+  defaultDepartmentId: string | null;
+  foodSafety: boolean;
+  reportMediaRequired: boolean;
+  resolvePhotoRequired: boolean;
+  duplicateRadiusM: number;
+  defaultUrgency: Urgency;
+  sla: SlaOverrides | null;
+  active: boolean;
+}
+
+const names = (row: { name_zh: string; name_en: string; name_bo: string }): Names => ({ zh: row.name_zh, en: row.name_en, bo: row.name_bo });
+
+export const toJurisdiction = (row: JurisdictionTable): Jurisdiction => ({
+  id: row.id,
+  code: row.code,
+  level: row.level as JurisdictionLevel,
+  parentId: row.parent_id,
+  path: row.path,
+  names: names(row),
+  geometry: fromJson<AreaGeometry | null>(row.geometry, null),
+});
+
+export const toDepartment = (row: DepartmentTable): Department => ({
+  id: row.id,
+  code: row.code,
+  kind: row.kind,
+  names: names(row),
+  jurisdictionId: row.jurisdiction_id,
+  phone: row.phone,
+});
+
+export const toCategory = (row: CategoryTable): Category => ({
+  id: row.id,
+  code: row.code,
+  kind: row.kind as CategoryKind,
+  majorCode: row.major_code,
+  minorCode: row.minor_code,
+  names: names(row),
+  defaultDepartmentId: row.default_department_id,
+  foodSafety: row.food_safety === 1,
+  reportMediaRequired: row.report_media_required === 1,
+  resolvePhotoRequired: row.resolve_photo_required === 1,
+  duplicateRadiusM: row.duplicate_radius_m,
+  defaultUrgency: row.default_urgency as Urgency,
+  sla: fromJson<SlaOverrides | null>(row.sla, null),
+  active: row.active === 1,
+});
+
+export class ReferenceRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async jurisdiction(id: string): Promise<Jurisdiction | undefined> {
+    const row = await this.db.selectFrom('jurisdictions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toJurisdiction(row);
+  }
+
+  async jurisdictions(): Promise<Jurisdiction[]> {
+    const rows = await this.db.selectFrom('jurisdictions').selectAll().orderBy('code').execute();
+    return rows.map(toJurisdiction);
+  }
+
+  async insertJurisdiction(row: JurisdictionTable): Promise<void> {
+    await this.db.insertInto('jurisdictions').values(row).execute();
+  }
+
+  async department(id: string): Promise<Department | undefined> {
+    const row = await this.db.selectFrom('departments').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toDepartment(row);
+  }
+
+  async departments(): Promise<Department[]> {
+    const rows = await this.db.selectFrom('departments').selectAll().orderBy('code').execute();
+    return rows.map(toDepartment);
+  }
+
+  async insertDepartment(row: DepartmentTable): Promise<void> {
+    await this.db.insertInto('departments').values(row).execute();
+  }
+
+  async category(id: string): Promise<Category | undefined> {
+    const row = await this.db.selectFrom('categories').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCategory(row);
+  }
+
+  async categories(): Promise<Category[]> {
+    const rows = await this.db.selectFrom('categories').selectAll().orderBy('code').execute();
+    return rows.map(toCategory);
+  }
+
+  async insertCategory(row: CategoryTable): Promise<void> {
+    await this.db.insertInto('categories').values(row).execute();
+  }
+
+  async insertRoute(categoryId: string, jurisdictionId: string, departmentId: string): Promise<void> {
+    await this.db.insertInto('category_routes').values({ category_id: categoryId, jurisdiction_id: jurisdictionId, department_id: departmentId }).execute();
+  }
+
+  /** Routing rules for a category over a set of units: jurisdiction id -> department id. */
+  async routes(categoryId: string, jurisdictionIds: string[]): Promise<Map<string, string>> {
+    if (jurisdictionIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('category_routes')
+      .select(['jurisdiction_id', 'department_id'])
+      .where('category_id', '=', categoryId)
+      .where('jurisdiction_id', 'in', jurisdictionIds)
+      .execute();
+    return new Map(rows.map((r) => [r.jurisdiction_id, r.department_id]));
+  }
+
+  async calendarDays(): Promise<{ date: string; kind: 'holiday' | 'workday' }[]> {
+    const rows = await this.db.selectFrom('calendar_days').selectAll().execute();
+    return rows.map((r) => ({ date: r.date, kind: r.kind === 'workday' ? 'workday' : 'holiday' }));
+  }
+
+  async setCalendarDay(date: string, kind: 'holiday' | 'workday'): Promise<void> {
+    await this.db.insertInto('calendar_days').values({ date, kind }).onConflict((oc) => oc.column('date').doUpdateSet({ kind })).execute();
+  }
+}

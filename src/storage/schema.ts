@@ -1,0 +1,190 @@
+// Table types for Kysely. Times are ISO-8601 UTC strings with milliseconds ('2025-05-07T13:00:00.000Z')
+// on both dialects: they sort and compare as text, and read back identically from SQLite and PostgreSQL.
+// JSON columns are text holding JSON. Booleans are integers 0/1.
+
+export interface JurisdictionTable {
+  id: string;
+  code: string;
+  level: string;
+  parent_id: string | null;
+  /** Ids from the root down, '/a/b/c': descendants share the prefix. */
+  path: string;
+  name_zh: string;
+  name_en: string;
+  name_bo: string;
+  geometry: string | null;
+  min_lon: number | null;
+  min_lat: number | null;
+  max_lon: number | null;
+  max_lat: number | null;
+  created_at: string;
+}
+
+export interface DepartmentTable {
+  id: string;
+  code: string;
+  kind: string;
+  name_zh: string;
+  name_en: string;
+  name_bo: string;
+  jurisdiction_id: string;
+  phone: string | null;
+  created_at: string;
+}
+
+export interface CategoryTable {
+  id: string;
+  code: string;
+  kind: string;
+  major_code: string;
+  minor_code: string;
+  name_zh: string;
+  name_en: string;
+  name_bo: string;
+  default_department_id: string | null;
+  food_safety: number;
+  report_media_required: number;
+  resolve_photo_required: number;
+  duplicate_radius_m: number;
+  default_urgency: string;
+  sla: string | null;
+  active: number;
+  created_at: string;
+}
+
+export interface CategoryRouteTable {
+  category_id: string;
+  jurisdiction_id: string;
+  department_id: string;
+}
+
+export interface UserTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  display_name: string;
+  phone: string | null;
+  role: string;
+  department_id: string | null;
+  jurisdiction_id: string | null;
+  locale: string;
+  active: number;
+  created_at: string;
+}
+
+export interface AuthTokenTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface MediaTable {
+  id: string;
+  sha256: string;
+  kind: string;
+  mime: string;
+  bytes: number;
+  storage_key: string;
+  uploaded_by: string;
+  created_at: string;
+}
+
+export interface CaseTable {
+  id: string;
+  ref: string;
+  status: string;
+  category_id: string;
+  urgency: string;
+  description: string;
+  lat: number;
+  lon: number;
+  orig_lat: number;
+  orig_lon: number;
+  orig_coord_sys: string;
+  address: string | null;
+  grid_id: string | null;
+  jurisdiction_id: string;
+  origin_jurisdiction_id: string;
+  routed_department_id: string | null;
+  department_id: string | null;
+  assisting_department_ids: string;
+  assignee_id: string | null;
+  reporter_id: string;
+  channel: string;
+  media_ids: string;
+  closure_type: string | null;
+  rating_score: number | null;
+  rating_unit_at_fault: number | null;
+  pending_extension: string | null;
+  reported_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  version: number;
+}
+
+export interface CaseEventTable {
+  id: string;
+  case_id: string;
+  seq: number;
+  action: string;
+  actor_id: string | null;
+  actor_role: string;
+  at: string;
+  from_status: string | null;
+  to_status: string;
+  note: string | null;
+  data: string;
+  evidence: string;
+  clocks: string;
+}
+
+export interface CaseClockTable {
+  id: string;
+  case_id: string;
+  stage: string;
+  round: number;
+  started_at: string;
+  due_at: string;
+  original_due_at: string;
+  remind_at: string;
+  completed_at: string | null;
+  outcome: string | null;
+  reminded_at: string | null;
+  supervised_at: string | null;
+}
+
+export interface IdempotencyKeyTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  case_id: string;
+  created_at: string;
+}
+
+export interface CounterTable {
+  name: string;
+  value: number;
+}
+
+export interface CalendarDayTable {
+  date: string;
+  kind: string;
+}
+
+export interface DB {
+  jurisdictions: JurisdictionTable;
+  departments: DepartmentTable;
+  categories: CategoryTable;
+  category_routes: CategoryRouteTable;
+  users: UserTable;
+  auth_tokens: AuthTokenTable;
+  media: MediaTable;
+  cases: CaseTable;
+  case_events: CaseEventTable;
+  case_clocks: CaseClockTable;
+  idempotency_keys: IdempotencyKeyTable;
+  counters: CounterTable;
+  calendar_days: CalendarDayTable;
+}

@@ -1,0 +1,36 @@
+// One unit of work: every repository a use case needs, bound to one transaction. Later issues add the
+// outbox here so notifications commit atomically with the change that caused them.
+
+import type { Kysely } from 'kysely';
+import { CaseRepository } from './case.repository.js';
+import type { Database } from './db.js';
+import { MediaRepository } from './media.repository.js';
+import { ReferenceRepository } from './reference.repository.js';
+import type { DB } from './schema.js';
+import { UserRepository } from './user.repository.js';
+
+export interface Repos {
+  cases: CaseRepository;
+  reference: ReferenceRepository;
+  users: UserRepository;
+  media: MediaRepository;
+}
+
+export const reposFor = (db: Kysely<DB>): Repos => ({
+  cases: new CaseRepository(db),
+  reference: new ReferenceRepository(db),
+  users: new UserRepository(db),
+  media: new MediaRepository(db),
+});
+
+export class UnitOfWork {
+  /** Repositories outside any transaction, for reads. */
+  readonly read: Repos;
+  constructor(readonly database: Database) {
+    this.read = reposFor(database.db);
+  }
+
+  run<T>(work: (repos: Repos) => Promise<T>): Promise<T> {
+    return this.database.db.transaction().execute((trx) => work(reposFor(trx)));
+  }
+}

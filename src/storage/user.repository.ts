@@ -1,0 +1,81 @@
+// Users and their bearer tokens (stored only as SHA-256 hashes).
+
+import type { Kysely } from 'kysely';
+import type { Role } from '../domain/types.js';
+import type { DB, UserTable } from './schema.js';
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  phone: string | null;
+  role: Role;
+  departmentId: string | null;
+  jurisdictionId: string | null;
+  locale: string;
+  active: boolean;
+}
+
+export const toUser = (r: UserTable): User => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  phone: r.phone,
+  role: r.role as Role,
+  departmentId: r.department_id,
+  jurisdictionId: r.jurisdiction_id,
+  locale: r.locale,
+  active: r.active === 1,
+});
+
+export class UserRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async insert(row: UserTable): Promise<void> {
+    await this.db.insertInto('users').values(row).execute();
+  }
+
+  async find(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findMany(ids: string[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+    return rows.map(toUser);
+  }
+
+  async byUsername(username: string): Promise<(User & { passwordHash: string }) | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    return row && { ...toUser(row), passwordHash: row.password_hash };
+  }
+
+  async list(role?: Role): Promise<User[]> {
+    let q = this.db.selectFrom('users').selectAll().orderBy('username');
+    if (role) q = q.where('role', '=', role);
+    return (await q.execute()).map(toUser);
+  }
+
+  async insertToken(tokenHash: string, userId: string, createdAt: string, expiresAt: string): Promise<void> {
+    await this.db.insertInto('auth_tokens').values({ token_hash: tokenHash, user_id: userId, created_at: createdAt, expires_at: expiresAt, revoked_at: null }).execute();
+  }
+
+  /** The active user a live token belongs to. */
+  async userForToken(tokenHash: string, now: string): Promise<User | undefined> {
+    const row = await this.db
+      .selectFrom('auth_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .selectAll('u')
+      .where('t.token_hash', '=', tokenHash)
+      .where('t.revoked_at', 'is', null)
+      .where('t.expires_at', '>', now)
+      .where('u.active', '=', 1)
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async revokeToken(tokenHash: string, at: string): Promise<void> {
+    await this.db.updateTable('auth_tokens').set({ revoked_at: at }).where('token_hash', '=', tokenHash).execute();
+  }
+}
