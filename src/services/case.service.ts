@@ -8,7 +8,7 @@ import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types
 import { decide, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
 import type { CaseRecord, CaseQuery, ClockRow } from '../storage/case.repository.js';
-import { isUniqueViolation, toJson } from '../storage/dialect.js';
+import { isTransient, isUniqueViolation, toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
 import type { Category } from '../storage/reference.repository.js';
 import type { CaseTable } from '../storage/schema.js';
@@ -157,13 +157,13 @@ export class CaseService {
     }
   }
 
+  /** The case a key already created or acted on with this same request; throws when it did a different one. */
   private async replay(principal: Principal, key: string, requestHash: string): Promise<string | undefined> {
     const saved = await this.ctx.uow.read.cases.idempotencyKey(principal.user.id, key);
-    if (!saved) return undefined;
-    if (saved.requestHash !== requestHash) {
+    if (saved && saved.requestHash !== requestHash) {
       throw conflict('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
     }
-    return saved.caseId;
+    return saved?.caseId;
   }
 
   private async nextRef(repos: Repos, nowIso: string): Promise<string> {
@@ -195,15 +195,7 @@ export class CaseService {
   /** Take an action on a case. Concurrent changes are retried against the fresh state. */
   async act(principal: Principal, caseId: string, action: Action, input: ActionInput, idempotencyKey?: string): Promise<{ replayed: boolean }> {
     const requestHash = hashRequest({ caseId, action, input });
-    if (idempotencyKey) {
-      const saved = await this.ctx.uow.read.cases.idempotencyKey(principal.user.id, idempotencyKey);
-      if (saved) {
-        if (saved.requestHash !== requestHash || saved.caseId !== caseId) {
-          throw conflict('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
-        }
-        return { replayed: true };
-      }
-    }
+    if (idempotencyKey && (await this.replay(principal, idempotencyKey, requestHash))) return { replayed: true };
     for (let attempt = 1; ; attempt++) {
       try {
         await this.ctx.uow.run(async (repos) => {
@@ -213,12 +205,11 @@ export class CaseService {
         });
         return { replayed: false };
       } catch (error) {
-        const retry = error instanceof RetryableConflict || (isUniqueViolation(error) && !idempotencyKey);
+        // A retry of the same request that raced us and won.
+        if (idempotencyKey && isUniqueViolation(error) && (await this.replay(principal, idempotencyKey, requestHash))) return { replayed: true };
+        const retry = error instanceof RetryableConflict || isTransient(error) || isUniqueViolation(error);
         if (retry && attempt < MAX_ATTEMPTS) continue;
-        if (error instanceof RetryableConflict || isUniqueViolation(error)) {
-          if (idempotencyKey && isUniqueViolation(error)) return { replayed: true };
-          throw conflict('case_changed', 'The case was changed by someone else at the same moment. Reload it and try again.');
-        }
+        if (retry) throw conflict('case_changed', 'The case was changed by someone else at the same moment. Reload it and try again.');
         throw error;
       }
     }
@@ -229,6 +220,7 @@ export class CaseService {
     const router = await this.ctx.routing();
     const loaded = await this.load(repos, principal, caseId, router);
     if (loaded.access === 'none') throw notFound('case', caseId);
+    await this.checkAgainstHistory(repos, loaded.record);
     await this.checkActionInput(repos, principal, loaded, action, input, router);
 
     const transition = decide(action, loaded.facts, input, principal.actor);
@@ -263,6 +255,20 @@ export class CaseService {
       clocks: toJson(clocks),
     });
     return true;
+  }
+
+  /**
+   * The case row is a projection of its events: the newest event must carry the row's status and
+   * version. A mismatch means something wrote around the event log; refuse to build on it.
+   */
+  private async checkAgainstHistory(repos: Repos, record: CaseRecord): Promise<void> {
+    const last = await repos.cases.lastEvent(record.id);
+    if (!last || last.toStatus !== record.status || last.seq !== record.version) {
+      throw new DomainError('unavailable', 'history_mismatch', `Case ${record.ref} does not agree with its event history; it has been left unchanged. Contact an administrator.`, {
+        status: record.status,
+        lastEvent: last ?? null,
+      });
+    }
   }
 
   /** Reference checks the pure state machine cannot do: ids exist, media are photos, units are right. */

@@ -38,30 +38,39 @@ export class SweepService {
     return result;
   }
 
-  private raise(clock: ClockRow, action: 'remind' | 'supervise', nowIso: string): Promise<boolean> {
-    return this.ctx.uow.run(async (repos) => {
-      const claimed = await repos.cases.claimClock(clock.id, action === 'remind' ? 'reminded_at' : 'supervised_at', nowIso);
-      if (!claimed) return false;
-      const record = await repos.cases.find(clock.caseId);
-      if (!record) return false;
-      const seq = await repos.cases.bumpVersion(clock.caseId);
-      const overdueMinutes = Math.max(0, Math.round((Date.parse(nowIso) - Date.parse(clock.dueAt)) / 60_000));
-      await repos.cases.appendEvent({
-        id: newId(),
-        case_id: clock.caseId,
-        seq,
-        action,
-        actor_id: null,
-        actor_role: 'system',
-        at: nowIso,
-        from_status: record.status,
-        to_status: record.status,
-        note: null,
-        data: toJson({ stage: clock.stage, round: clock.round, dueAt: clock.dueAt, departmentId: record.departmentId, ...(action === 'supervise' ? { overdueMinutes } : {}) }),
-        evidence: '[]',
-        clocks: toJson([{ stage: clock.stage, round: clock.round, dueAt: clock.dueAt, completedAt: null, outcome: null }]),
+  private async raise(clock: ClockRow, action: 'remind' | 'supervise', nowIso: string): Promise<boolean> {
+    try {
+      return await this.ctx.uow.run(async (repos) => {
+        // Lock the case first, then the clock: the same order as a user's action, so the two never deadlock.
+        const record = await repos.cases.bumpVersion(clock.caseId);
+        if (!record) return false;
+        const claimed = await repos.cases.claimClock(clock.id, action === 'remind' ? 'reminded_at' : 'supervised_at', nowIso);
+        if (!claimed) throw new LostClaim();
+        const overdueMinutes = Math.max(0, Math.round((Date.parse(nowIso) - Date.parse(clock.dueAt)) / 60_000));
+        await repos.cases.appendEvent({
+          id: newId(),
+          case_id: clock.caseId,
+          seq: record.version,
+          action,
+          actor_id: null,
+          actor_role: 'system',
+          at: nowIso,
+          from_status: record.status,
+          to_status: record.status,
+          note: null,
+          data: toJson({ stage: clock.stage, round: clock.round, dueAt: clock.dueAt, departmentId: record.departmentId, ...(action === 'supervise' ? { overdueMinutes } : {}) }),
+          evidence: '[]',
+          clocks: toJson([{ stage: clock.stage, round: clock.round, dueAt: clock.dueAt, completedAt: null, outcome: null }]),
+        });
+        return true;
       });
-      return true;
-    });
+    } catch (error) {
+      // Another process claimed it first (or the clock stopped meanwhile): the version bump rolled back.
+      if (error instanceof LostClaim) return false;
+      throw error;
+    }
   }
 }
+
+/** Thrown to roll back a claim that another process won. */
+class LostClaim extends Error {}

@@ -214,15 +214,18 @@ export class CaseRepository {
     return result.numUpdatedRows === 1n;
   }
 
-  /** Take the next event number for a case without reading it first (system events). */
-  async bumpVersion(id: string): Promise<number> {
+  /**
+   * Take the next event number for a case without reading it first (system events). The row is locked
+   * by the update, so the status returned is the one the event is appended to.
+   */
+  async bumpVersion(id: string): Promise<{ version: number; status: CaseStatus; departmentId: string | null } | undefined> {
     const row = await this.db
       .updateTable('cases')
       .set((eb) => ({ version: eb('version', '+', 1) }))
       .where('id', '=', id)
-      .returning('version')
-      .executeTakeFirstOrThrow();
-    return row.version;
+      .returning(['version', 'status', 'department_id'])
+      .executeTakeFirst();
+    return row && { version: row.version, status: row.status as CaseStatus, departmentId: row.department_id };
   }
 
   async appendEvent(row: CaseEventTable): Promise<void> {
@@ -232,6 +235,12 @@ export class CaseRepository {
   async events(caseId: string): Promise<EventRecord[]> {
     const rows = await this.db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).orderBy('seq').execute();
     return rows.map(toEvent);
+  }
+
+  /** The newest event of a case: the state the case row must agree with. */
+  async lastEvent(caseId: string): Promise<{ seq: number; toStatus: CaseStatus } | undefined> {
+    const row = await this.db.selectFrom('case_events').select(['seq', 'to_status']).where('case_id', '=', caseId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return row && { seq: row.seq, toStatus: row.to_status as CaseStatus };
   }
 
   async eventsFor(caseIds: string[]): Promise<EventRecord[]> {

@@ -12,3 +12,9 @@ export const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/
 export const toJson = (value: unknown): string => JSON.stringify(value);
 export const fromJson = <T>(text: string | null, fallback: T): T => (text === null || text === '' ? fallback : (JSON.parse(text) as T));
 export const bool = (value: boolean): number => (value ? 1 : 0);
+
+/** True for errors that a retry of the whole transaction can cure (deadlock, serialization, busy). */
+export function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
+}
