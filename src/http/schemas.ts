@@ -97,3 +97,6 @@ export const NewUserBody = Type.Object({
   locale: Type.Optional(literals(['zh-CN', 'en', 'bo'] as const)),
 });
 export type NewUserBody = Static<typeof NewUserBody>;
+
+export const CalendarDayParams = Type.Object({ date: Type.String({ format: 'date', description: 'Local date, YYYY-MM-DD' }) });
+export const CalendarDayBody = Type.Object({ kind: literals(['holiday', 'workday'] as const) });

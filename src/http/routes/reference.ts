@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../auth.js';
-import { NewUserBody } from '../schemas.js';
+import { CalendarDayBody, CalendarDayParams, NewUserBody } from '../schemas.js';
 import { forbidden } from '../../domain/errors.js';
 
 export const referenceRoutes =
@@ -26,6 +26,22 @@ export const referenceRoutes =
       const user = await services.auth.addUser(request.body);
       return reply.status(201).send(user);
     });
+
+    app.get('/calendar', { ...secured, schema: { tags: ['reference'], summary: 'Working-day calendar exceptions: holidays and 调休 working weekends', security } }, async () => ({
+      items: (await read.calendarDays()).sort((a, b) => a.date.localeCompare(b.date)),
+    }));
+
+    app.put(
+      '/admin/calendar/:date',
+      { ...secured, schema: { tags: ['admin'], summary: 'Mark a date as a holiday or a working day (admin, supervisor)', security, params: CalendarDayParams, body: CalendarDayBody } },
+      async (request) => {
+        const role = principalOf(request).actor.role;
+        if (role !== 'admin' && role !== 'supervisor') throw forbidden('role_not_allowed', 'Only a supervisor or administrator may change the calendar.');
+        await read.setCalendarDay(request.params.date, request.body.kind);
+        services.ctx.invalidate();
+        return { date: request.params.date, kind: request.body.kind };
+      },
+    );
 
     app.post('/admin/sweep', { ...secured, schema: { tags: ['admin'], summary: 'Run the deadline sweep now (reminders and supervision)', security } }, async (request) => {
       const role = principalOf(request).actor.role;
