@@ -118,6 +118,8 @@ type Scope = 'jurisdiction' | 'department' | 'own_report' | 'food_safety_jurisdi
 interface ActionRule {
   /** The roles that may take the action, each with the reach it needs over the case. */
   roles: Partial<Record<Role, Scope>>;
+  /** The input fields the action reads; anything else is refused rather than silently dropped. */
+  fields: readonly (keyof ActionInput)[];
   from: readonly CaseStatus[];
   /** Checks the input and facts; returns the target state and changes, or throws. */
   apply(c: CaseFacts, input: ActionInput, actor: Actor): Omit<Transition, 'action' | 'from'>;
@@ -150,11 +152,13 @@ const requireId = (input: ActionInput, field: 'departmentId' | 'jurisdictionId',
 export const RULES: Record<Action, ActionRule> = {
   accept: {
     roles: DISPATCHERS,
+    fields: ['note'],
     from: ['reported'],
     apply: () => ({ to: 'accepted', changes: {}, clocks: { complete: ['accept'] } }),
   },
   reject: {
     roles: DISPATCHERS,
+    fields: ['reason', 'note', 'media'],
     from: ['reported'],
     apply: (_c, input) => {
       requireText(input, 'reason', 'reject');
@@ -163,6 +167,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   file: {
     roles: DISPATCHERS,
+    fields: ['categoryId', 'urgency', 'gridId', 'note'],
     from: ['accepted'],
     apply: (_c, input) => {
       const changes: CaseChanges = {};
@@ -175,6 +180,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   dispatch: {
     roles: DISPATCHERS,
+    fields: ['departmentId', 'assistingDepartmentIds', 'note'],
     from: ['filed', 'returned'],
     apply: (c, input) => {
       const departmentId = text(input.departmentId) ?? c.routedDepartmentId;
@@ -188,11 +194,13 @@ export const RULES: Record<Action, ActionRule> = {
   },
   sign: {
     roles: HANDLERS,
+    fields: ['note'],
     from: ['dispatched'],
     apply: (_c, _input, actor) => ({ to: 'signed', changes: { assigneeId: actor.id }, clocks: { complete: ['sign'] } }),
   },
   return: {
     roles: HANDLERS,
+    fields: ['reason', 'note', 'media'],
     from: ['dispatched', 'signed'],
     apply: (_c, input) => {
       requireText(input, 'reason', 'return');
@@ -205,11 +213,13 @@ export const RULES: Record<Action, ActionRule> = {
   },
   start: {
     roles: HANDLERS,
+    fields: ['note'],
     from: ['signed'],
     apply: () => ({ to: 'handling', changes: {}, clocks: {} }),
   },
   'request-extension': {
     roles: HANDLERS,
+    fields: ['reason', 'minutes', 'note'],
     from: ['signed', 'handling'],
     apply: (c, input, actor) => {
       const reason = requireText(input, 'reason', 'request-extension');
@@ -228,6 +238,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   'approve-extension': {
     roles: DISPATCHERS,
+    fields: ['note'],
     from: ['signed', 'handling'],
     apply: (c) => {
       if (!c.pendingExtension) throw conflict('no_extension_pending', 'There is no extension request to approve.');
@@ -240,6 +251,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   'deny-extension': {
     roles: DISPATCHERS,
+    fields: ['reason', 'note'],
     from: ['signed', 'handling'],
     apply: (c, input) => {
       if (!c.pendingExtension) throw conflict('no_extension_pending', 'There is no extension request to deny.');
@@ -249,6 +261,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   resolve: {
     roles: HANDLERS,
+    fields: ['note', 'media'],
     from: ['signed', 'handling'],
     apply: (c, input) => {
       requireText(input, 'note', 'resolve');
@@ -264,11 +277,13 @@ export const RULES: Record<Action, ActionRule> = {
   },
   verify: {
     roles: VERIFIERS,
+    fields: ['note', 'media'],
     from: ['resolved'],
     apply: () => ({ to: 'verified', changes: {}, clocks: { complete: ['verify'], start: ['close'] } }),
   },
   rework: {
     roles: VERIFIERS,
+    fields: ['reason', 'note', 'media'],
     from: ['resolved'],
     apply: (_c, input) => {
       requireText(input, 'reason', 'rework');
@@ -277,6 +292,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   close: {
     roles: DISPATCHERS,
+    fields: ['closureType', 'reason', 'note'],
     from: CLOSABLE_NOT_FIXED,
     apply: (c, input) => {
       const closureType = input.closureType;
@@ -296,6 +312,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   rate: {
     roles: { reporter: 'own_report' },
+    fields: ['score', 'comment', 'unitAtFault'],
     from: ['closed'],
     apply: (c, input) => {
       const score = input.score;
@@ -308,6 +325,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   reopen: {
     roles: { reporter: 'own_report', ...DISPATCHERS },
+    fields: ['reason', 'note'],
     from: ['closed'],
     apply: (c, input, actor) => {
       requireText(input, 'reason', 'reopen');
@@ -326,6 +344,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   escalate: {
     roles: DISPATCHERS,
+    fields: ['reason', 'note'],
     from: ['filed', 'returned'],
     apply: (_c, input) => {
       requireText(input, 'reason', 'escalate');
@@ -334,6 +353,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   'record-decision': {
     roles: DISPATCHERS,
+    fields: ['note', 'departmentId', 'assistingDepartmentIds'],
     from: ['joint_meeting'],
     apply: (_c, input) => {
       requireText(input, 'note', 'record-decision');
@@ -347,6 +367,7 @@ export const RULES: Record<Action, ActionRule> = {
   },
   refer: {
     roles: DISPATCHERS,
+    fields: ['reason', 'jurisdictionId', 'note'],
     from: ['reported', 'accepted', 'filed', 'returned'],
     apply: (_c, input) => {
       requireText(input, 'reason', 'refer');
@@ -402,6 +423,10 @@ function authorise(action: Action, c: CaseFacts, actor: Actor): void {
 export function decide(action: Action, c: CaseFacts, input: ActionInput, actor: Actor): Transition {
   authorise(action, c, actor);
   const rule = RULES[action];
+  const unexpected = (Object.keys(input) as (keyof ActionInput)[]).find((key) => input[key] !== undefined && !rule.fields.includes(key));
+  if (unexpected) {
+    throw invalid(unexpected, `${unexpected} is not used by ${action}; it takes ${rule.fields.join(', ')}.`, 'unexpected_field');
+  }
   if (!rule.from.includes(c.status)) {
     throw new DomainError('conflict', `${action}_not_allowed_when_${c.status}`, `A case that is ${c.status} cannot be ${pastTense(action)}.`, {
       action,

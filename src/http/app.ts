@@ -8,6 +8,7 @@ import type { Services } from '../services/index.js';
 import type { Database } from '../storage/db.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
+import { registerValidation } from './validation.js';
 import { authRoutes } from './routes/auth.js';
 import { caseRoutes } from './routes/cases.js';
 import { mediaRoutes } from './routes/media.js';
@@ -23,7 +24,6 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel ?? 'silent' },
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -40,6 +40,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerErrorHandler(app);
+  registerValidation(app);
   registerAuth(app, options.services);
 
   app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness and database reachability' } }, async (_request, reply) => {

@@ -24,7 +24,7 @@ export const ErrorBody = Type.Object(
 export const LoginBody = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 64 }),
   password: Type.String({ minLength: 1, maxLength: 256 }),
-});
+}, { additionalProperties: false });
 export type LoginBody = Static<typeof LoginBody>;
 
 export const ReportBody = Type.Object({
@@ -37,7 +37,7 @@ export const ReportBody = Type.Object({
   media: Type.Optional(Type.Array(Id, { maxItems: 9, description: 'Ids from POST /api/v1/media' })),
   channel: Type.Optional(literals(CHANNELS)),
   clientKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Client idempotency key (offline queue); same as the Idempotency-Key header' })),
-});
+}, { additionalProperties: false });
 export type ReportBody = Static<typeof ReportBody>;
 
 export const ActionParams = Type.Object({ id: Id, action: literals(ACTIONS) });
@@ -58,7 +58,7 @@ export const ActionBody = Type.Object({
   comment: Type.Optional(Text(2000)),
   unitAtFault: Type.Optional(Type.Boolean()),
   jurisdictionId: Type.Optional(Id),
-});
+}, { additionalProperties: false });
 export type ActionBody = Static<typeof ActionBody>;
 
 export const CaseListQuery = Type.Object({
@@ -70,14 +70,14 @@ export const CaseListQuery = Type.Object({
   overdue: Type.Optional(Type.Boolean()),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Reported at or after (ISO 8601)' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'Reported before (ISO 8601)' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   lang: Type.Optional(Type.String()),
 });
 export type CaseListQuery = Static<typeof CaseListQuery>;
 
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   lang: Type.Optional(Type.String()),
 });
@@ -95,8 +95,8 @@ export const NewUserBody = Type.Object({
   departmentId: Type.Optional(Id),
   jurisdictionId: Type.Optional(Id),
   locale: Type.Optional(literals(['zh-CN', 'en', 'bo'] as const)),
-});
+}, { additionalProperties: false });
 export type NewUserBody = Static<typeof NewUserBody>;
 
 export const CalendarDayParams = Type.Object({ date: Type.String({ format: 'date', description: 'Local date, YYYY-MM-DD' }) });
-export const CalendarDayBody = Type.Object({ kind: literals(['holiday', 'workday'] as const) });
+export const CalendarDayBody = Type.Object({ kind: literals(['holiday', 'workday'] as const) }, { additionalProperties: false });

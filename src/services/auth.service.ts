@@ -57,8 +57,8 @@ export class AuthService {
   }
 
   async addUser(input: NewUser): Promise<User> {
-    if (!/^[\p{L}\p{N}_.-]{2,64}$/u.test(input.username)) {
-      throw invalid('username', 'A username is 2-64 letters, digits, dots, dashes or underscores.', 'invalid_username');
+    if (!/^[\p{L}\p{M}\p{N}_.-]{2,64}$/u.test(input.username)) {
+      throw invalid('username', 'A username is 2-64 letters (any script), digits, dots, dashes or underscores.', 'invalid_username');
     }
     if (input.password.length < 8) throw invalid('password', 'A password needs at least 8 characters.', 'password_too_short');
     if (!ROLES.includes(input.role)) throw invalid('role', `role must be one of ${ROLES.join(', ')}.`, 'invalid_role');

@@ -396,7 +396,8 @@ export class CaseService {
   }
 
   /** The reporter's own reports, newest first, each with its plain-words timeline. */
-  async myReports(principal: Principal, page: number, pageSize: number, locale: Locale): Promise<Page<ReporterCaseView>> {
+  async myReports(principal: Principal, pageNumber: number, size: number, locale: Locale): Promise<Page<ReporterCaseView>> {
+    const { page, pageSize } = paging(pageNumber, size);
     const repos = this.ctx.uow.read;
     const { items, total } = await repos.cases.list({
       visibility: { kind: 'reporter', reporterId: principal.user.id },
@@ -442,8 +443,7 @@ export class CaseService {
   }
 
   async list(principal: Principal, f: CaseFilters): Promise<{ items: CaseRecord[]; total: number; page: number; pageSize: number }> {
-    const page = f.page ?? 1;
-    const pageSize = f.pageSize ?? 20;
+    const { page, pageSize } = paging(f.page, f.pageSize);
     const { items, total } = await this.ctx.uow.read.cases.list({
       visibility: this.visibility(principal),
       status: f.status,
@@ -497,6 +497,13 @@ function deriveFacts(record: CaseRecord, category: Category, router: Router, pri
     originJurisdictionPath: path(record.originJurisdictionId),
   });
   return { facts, access };
+}
+
+/** Page numbers are whole numbers from 1; pages hold 1-100 cases. */
+function paging(page = 1, pageSize = 20): { page: number; pageSize: number } {
+  if (!Number.isSafeInteger(page) || page < 1 || page > 1_000_000) throw invalid('page', 'page must be a whole number from 1 to 1000000.');
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 100) throw invalid('pageSize', 'pageSize must be a whole number from 1 to 100.');
+  return { page, pageSize };
 }
 
 /** WGS-84 bounds; NaN and infinities fail both comparisons. */

@@ -56,9 +56,9 @@ function facts(overrides: Partial<CaseFacts> = {}): CaseFacts {
   };
 }
 
-/** An input that satisfies every action's requirements for a case in `status`. */
-function fullInput(status: CaseStatus): ActionInput {
-  return {
+/** An input that satisfies the action's requirements for a case in `status`, with only the fields it takes. */
+function fullInput(status: CaseStatus, action: Action): ActionInput {
+  const all: ActionInput = {
     note: 'Cover replaced and area cleaned.',
     reason: 'See the attached photo.',
     departmentId: DEPT,
@@ -69,6 +69,7 @@ function fullInput(status: CaseStatus): ActionInput {
     unitAtFault: false,
     jurisdictionId: 'jur-neighbour',
   };
+  return Object.fromEntries(Object.entries(all).filter(([key]) => (RULES[action].fields as readonly string[]).includes(key))) as ActionInput;
 }
 
 /** Facts that satisfy an action's preconditions other than status, role and input. */
@@ -125,7 +126,7 @@ describe('decide: every action × status × role', () => {
             const rule = RULES[action];
             const actor = ACTORS[role];
             const c = factsFor(action, status);
-            const run = () => decide(action, c, fullInput(status), actor);
+            const run = () => decide(action, c, fullInput(status, action), actor);
             if (rule.roles[role] === undefined) {
               const error = domainError(run);
               expect(error.kind).toBe('forbidden');
@@ -536,7 +537,7 @@ describe('requirements', () => {
 
     it('approve and deny need a pending request', () => {
       for (const action of ['approve-extension', 'deny-extension'] as const) {
-        const error = domainError(() => decide(action, facts({ status: 'handling' }), { reason: 'no' }, ACTORS.dispatcher));
+        const error = domainError(() => decide(action, facts({ status: 'handling' }), action === 'deny-extension' ? { reason: 'no' } : { note: 'ok' }, ACTORS.dispatcher));
         expect(error.kind).toBe('conflict');
         expect(error.code).toBe('no_extension_pending');
       }
@@ -891,7 +892,7 @@ describe('availableActions', () => {
             const c = facts({ status, pendingExtension, rating });
             const available = new Set(availableActions(c, ACTORS[role]));
             for (const action of ACTIONS) {
-              const run = () => decide(action, c, fullInput(status), ACTORS[role]);
+              const run = () => decide(action, c, fullInput(status, action), ACTORS[role]);
               const label = `${role} ${action} on ${status} ext=${pendingExtension !== null} rating=${JSON.stringify(rating)}`;
               if (available.has(action)) expect(run, label).not.toThrow();
               else expect(run, label).toThrow(DomainError);
@@ -994,5 +995,21 @@ describe('walks through the closed loop', () => {
     const moved = { ...apply(facts({ status: 'reported' }), t), jurisdictionPath: `${NEIGHBOUR}/540102005001001` };
     expect(availableActions(moved, neighbourDispatcher)).toEqual(['accept', 'reject', 'refer']);
     expect(availableActions(moved, ACTORS.dispatcher)).toEqual([]);
+  });
+});
+
+describe('input fields', () => {
+  it('refuses a field the action does not use, naming it, instead of silently recording it', () => {
+    const run = () => decide('sign', facts({ status: 'dispatched' }), { departmentId: OTHER_DEPT }, ACTORS.handler);
+    expect(run).toThrow(DomainError);
+    try {
+      run();
+    } catch (error) {
+      expect(error).toMatchObject({ kind: 'invalid', code: 'unexpected_field', details: { field: 'departmentId' } });
+    }
+  });
+
+  it('ignores fields sent as undefined', () => {
+    expect(decide('sign', facts({ status: 'dispatched' }), { departmentId: undefined, note: 'on my way' }, ACTORS.handler).to).toBe('signed');
   });
 });

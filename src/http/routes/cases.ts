@@ -1,7 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services/index.js';
+import { invalid } from '../../domain/errors.js';
 import { localeOf, principalOf } from '../auth.js';
 import { ActionBody, ActionParams, CaseListQuery, IdParams, PageQuery, ReportBody } from '../schemas.js';
+
+/** An ISO date-time as UTC ISO text; a valid-looking but impossible time (a leap second) is a 400. */
+function instant(value: string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw invalid(field, `${field} is not a time this server can use; send ISO 8601 like 2025-05-07T21:00:00+08:00.`);
+  return new Date(ms).toISOString();
+}
 
 const idempotencyKey = (header: string | string[] | undefined): string | undefined => (Array.isArray(header) ? header[0] : header)?.slice(0, 128) || undefined;
 
@@ -44,8 +53,8 @@ export const caseRoutes =
           gridId: q.grid,
           urgency: q.urgency,
           overdue: q.overdue,
-          reportedFrom: q.from && new Date(q.from).toISOString(),
-          reportedTo: q.to && new Date(q.to).toISOString(),
+          reportedFrom: instant(q.from, 'from'),
+          reportedTo: instant(q.to, 'to'),
           page: q.page,
           pageSize: q.pageSize,
         },
@@ -59,10 +68,17 @@ export const caseRoutes =
 
     app.post(
       '/cases/:id/actions/:action',
-      { ...secured, schema: { tags: ['cases'], summary: 'Take a workflow action on a case', security, params: ActionParams, body: ActionBody } },
+      {
+        ...secured,
+        // An action with nothing to say (accept, sign, start) may come without a body.
+        preValidation: async (request) => {
+          if (request.body === undefined) request.body = {};
+        },
+        schema: { tags: ['cases'], summary: 'Take a workflow action on a case', security, params: ActionParams, body: ActionBody },
+      },
       async (request, reply) => {
         const principal = principalOf(request);
-        const { replayed } = await services.cases.act(principal, request.params.id, request.params.action, request.body ?? {}, idempotencyKey(request.headers['idempotency-key']));
+        const { replayed } = await services.cases.act(principal, request.params.id, request.params.action, request.body, idempotencyKey(request.headers['idempotency-key']));
         if (replayed) reply.header('idempotent-replayed', 'true');
         return services.cases.get(principal, request.params.id, localeOf(request));
       },

@@ -7,7 +7,7 @@ export const mediaRoutes =
   (services: Services, maxBytes: number): FastifyPluginAsyncTypebox =>
   async (app) => {
     // Raw bytes in; the type is sniffed from the bytes, whatever the client declares.
-    for (const type of [/^image\/[\w.+-]+$/, /^video\/[\w.+-]+$/, 'application/octet-stream']) {
+    for (const type of [/^image\/[\w.+-]+(\s*;.*)?$/, /^video\/[\w.+-]+(\s*;.*)?$/, 'application/octet-stream']) {
       app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
     }
 
