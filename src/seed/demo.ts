@@ -281,7 +281,9 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
     });
 
     const step = async (who: Principal, action: Action, input: ActionInput = {}, minutes = 5 + s.rand() * 40) => {
-      clock.advance(minutes);
+      // Never past the demo's present: a recent case's later steps crowd into the last minutes.
+      const next = Math.min(clock.now().getTime() + minutes * 60_000, s.now.getTime() - 1000);
+      clock.set(new Date(Math.max(clock.now().getTime(), next)));
       await services.cases.act(who, caseId, action, input).catch((e: unknown) => {
         throw new Error(`demo case ${i} (${ending}): ${who.user.username} could not ${action}: ${(e as Error).message}`);
       });

@@ -205,8 +205,8 @@ export class CaseService {
         });
         return { replayed: false };
       } catch (error) {
-        // A retry of the same request that raced us and won.
-        if (idempotencyKey && isUniqueViolation(error) && (await this.replay(principal, idempotencyKey, requestHash))) return { replayed: true };
+        // A retry of the same request that raced us and won: whatever we tripped over, it already happened.
+        if (idempotencyKey && (await this.replay(principal, idempotencyKey, requestHash))) return { replayed: true };
         const retry = error instanceof RetryableConflict || isTransient(error) || isUniqueViolation(error);
         if (retry && attempt < MAX_ATTEMPTS) continue;
         if (retry) throw conflict('case_changed', 'The case was changed by someone else at the same moment. Reload it and try again.');
@@ -220,7 +220,7 @@ export class CaseService {
     const router = await this.ctx.routing();
     const loaded = await this.load(repos, principal, caseId, router);
     if (loaded.access === 'none') throw notFound('case', caseId);
-    await this.checkAgainstHistory(repos, loaded.record);
+    if (!(await this.checkAgainstHistory(repos, loaded.record))) return false;
     await this.checkActionInput(repos, principal, loaded, action, input, router);
 
     const transition = decide(action, loaded.facts, input, principal.actor);
@@ -261,14 +261,17 @@ export class CaseService {
    * The case row is a projection of its events: the newest event must carry the row's status and
    * version. A mismatch means something wrote around the event log; refuse to build on it.
    */
-  private async checkAgainstHistory(repos: Repos, record: CaseRecord): Promise<void> {
+  private async checkAgainstHistory(repos: Repos, record: CaseRecord): Promise<boolean> {
     const last = await repos.cases.lastEvent(record.id);
+    // A newer event than the row we read: someone committed in between. Not corruption; retry.
+    if (last && last.seq > record.version) return false;
     if (!last || last.toStatus !== record.status || last.seq !== record.version) {
       throw new DomainError('unavailable', 'history_mismatch', `Case ${record.ref} does not agree with its event history; it has been left unchanged. Contact an administrator.`, {
         status: record.status,
         lastEvent: last ?? null,
       });
     }
+    return true;
   }
 
   /** Reference checks the pure state machine cannot do: ids exist, media are photos, units are right. */

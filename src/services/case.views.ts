@@ -124,7 +124,7 @@ export function caseView(
     overdue: clockViews.some((c) => c.state === 'overdue'),
     clocks: clockViews,
     availableActions: availableActions(facts, principal.actor),
-    ...(events ? { events: events.map((e) => eventView(e, access, l)) } : {}),
+    ...(events ? { events: events.map((e) => eventView(e, record.reporterId, access, l)) } : {}),
   };
 }
 
@@ -136,9 +136,10 @@ function reporterIdentity(access: CaseAccess, principal: Principal, reporter: Us
   return null;
 }
 
-function eventView(e: EventRecord, access: CaseAccess, l: Lookups): EventView {
+/** Events by the case's reporter (report, rate, reopen) carry their identity only as far as the case view does. */
+function eventView(e: EventRecord, reporterId: string, access: CaseAccess, l: Lookups): EventView {
   const actor = e.actorId ? l.users.get(e.actorId) : undefined;
-  const isReporter = e.action === 'report';
+  const isReporter = e.actorId === reporterId;
   const hideIdentity = isReporter && access !== 'handling_chain' && access !== 'reporter';
   const name = actor ? (isReporter && access === 'handling_chain' ? maskName(actor.displayName) : actor.displayName) : null;
   const data = { ...e.data };

@@ -43,7 +43,8 @@ export async function applyClocks(repo: CaseRepository, ctx: ClockContext, chang
       next = { ...clock, completedAt: nowIso, outcome: 'cancelled' };
     } else if (changes.extend?.stage === clock.stage) {
       const due = addMinutes(policy.unit, new Date(clock.dueAt), changes.extend.minutes, ctx.calendar);
-      next = { ...clock, dueAt: due.toISOString(), remindAt: remindAt(new Date(clock.startedAt), due).toISOString(), remindedAt: null };
+      // A new due time deserves its own reminder and, if missed, its own supervision.
+      next = { ...clock, dueAt: due.toISOString(), remindAt: remindAt(new Date(clock.startedAt), due).toISOString(), remindedAt: null, supervisedAt: null };
     } else if (changes.recompute) {
       const due = dueAt(policy, clock.stage, { stageStart: new Date(clock.startedAt), reportedAt: clock.round === 1 ? ctx.reportedAt : new Date(clock.startedAt) }, ctx.calendar);
       next = { ...clock, dueAt: due.toISOString(), originalDueAt: due.toISOString(), remindAt: remindAt(new Date(clock.startedAt), due).toISOString() };
@@ -56,6 +57,7 @@ export async function applyClocks(repo: CaseRepository, ctx: ClockContext, chang
         original_due_at: next.originalDueAt,
         remind_at: next.remindAt,
         reminded_at: next.remindedAt,
+        supervised_at: next.supervisedAt,
       });
       touched.push(next);
     } else {

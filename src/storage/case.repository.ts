@@ -339,7 +339,7 @@ export class CaseRepository {
       .selectAll()
       .where('completed_at', 'is', null)
       .where('supervised_at', 'is', null)
-      .where('due_at', '<=', now)
+      .where('due_at', '<', now)
       .orderBy('due_at')
       .limit(limit)
       .execute();
