@@ -28,11 +28,12 @@ export interface ServiceOptions {
 export function buildServices(database: Database, options: ServiceOptions = {}): Services {
   const ctx = new ServiceContext(new UnitOfWork(database), options.clock ?? systemClock);
   const store = options.mediaStore ?? new LocalMediaStore(options.mediaDir ?? 'data/media');
+  const cases = new CaseService(ctx);
   return {
     ctx,
     auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7),
-    cases: new CaseService(ctx),
-    media: new MediaService(ctx, store),
+    cases,
+    media: new MediaService(ctx, store, cases),
     sweep: new SweepService(ctx),
   };
 }

@@ -5,12 +5,14 @@ import type { MediaStore } from '../media/store.js';
 import { sniff } from '../media/store.js';
 import type { MediaRecord } from '../storage/media.repository.js';
 import { newId } from '../storage/ids.js';
+import type { CaseService } from './case.service.js';
 import type { Principal, ServiceContext } from './context.js';
 
 export class MediaService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly store: MediaStore,
+    private readonly cases: CaseService,
   ) {}
 
   async upload(principal: Principal, bytes: Buffer): Promise<MediaRecord> {
@@ -35,10 +37,18 @@ export class MediaService {
     return record;
   }
 
-  /** Media are readable by their uploader and by staff (case-level media access comes with issue 4). */
+  /** Media are readable by their uploader and by whoever may see a case that carries them as evidence. */
   async read(principal: Principal, id: string): Promise<{ record: MediaRecord; bytes: Buffer }> {
     const record = await this.ctx.uow.read.media.find(id);
-    if (!record || (principal.actor.role === 'reporter' && record.uploadedBy !== principal.user.id)) throw notFound('media', id);
+    if (!record || !(record.uploadedBy === principal.user.id || (await this.seenThroughCase(principal, id)))) throw notFound('media', id);
     return { record, bytes: await this.store.get(record.storageKey) };
+  }
+
+  private async seenThroughCase(principal: Principal, mediaId: string): Promise<boolean> {
+    const repos = this.ctx.uow.read;
+    for (const caseId of await repos.cases.casesWithEvidence(mediaId)) {
+      if ((await this.cases.load(repos, principal, caseId)).access !== 'none') return true;
+    }
+    return false;
   }
 }

@@ -19,7 +19,7 @@ describe.each(DIALECTS)('media over HTTP ($name)', (dialect) => {
   beforeAll(async () => {
     world = await buildWorld(dialect);
     api = new Api(world);
-    await api.loginAll(['solang', 'tenzin', 'dispatcher', 'municipal']);
+    await api.loginAll(['solang', 'tenzin', 'dispatcher', 'municipal', 'zx-dispatcher']);
   });
   afterAll(() => world?.close());
 
@@ -131,10 +131,15 @@ describe.each(DIALECTS)('media over HTTP ($name)', (dialect) => {
     expect(pngRes.rawPayload.equals(tinyPng())).toBe(true);
   });
 
-  it('lets staff read media, hides them from other riders: 404 media_not_found', async () => {
+  it('shows media to those who may see a case carrying them, hides them from everyone else: 404 media_not_found', async () => {
     const media = await uploaded('solang', demoPhoto('private evidence'));
+    // Not yet evidence of any case: only the uploader sees it.
+    expectError(await api.get('dispatcher', `/api/v1/media/${media.id}`), 404, 'media_not_found');
+    await world.report('solang', { media: [media.id] });
     expect((await api.get('dispatcher', `/api/v1/media/${media.id}`)).statusCode).toBe(200);
-    expect((await api.get('municipal', `/api/v1/media/${media.id}`)).statusCode).toBe(200);
+    // Municipal works has not been sent the case; Zhaxi's command centre does not cover Najin.
+    expectError(await api.get('municipal', `/api/v1/media/${media.id}`), 404, 'media_not_found');
+    expectError(await api.get('zx-dispatcher', `/api/v1/media/${media.id}`), 404, 'media_not_found');
     const hidden = expectError(await api.get('tenzin', `/api/v1/media/${media.id}`), 404, 'media_not_found');
     const missing = expectError(await api.get('tenzin', '/api/v1/media/no-such-media'), 404, 'media_not_found');
     expect(hidden.code).toBe(missing.code);

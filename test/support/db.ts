@@ -33,15 +33,18 @@ export async function freshDatabase(dialect: DialectUnderTest): Promise<TestData
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const database = connect(dialect.url, { schema, poolSize: 5 });
-  await migrate(database);
-  return {
-    ...database,
-    drop: async () => {
-      await database.close();
-      const client = new pg.Client({ connectionString: dialect.url });
-      await client.connect();
-      await client.query(`DROP SCHEMA ${schema} CASCADE`);
-      await client.end();
-    },
+  const drop = async () => {
+    await database.close();
+    const client = new pg.Client({ connectionString: dialect.url });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
   };
+  try {
+    await migrate(database);
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { ...database, drop };
 }
