@@ -10,7 +10,7 @@ import { DomainError } from './domain/errors.js';
 import { buildApp } from './http/app.js';
 import { isSeeded, seedDemo, type DemoCredentials } from './seed/demo.js';
 import { buildServices } from './services/index.js';
-import { connect, migrate, type Database } from './storage/db.js';
+import { connect, isPostgresUrl, migrate, sqlitePath, type Database } from './storage/db.js';
 
 const USAGE = `Usage: gridline <command> [options]
 
@@ -37,8 +37,8 @@ function printCredentials(creds: DemoCredentials, config: Config): void {
   ];
   console.log(lines.join('\n'));
   // Kept beside the database so the passwords can be found after the log has scrolled away.
-  if (!config.databaseUrl.startsWith('postgres')) {
-    const file = path.resolve('data', 'demo-credentials.txt');
+  if (!isPostgresUrl(config.databaseUrl) && sqlitePath(config.databaseUrl) !== ':memory:') {
+    const file = path.join(path.dirname(path.resolve(sqlitePath(config.databaseUrl))), 'demo-credentials.txt');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
     console.log(`(also written to ${path.relative(process.cwd(), file)})`);
@@ -82,6 +82,10 @@ async function serve(database: Database, config: Config): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const [command, sub] = argv;
+  if (command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return;
+  }
   const { values } = parseArgs({
     args: argv.slice(command === 'user' ? 2 : 1),
     options: {
@@ -97,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (!command || values.help || command === 'help') {
+  if (!command || values.help || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return;
   }
@@ -118,7 +122,9 @@ async function main(argv: string[]): Promise<void> {
           console.log('The database already holds data; the demo seed runs only on an empty database.');
           break;
         }
-        await seed(database, config, values.password, values.cases ? Number(values.cases) : undefined);
+        const cases = values.cases === undefined ? undefined : Number(values.cases);
+        if (cases !== undefined && !(Number.isInteger(cases) && cases >= 0)) throw new Error('--cases must be a whole number.');
+        await seed(database, config, values.password, cases);
         break;
       }
       case 'start': {
