@@ -25,6 +25,8 @@ Commands:
            [--department-code C] [--jurisdiction-code J]
                         add a user; R is one of ${ROLES.join(', ')}
   sweep                 run the deadline sweep once (reminders 催办, supervision 督办)
+  import boundaries FILE.geojson
+                        import jurisdiction boundaries (any level); all or nothing, problems listed
 
 Environment: DATABASE_URL (default sqlite:data/gridline.db; postgres://... for PostgreSQL),
 HOST, PORT, MEDIA_DIR, LOG_LEVEL, TOKEN_TTL_HOURS, SWEEP_INTERVAL_MS, MAX_UPLOAD_BYTES, DEMO_PASSWORD.`;
@@ -87,7 +89,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const { values } = parseArgs({
-    args: argv.slice(command === 'user' ? 2 : 1),
+    args: argv.slice(command === 'user' || command === 'import' ? 2 : 1),
+    allowPositionals: true,
     options: {
       demo: { type: 'boolean' },
       password: { type: 'string' },
@@ -141,6 +144,27 @@ async function main(argv: string[]): Promise<void> {
         console.log(`Reminded ${result.reminded}, supervised ${result.supervised}.`);
         break;
       }
+      case 'import': {
+        if (sub !== 'boundaries') throw new Error('Usage: gridline import boundaries FILE.geojson');
+        const file = argv[2];
+        if (!file) throw new Error('Name the GeoJSON file: gridline import boundaries FILE.geojson');
+        await migrate(database);
+        const text = fs.readFileSync(file, 'utf8');
+        try {
+          const result = await buildServices(database).boundaries.import(text);
+          console.log(`Imported ${file}: ${result.created.length} new unit(s), ${result.updated.length} updated.`);
+        } catch (error) {
+          if (error instanceof DomainError && error.code === 'boundaries_invalid') {
+            const problems = (error.details.problems ?? []) as { reason: string }[];
+            console.error(`${file} was not imported; nothing was changed. ${problems.length} problem(s):`);
+            for (const p of problems) console.error(`  - ${p.reason}`);
+            process.exitCode = 1;
+            break;
+          }
+          throw error;
+        }
+        break;
+      }
       case 'user': {
         if (sub !== 'add') throw new Error('Usage: gridline user add --username U --password P --role R');
         const { username, password, role } = values;
@@ -172,7 +196,22 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+// If the event loop empties while main is still waiting, something never settled: say so, do not exit 0.
+let finished = false;
+process.on('beforeExit', () => {
+  if (!finished) {
+    console.error('gridline: stopped before finishing: an operation never completed. This is a bug; please report it.');
+    process.exitCode = 1;
+    finished = true;
+  }
+});
+
+main(process.argv.slice(2))
+  .then(() => {
+    finished = true;
+  })
+  .catch((error: unknown) => {
+  finished = true;
   const message = error instanceof DomainError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
   console.error(`gridline: ${message}`);
   process.exit(1);

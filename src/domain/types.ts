@@ -29,6 +29,7 @@ export const CASE_STATUSES = [
   'verified', //      核查通过: checked on site; waiting to be closed
   'closed', //        结案
   'joint_meeting', // 联席会议: responsibility unclear; waiting for the meeting's decision
+  'merged', //        合并: a duplicate folded into a master case, whose updates its reporter now follows
 ] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 

@@ -18,6 +18,7 @@ const STATUS: Record<CaseStatus, { 'zh-CN': string; en: string }> = {
   verified: { 'zh-CN': '核查通过', en: 'Checked on site' },
   closed: { 'zh-CN': '已结案', en: 'Closed' },
   joint_meeting: { 'zh-CN': '提交联席会议确定责任部门', en: 'Passed to the joint meeting to decide who is responsible' },
+  merged: { 'zh-CN': '已与同一问题的案件合并办理', en: 'Handled together with an earlier report of the same problem' },
 };
 
 type Words = Record<'zh-CN' | 'en', (d: EventWordsData) => string>;
@@ -75,6 +76,12 @@ export const REPORTER_WORDS: Record<string, Words> = {
     'zh-CN': (d) => `联席会议已确定由${d.department ?? '责任部门'}办理`,
     en: (d) => `The joint meeting assigned it to ${d.department ?? 'a department'}`,
   },
+  merge: {
+    'zh-CN': (d) => `同一问题已有人上报,已合并至案件 ${d.note ?? ''},您将收到该案件的进展`,
+    en: (d) => `The same problem was already reported; merged into case ${d.note ?? ''}, whose progress you will now see`,
+  },
+  unmerge: { 'zh-CN': () => '已取消合并,单独办理', en: () => 'Separated again and handled on its own' },
+  reroute: { 'zh-CN': () => '已调整所属网格', en: () => 'Moved to the grid it belongs to' },
   refer: {
     'zh-CN': (d) => `已转办至${d.jurisdiction ?? '相关街道'}`,
     en: (d) => `Referred to ${d.jurisdiction ?? 'the neighbouring subdistrict'}`,

@@ -26,6 +26,9 @@ export const ACTIONS = [
   'escalate',
   'record-decision',
   'refer',
+  'reroute',
+  'merge',
+  'unmerge',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -45,6 +48,7 @@ export interface ActionInput {
   comment?: string;
   unitAtFault?: boolean;
   jurisdictionId?: string;
+  masterCaseId?: string;
 }
 
 export interface Rating {
@@ -76,6 +80,8 @@ export interface CaseFacts {
   resolveDueAt: Date | null;
   /** The moment of the decision, for rules about deadlines (an extension is asked before the due time). */
   now?: Date;
+  /** For a merged case: the status it had when it was merged (from its merge event). */
+  statusBeforeMerge?: CaseStatus | null;
 }
 
 export interface ClockChanges {
@@ -101,6 +107,7 @@ export interface CaseChanges {
   gridId?: string;
   jurisdictionId?: string;
   closureType?: ClosureType | null;
+  masterCaseId?: string | null;
   rating?: Rating | null;
   pendingExtension?: PendingExtension | null;
 }
@@ -128,6 +135,9 @@ interface ActionRule {
 const DISPATCHERS = { dispatcher: 'jurisdiction', supervisor: 'jurisdiction' } as const;
 const HANDLERS = { handler: 'department', regulator: 'department' } as const;
 const VERIFIERS = { ...DISPATCHERS, regulator: 'food_safety_jurisdiction' } as const;
+
+/** Statuses before dispatch: the case can still be moved, referred or merged. */
+const UNDISPATCHED: readonly CaseStatus[] = ['reported', 'accepted', 'filed', 'returned'];
 
 /** Statuses from which a case can be closed "not fixed" (not our responsibility, duplicate, ...). */
 const CLOSABLE_NOT_FIXED: readonly CaseStatus[] = ['accepted', 'filed', 'returned', 'joint_meeting', 'verified'];
@@ -368,7 +378,7 @@ export const RULES: Record<Action, ActionRule> = {
   refer: {
     roles: DISPATCHERS,
     fields: ['reason', 'jurisdictionId', 'note'],
-    from: ['reported', 'accepted', 'filed', 'returned'],
+    from: UNDISPATCHED,
     apply: (_c, input) => {
       requireText(input, 'reason', 'refer');
       const jurisdictionId = requireId(input, 'jurisdictionId', 'refer');
@@ -379,7 +389,41 @@ export const RULES: Record<Action, ActionRule> = {
       };
     },
   },
+  // Re-routing and merging happen before dispatch, while the command centre still holds the case.
+  reroute: {
+    roles: DISPATCHERS,
+    fields: ['gridId', 'reason', 'note'],
+    from: UNDISPATCHED,
+    apply: (c, input) => {
+      requireText(input, 'reason', 'reroute');
+      const gridId = text(input.gridId);
+      if (!gridId) throw invalid('gridId', 'Name the grid the case really belongs to.', 'grid_required');
+      return { to: c.status, changes: { gridId, departmentId: null }, clocks: {} };
+    },
+  },
+  merge: {
+    roles: DISPATCHERS,
+    fields: ['masterCaseId', 'note'],
+    from: UNDISPATCHED,
+    apply: (_c, input) => {
+      const masterCaseId = text(input.masterCaseId);
+      if (!masterCaseId) throw invalid('masterCaseId', 'Name the master case this one duplicates.', 'master_required');
+      return { to: 'merged', changes: { masterCaseId, departmentId: null }, clocks: { cancel: ['accept', 'dispatch'] } };
+    },
+  },
+  unmerge: {
+    roles: DISPATCHERS,
+    fields: ['reason', 'note'],
+    from: ['merged'],
+    apply: (c, input) => {
+      requireText(input, 'reason', 'unmerge');
+      // Back to the queue it left: waiting for acceptance, or waiting for dispatch.
+      const back = c.statusBeforeMerge === 'reported' ? 'reported' : 'filed';
+      return { to: back, changes: { masterCaseId: null }, clocks: { start: back === 'reported' ? ['accept', 'dispatch'] : ['dispatch'] } };
+    },
+  },
 };
+
 
 export const isDissatisfied = (rating: Rating): boolean => rating.score <= 2;
 
@@ -464,6 +508,9 @@ const PAST: Partial<Record<Action, string>> = {
   refer: 'referred',
   dispatch: 'dispatched',
   reopen: 'reopened',
+  reroute: 'rerouted',
+  merge: 'merged',
+  unmerge: 'unmerged',
   close: 'closed',
   rework: 'sent back for rework',
   verify: 'verified',

@@ -5,17 +5,20 @@ import { createHash } from 'node:crypto';
 import { caseAccess, type CaseAccess } from '../domain/access.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types.js';
-import { decide, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
+import { RULES, decide, isWithin, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
 import type { CaseRecord, CaseQuery, ClockRow } from '../storage/case.repository.js';
 import { isTransient, isUniqueViolation, toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
 import type { Category } from '../storage/reference.repository.js';
-import type { CaseTable } from '../storage/schema.js';
+import type { CaseEventTable, CaseTable } from '../storage/schema.js';
 import type { Repos } from '../storage/unit-of-work.js';
 import { applyClocks } from './clocks.js';
 import type { Principal, ServiceContext } from './context.js';
 import { routeDepartment } from './routing.js';
+import { place } from './placement.js';
+import { checkPoint, toWgs84, type CoordSys } from '../geo/coords.js';
+import { cellOf } from '../geo/cells.js';
 import { caseView, reporterView, type CaseView, type Lookups, type ReporterCaseView } from './case.views.js';
 import type { Locale } from '../domain/wording.js';
 
@@ -28,6 +31,10 @@ export interface ReportInput {
   urgency?: Urgency;
   media?: string[];
   channel?: Channel;
+  /** The system the point is in (default WGS-84); it is stored as sent and converted to WGS-84. */
+  coordSys?: CoordSys;
+  /** The reporter recognised an open case as the same problem: fold this report into it. */
+  duplicateOf?: string;
 }
 
 export interface CaseFilters {
@@ -67,85 +74,8 @@ export class CaseService {
       const replay = await this.replay(principal, idempotencyKey, requestHash);
       if (replay) return { caseId: replay, replayed: true };
     }
-    const router = await this.ctx.routing();
-    const calendar = await this.ctx.workingCalendar();
     try {
-      const caseId = await this.ctx.uow.run(async (repos) => {
-        const category = await this.activeCategory(repos, input.categoryId);
-        validatePoint(input.lat, input.lon);
-        const description = input.description.trim();
-        if (!description) throw invalid('description', 'Describe the problem in a few words.', 'description_required');
-        if (input.urgency && !URGENCIES.includes(input.urgency)) throw invalid('urgency', `urgency must be one of ${URGENCIES.join(', ')}.`);
-        if (input.channel && !CHANNELS.includes(input.channel)) throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
-        const media = await this.checkMedia(repos, principal, input.media ?? []);
-        if (category.reportMediaRequired && media.length === 0) {
-          throw invalid('media', 'Attach a photo or video of the problem: this category needs evidence.', 'media_required');
-        }
-
-        const unit = router.deepest(input.lon, input.lat);
-        if (!unit) {
-          throw invalid('location', 'This point is outside every area Gridline serves. Check the location and try again.', 'location_outside_service_area');
-        }
-        const chain = router.chain(unit.id);
-        const routed = await routeDepartment(repos, category, chain);
-        const now = this.ctx.now();
-        const nowIso = now.toISOString();
-        const id = newId(now.getTime());
-        const ref = await this.nextRef(repos, nowIso);
-        const urgency = input.urgency ?? category.defaultUrgency;
-        const row: CaseTable = {
-          id,
-          ref,
-          status: 'reported',
-          category_id: category.id,
-          urgency,
-          description,
-          lat: input.lat,
-          lon: input.lon,
-          orig_lat: input.lat,
-          orig_lon: input.lon,
-          orig_coord_sys: 'wgs84',
-          address: input.address?.trim() || null,
-          grid_id: unit.level === 'grid' ? unit.id : null,
-          jurisdiction_id: unit.id,
-          origin_jurisdiction_id: unit.id,
-          routed_department_id: routed?.id ?? null,
-          department_id: null,
-          assisting_department_ids: '[]',
-          assignee_id: null,
-          reporter_id: principal.user.id,
-          channel: input.channel ?? 'app',
-          media_ids: toJson(media),
-          closure_type: null,
-          rating_score: null,
-          rating_unit_at_fault: null,
-          pending_extension: null,
-          reported_at: nowIso,
-          updated_at: nowIso,
-          closed_at: null,
-          version: 1,
-        };
-        await repos.cases.insert(row);
-        const clocks = await applyClocks(repos.cases, { caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] });
-        await repos.cases.appendEvent({
-          id: newId(now.getTime()),
-          case_id: id,
-          seq: 1,
-          action: 'report',
-          actor_id: principal.user.id,
-          actor_role: principal.actor.role,
-          at: nowIso,
-          from_status: null,
-          to_status: 'reported',
-          note: description,
-          // Everything the reporter submitted, exactly as submitted.
-          data: toJson({ submitted: input, routedDepartmentId: routed?.id ?? null, unitId: unit.id }),
-          evidence: toJson(media),
-          clocks: toJson(clocks),
-        });
-        if (idempotencyKey) await repos.cases.saveIdempotencyKey(principal.user.id, idempotencyKey, requestHash, id, nowIso);
-        return id;
-      });
+      const caseId = await this.ctx.transaction((repos) => this.createCase(repos, principal, input, idempotencyKey, requestHash));
       return { caseId, replayed: false };
     } catch (error) {
       // Two retries raced: the loser returns the winner's case.
@@ -155,6 +85,114 @@ export class CaseService {
       }
       throw error;
     }
+  }
+
+  private async createCase(repos: Repos, principal: Principal, input: ReportInput, idempotencyKey: string | undefined, requestHash: string): Promise<string> {
+    const [router, calendar] = await Promise.all([this.ctx.routing(), this.ctx.workingCalendar()]);
+    const category = await this.activeCategory(repos, input.categoryId);
+    const { point: original, coordSys } = checkPoint(input.lat, input.lon, input.coordSys ?? 'wgs84');
+    const point = toWgs84(original, coordSys);
+    const description = input.description.trim();
+    if (!description) throw invalid('description', 'Describe the problem in a few words.', 'description_required');
+    if (input.urgency && !URGENCIES.includes(input.urgency)) throw invalid('urgency', `urgency must be one of ${URGENCIES.join(', ')}.`);
+    if (input.channel && !CHANNELS.includes(input.channel)) throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
+    const media = await this.checkMedia(repos, principal, input.media ?? []);
+    if (category.reportMediaRequired && media.length === 0) {
+      throw invalid('media', 'Attach a photo or video of the problem: this category needs evidence.', 'media_required');
+    }
+    const master = input.duplicateOf ? await this.openMaster(repos, principal, input.duplicateOf, 'duplicateOf') : undefined;
+
+    const placement = place(router, point, principal.user.jurisdictionId);
+    const routed = await routeDepartment(repos, category, router.chain(placement.jurisdictionId));
+    const now = this.ctx.now();
+    const nowIso = now.toISOString();
+    const id = newId(now.getTime());
+    const urgency = input.urgency ?? category.defaultUrgency;
+    const cell = cellOf(point.lat, point.lon);
+    const row: CaseTable = {
+      id,
+      ref: await this.nextRef(repos, nowIso),
+      status: 'reported',
+      category_id: category.id,
+      urgency,
+      description,
+      lat: point.lat,
+      lon: point.lon,
+      orig_lat: original.lat,
+      orig_lon: original.lon,
+      orig_coord_sys: coordSys,
+      address: input.address?.trim() || null,
+      grid_id: placement.gridId,
+      jurisdiction_id: placement.jurisdictionId,
+      origin_jurisdiction_id: placement.originJurisdictionId,
+      routed_department_id: routed?.id ?? null,
+      department_id: null,
+      assisting_department_ids: '[]',
+      assignee_id: null,
+      reporter_id: principal.user.id,
+      channel: input.channel ?? 'app',
+      media_ids: toJson(media),
+      closure_type: null,
+      rating_score: null,
+      rating_unit_at_fault: null,
+      pending_extension: null,
+      reported_at: nowIso,
+      updated_at: nowIso,
+      closed_at: null,
+      version: 1,
+      near_border: placement.nearBorder ? 1 : 0,
+      border_unit_ids: toJson(placement.borderUnitIds),
+      outside_area: placement.outsideArea ? 1 : 0,
+      suggested_jurisdiction_id: placement.suggestedJurisdictionId,
+      master_case_id: null,
+      cy: cell.cy,
+      cx: cell.cx,
+    };
+    await repos.cases.insert(row);
+    await repos.cases.adjustCells({ lat: point.lat, lon: point.lon, status: 'reported', categoryId: category.id }, 1);
+    const clocks = await applyClocks(repos.cases, { caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] });
+    const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<CaseEventTable> = {}): CaseEventTable => ({
+      id: newId(now.getTime()),
+      case_id: id,
+      seq,
+      action,
+      actor_id: null,
+      actor_role: 'system',
+      at: nowIso,
+      from_status: 'reported',
+      to_status: 'reported',
+      note: null,
+      data: toJson(data),
+      evidence: '[]',
+      clocks: toJson(clocks),
+      ...extra,
+    });
+    // Everything the reporter submitted, exactly as submitted.
+    await repos.cases.appendEvent(
+      event(1, 'report', { submitted: input, routedDepartmentId: routed?.id ?? null, placement }, {
+        actor_id: principal.user.id,
+        actor_role: principal.actor.role,
+        from_status: null,
+        note: description,
+        evidence: toJson(media),
+      }),
+    );
+    let seq = 1;
+    if (placement.referredTo) {
+      // 转办: the point lies in another subdistrict; its command centre takes it, the reporter keeps credit.
+      await repos.cases.appendEvent(event(++seq, 'refer', { jurisdictionId: placement.referredTo, automatic: true, fromJurisdictionId: placement.originJurisdictionId }));
+    }
+    if (seq > 1) await repos.cases.bumpVersion(id);
+    if (idempotencyKey) await repos.cases.saveIdempotencyKey(principal.user.id, idempotencyKey, requestHash, id, nowIso);
+    if (master) {
+      // The reporter said "it is one of these": their report folds into the master at once. Merging is a
+      // command-centre action; here it is the reporter's own choice about their own new report.
+      const created = await this.load(repos, principal, id, router);
+      const input = { masterCaseId: master.id };
+      const transition: Transition = { action: 'merge', from: created.record.status, ...RULES.merge.apply(created.facts, input, principal.actor) };
+      await this.store(repos, principal, created, transition, input, router);
+    }
+    return id;
   }
 
   /** The case a key already created or acted on with this same request; throws when it did a different one. */
@@ -198,7 +236,7 @@ export class CaseService {
     if (idempotencyKey && (await this.replay(principal, idempotencyKey, requestHash))) return { replayed: true };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.ctx.uow.run(async (repos) => {
+        await this.ctx.transaction(async (repos) => {
           const applied = await this.applyAction(repos, principal, caseId, action, input);
           if (!applied) throw new RetryableConflict();
           if (idempotencyKey) await repos.cases.saveIdempotencyKey(principal.user.id, idempotencyKey, requestHash, caseId, this.ctx.now().toISOString());
@@ -222,8 +260,12 @@ export class CaseService {
     if (loaded.access === 'none') throw notFound('case', caseId);
     if (!(await this.checkAgainstHistory(repos, loaded.record))) return false;
     await this.checkActionInput(repos, principal, loaded, action, input, router);
-
     const transition = decide(action, loaded.facts, input, principal.actor);
+    return this.store(repos, principal, loaded, transition, input, router);
+  }
+
+  /** Write a decided transition: the case row (under its version), map cells, clocks and the event. */
+  private async store(repos: Repos, principal: Principal, loaded: LoadedCase, transition: Transition, input: ActionInput, router: Router): Promise<boolean> {
     const now = this.ctx.now();
     const nowIso = now.toISOString();
     const { record } = loaded;
@@ -231,7 +273,12 @@ export class CaseService {
     const stored = await repos.cases.update(record.id, record.version, { ...changes, status: transition.to, updated_at: nowIso });
     if (!stored) return false;
 
-    const category = changes.category_id ? await this.activeCategory(repos, changes.category_id) : loaded.category;
+    const categoryId = changes.category_id ?? record.categoryId;
+    if (transition.to !== record.status || categoryId !== record.categoryId) {
+      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, status: record.status, categoryId: record.categoryId }, -1);
+      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, status: transition.to, categoryId }, 1);
+    }
+    const category = categoryId !== record.categoryId ? await this.activeCategory(repos, categoryId) : loaded.category;
     const urgency = (changes.urgency as Urgency | undefined) ?? record.urgency;
     const calendar = await this.ctx.workingCalendar();
     const clocks = await applyClocks(
@@ -243,18 +290,34 @@ export class CaseService {
       id: newId(now.getTime()),
       case_id: record.id,
       seq: record.version + 1,
-      action,
+      action: transition.action,
       actor_id: principal.user.id,
       actor_role: principal.actor.role,
       at: nowIso,
       from_status: transition.from,
       to_status: transition.to,
       note: input.note?.trim() || input.reason?.trim() || input.comment?.trim() || null,
-      data: toJson(eventData(action, input, transition)),
+      data: toJson({
+        ...eventData(transition.action, input, transition),
+        // The reporter is told which case theirs now follows, by its reference.
+        ...(transition.changes.masterCaseId ? { masterRef: (await repos.cases.find(transition.changes.masterCaseId))?.ref } : {}),
+      }),
       evidence: toJson(input.media ?? []),
       clocks: toJson(clocks),
     });
     return true;
+  }
+
+  /** A master case to merge into: it exists, the actor may see it, and it is still open and unmerged. */
+  private async openMaster(repos: Repos, principal: Principal, masterId: string, field: string): Promise<CaseRecord> {
+    const master = await repos.cases.find(masterId);
+    if (!master || (await this.load(repos, principal, masterId)).access === 'none') {
+      throw invalid(field, `There is no case with id ${masterId} that you can see.`, 'master_not_found');
+    }
+    if (['closed', 'rejected', 'merged'].includes(master.status)) {
+      throw conflict('master_not_open', `Case ${master.ref} is ${master.status}; merge only into an open case.`, { status: master.status });
+    }
+    return master;
   }
 
   /**
@@ -290,7 +353,17 @@ export class CaseService {
       const grid = router.unit(input.gridId);
       if (!grid || grid.level !== 'grid') throw invalid('gridId', `There is no grid with id ${input.gridId}.`, 'grid_not_found');
     }
-    if (action === 'refer' && input.jurisdictionId !== undefined) {
+    if (action === 'reroute' && input.gridId !== undefined) {
+      const grid = router.unit(input.gridId);
+      if (grid && !isWithin(grid.path, principal.actor.jurisdictionPath)) {
+        throw forbidden('out_of_scope', 'That grid is outside your jurisdiction: refer the case to its subdistrict instead.', { action });
+      }
+    }
+    if (action === 'merge' && input.masterCaseId !== undefined) {
+      if (input.masterCaseId === loaded.record.id) throw invalid('masterCaseId', 'A case cannot be merged into itself.', 'merge_into_self');
+      await this.openMaster(repos, principal, input.masterCaseId, 'masterCaseId');
+    }
+        if (action === 'refer' && input.jurisdictionId !== undefined) {
       const target = router.unit(input.jurisdictionId);
       if (!target || target.level !== 'subdistrict') {
         throw invalid('jurisdictionId', 'Refer a case to a subdistrict (街道) Gridline knows.', 'jurisdiction_not_found');
@@ -318,6 +391,7 @@ export class CaseService {
     if (c.assigneeId !== undefined) out.assignee_id = c.assigneeId;
     if (c.urgency !== undefined) out.urgency = c.urgency;
     if (c.closureType !== undefined) out.closure_type = c.closureType;
+    if (c.masterCaseId !== undefined) out.master_case_id = c.masterCaseId;
     if (c.pendingExtension !== undefined) out.pending_extension = c.pendingExtension ? toJson(c.pendingExtension) : null;
     if (c.rating !== undefined) {
       out.rating_score = c.rating?.score ?? null;
@@ -351,6 +425,7 @@ export class CaseService {
     if (!category) throw new DomainError('unavailable', 'category_missing', `Case ${caseId} names a category that no longer exists.`);
     const clocks = await repos.cases.clocks(caseId);
     const { facts, access } = deriveFacts(record, category, r, principal, clocks, this.ctx.now());
+    if (record.status === 'merged') facts.statusBeforeMerge = (await repos.cases.lastEventOf(caseId, 'merge'))?.fromStatus ?? null;
     return { record, category, facts, access };
   }
 
@@ -411,10 +486,17 @@ export class CaseService {
     const ids = items.map((c) => c.id);
     const [events, clocks] = await Promise.all([repos.cases.eventsFor(ids), repos.cases.clocksFor(ids)]);
     const lookups = await this.lookups([], locale);
+    // Merged reports follow their master's progress.
+    const masterIds = [...new Set(items.map((c) => c.masterCaseId).filter((id): id is string => id !== null))];
+    const [masters, masterEvents] = await Promise.all([Promise.all(masterIds.map((id) => repos.cases.find(id))), repos.cases.eventsFor(masterIds)]);
+    const followed = (id: string | null) => {
+      const record = masters.find((m) => m?.id === id);
+      return record ? { record, events: masterEvents.filter((e) => e.caseId === record.id) } : undefined;
+    };
     return {
       items: items.map((record) => {
         const { facts } = this.factsFor(record, principal, lookups, clocks.filter((k) => k.caseId === record.id));
-        return reporterView(record, facts, events.filter((e) => e.caseId === record.id), principal, lookups);
+        return reporterView(record, facts, events.filter((e) => e.caseId === record.id), principal, lookups, followed(record.masterCaseId));
       }),
       total,
       page,

@@ -182,12 +182,19 @@ export interface ReporterCaseView {
   rating: { score: number; unitAtFault: boolean } | null;
   canRate: boolean;
   canReopen: boolean;
+  /** Set when this report was merged into another case, whose progress it now follows. */
+  mergedInto: { id: string; ref: string } | null;
   timeline: TimelineEntry[];
 }
 
-/** A reporter's own report: what happened, in plain words, without staff names or internal notes. */
-export function reporterView(record: CaseRecord, facts: CaseFacts, events: EventRecord[], principal: Principal, l: Lookups): ReporterCaseView {
-  const actions = availableActions(facts, principal.actor);
+/** The master case a merged report follows: its reporter sees the master's progress as their own. */
+export interface FollowedMaster {
+  record: CaseRecord;
+  events: EventRecord[];
+}
+
+/** Timeline entries for events, in plain words, without staff names or internal notes. */
+function timelineOf(record: CaseRecord, events: EventRecord[], l: Lookups): TimelineEntry[] {
   const timeline: TimelineEntry[] = [];
   for (const e of events) {
     const departmentId = typeof e.data.departmentId === 'string' ? e.data.departmentId : record.departmentId;
@@ -201,7 +208,7 @@ export function reporterView(record: CaseRecord, facts: CaseFacts, events: Event
       // Rejection reasons go to the reporter (domain rule); other staff notes stay internal,
       // except what the handler says was done.
       reason: e.action === 'reject' || e.action === 'close' ? (e.note ?? undefined) : undefined,
-      note: e.action === 'resolve' ? (e.note ?? undefined) : undefined,
+      note: e.action === 'resolve' ? (e.note ?? undefined) : e.action === 'merge' ? (e.data.masterRef as string | undefined) : undefined,
       closureType: typeof e.data.closureType === 'string' ? e.data.closureType : undefined,
       score: typeof e.data.score === 'number' ? e.data.score : undefined,
       dueAt: e.action === 'approve-extension' ? extend?.dueAt : undefined,
@@ -209,23 +216,37 @@ export function reporterView(record: CaseRecord, facts: CaseFacts, events: Event
     if (text === undefined) continue;
     timeline.push({ at: e.at, action: e.action, status: e.toStatus, text, evidence: e.action === 'resolve' || e.action === 'report' ? e.evidence : [] });
   }
+  return timeline;
+}
+
+/**
+ * A reporter's own report: what happened, in plain words. A report merged into a master follows the
+ * master from the merge on: its status and later steps are the master's, and it keeps its own credit.
+ */
+export function reporterView(record: CaseRecord, facts: CaseFacts, events: EventRecord[], principal: Principal, l: Lookups, master?: FollowedMaster): ReporterCaseView {
+  const actions = availableActions(facts, principal.actor);
+  const timeline = timelineOf(record, events, l);
+  const mergedAt = events.findLast((e) => e.action === 'merge')?.at;
+  const followed = master && mergedAt ? timelineOf(master.record, master.events.filter((e) => e.at > mergedAt && e.action !== 'rate' && e.action !== 'report'), l) : [];
+  const shown = master?.record ?? record;
   const category = l.categories.get(record.categoryId)!;
   return {
     id: record.id,
     ref: record.ref,
-    status: record.status,
-    statusText: statusWords(record.status, l.locale),
+    status: shown.status,
+    statusText: statusWords(shown.status, l.locale),
     category: ref(category, l.locale)!,
     description: record.description,
     address: record.address,
     location: { lat: record.lat, lon: record.lon, coordSys: 'wgs84' },
     media: record.mediaIds,
     reportedAt: record.reportedAt,
-    closedAt: record.closedAt,
-    closureType: record.closureType,
+    closedAt: shown.closedAt,
+    closureType: shown.closureType,
     rating: record.rating,
     canRate: actions.includes('rate'),
     canReopen: actions.includes('reopen'),
-    timeline,
+    mergedInto: master ? { id: master.record.id, ref: master.record.ref } : null,
+    timeline: [...timeline, ...followed],
   };
 }

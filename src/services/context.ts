@@ -5,7 +5,7 @@ import { makeCalendar, type WorkingCalendar } from '../domain/calendar.js';
 import type { Actor } from '../domain/types.js';
 import { Router } from '../geo/router.js';
 import type { Clock } from '../ports.js';
-import type { UnitOfWork } from '../storage/unit-of-work.js';
+import type { Repos, UnitOfWork } from '../storage/unit-of-work.js';
 import type { User } from '../storage/user.repository.js';
 
 export interface Principal {
@@ -34,6 +34,15 @@ export class ServiceContext {
   workingCalendar(): Promise<WorkingCalendar> {
     this.calendar ??= this.uow.read.reference.calendarDays().then((days) => makeCalendar(days));
     return this.calendar;
+  }
+
+  /**
+   * Run work in one transaction. Reference caches are loaded first: on SQLite the transaction holds the
+   * only connection, so a cache loading inside it would wait for itself forever.
+   */
+  async transaction<T>(work: (repos: Repos) => Promise<T>): Promise<T> {
+    await Promise.all([this.routing(), this.workingCalendar()]);
+    return this.uow.run(work);
   }
 
   /** Drop cached reference data after it changed. */

@@ -5,6 +5,7 @@ import { UnitOfWork } from '../storage/unit-of-work.js';
 import { LocalMediaStore, type MediaStore } from '../media/store.js';
 import { systemClock, type Clock } from '../ports.js';
 import { AuthService } from './auth.service.js';
+import { BoundaryService } from './boundary.service.js';
 import { CaseService } from './case.service.js';
 import { ServiceContext } from './context.js';
 import { MediaService } from './media.service.js';
@@ -13,6 +14,7 @@ import { SweepService } from './sweep.service.js';
 export interface Services {
   ctx: ServiceContext;
   auth: AuthService;
+  boundaries: BoundaryService;
   cases: CaseService;
   media: MediaService;
   sweep: SweepService;
@@ -32,6 +34,7 @@ export function buildServices(database: Database, options: ServiceOptions = {}):
   return {
     ctx,
     auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7),
+    boundaries: new BoundaryService(ctx),
     cases,
     media: new MediaService(ctx, store, cases),
     sweep: new SweepService(ctx),

@@ -40,7 +40,7 @@ export class SweepService {
 
   private async raise(clock: ClockRow, action: 'remind' | 'supervise', nowIso: string): Promise<boolean> {
     try {
-      return await this.ctx.uow.run(async (repos) => {
+      return await this.ctx.transaction(async (repos) => {
         // Lock the case first, then the clock: the same order as a user's action, so the two never deadlock.
         const record = await repos.cases.bumpVersion(clock.caseId);
         if (!record) return false;

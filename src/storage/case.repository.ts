@@ -3,6 +3,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { ClosureType, CaseStatus, Channel, Stage, Urgency } from '../domain/types.js';
 import type { PendingExtension, Rating } from '../domain/workflow.js';
+import { CELL_LEVELS, cellOf } from '../geo/cells.js';
 import { fromJson, likePrefix } from './dialect.js';
 import type { CaseClockTable, CaseEventTable, CaseTable, DB } from './schema.js';
 
@@ -34,6 +35,11 @@ export interface CaseRecord {
   updatedAt: string;
   closedAt: string | null;
   version: number;
+  nearBorder: boolean;
+  borderUnitIds: string[];
+  outsideArea: boolean;
+  suggestedJurisdictionId: string | null;
+  masterCaseId: string | null;
 }
 
 export interface EventRecord {
@@ -117,6 +123,11 @@ export const toCase = (r: CaseTable): CaseRecord => ({
   updatedAt: r.updated_at,
   closedAt: r.closed_at,
   version: r.version,
+  nearBorder: r.near_border === 1,
+  borderUnitIds: fromJson<string[]>(r.border_unit_ids, []),
+  outsideArea: r.outside_area === 1,
+  suggestedJurisdictionId: r.suggested_jurisdiction_id,
+  masterCaseId: r.master_case_id,
 });
 
 const toEvent = (r: CaseEventTable): EventRecord => ({
@@ -235,6 +246,54 @@ export class CaseRepository {
   async events(caseId: string): Promise<EventRecord[]> {
     const rows = await this.db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).orderBy('seq').execute();
     return rows.map(toEvent);
+  }
+
+  /** The newest event of a case with this action. */
+  async lastEventOf(caseId: string, action: string): Promise<EventRecord | undefined> {
+    const row = await this.db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).where('action', '=', action).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return row && toEvent(row);
+  }
+
+  /** Add (delta 1) or remove (delta -1) a case from the map-cell counts at every level. */
+  async adjustCells(c: { lat: number; lon: number; status: string; categoryId: string }, delta: 1 | -1): Promise<void> {
+    for (let level = 0; level < CELL_LEVELS; level++) {
+      const { cy, cx } = cellOf(c.lat, c.lon, level);
+      await this.db
+        .insertInto('case_cells')
+        .values({ level, cy, cx, status: c.status, category_id: c.categoryId, n: delta, sum_lat: c.lat * delta, sum_lon: c.lon * delta })
+        .onConflict((oc) =>
+          oc.columns(['level', 'cy', 'cx', 'status', 'category_id']).doUpdateSet((eb) => ({
+            n: eb('case_cells.n', '+', delta),
+            sum_lat: eb('case_cells.sum_lat', '+', c.lat * delta),
+            sum_lon: eb('case_cells.sum_lon', '+', c.lon * delta),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /** Open, unmerged cases of these categories in a cell range reported since a time (duplicate candidates). */
+  async openNear(q: { y0: number; y1: number; x0: number; x1: number; categoryIds: string[]; since: string; excludeId?: string; limit: number }): Promise<CaseRecord[]> {
+    if (q.categoryIds.length === 0) return [];
+    let query = this.db
+      .selectFrom('cases')
+      .selectAll()
+      .where('cy', '>=', q.y0)
+      .where('cy', '<=', q.y1)
+      .where('cx', '>=', q.x0)
+      .where('cx', '<=', q.x1)
+      .where('reported_at', '>=', q.since)
+      .where('category_id', 'in', q.categoryIds)
+      .where('status', 'not in', ['closed', 'rejected', 'merged'])
+      .orderBy('reported_at', 'desc')
+      .limit(q.limit);
+    if (q.excludeId) query = query.where('id', '!=', q.excludeId);
+    return (await query.execute()).map(toCase);
+  }
+
+  /** Cases merged into a master. */
+  async mergedInto(masterId: string): Promise<CaseRecord[]> {
+    return (await this.db.selectFrom('cases').selectAll().where('master_case_id', '=', masterId).orderBy('reported_at').execute()).map(toCase);
   }
 
   /** The newest event of a case: the state the case row must agree with. */

@@ -7,6 +7,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import * as m001 from './migrations/001_init.js';
+import * as m002 from './migrations/002_location.js';
 import type { DB } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -57,6 +58,7 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
+  '002_location': m002,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -122,6 +122,24 @@ export interface CaseTable {
   updated_at: string;
   closed_at: string | null;
   version: number;
+  near_border: number;
+  border_unit_ids: string;
+  outside_area: number;
+  suggested_jurisdiction_id: string | null;
+  master_case_id: string | null;
+  cy: number;
+  cx: number;
+}
+
+export interface CaseCellTable {
+  level: number;
+  cy: number;
+  cx: number;
+  status: string;
+  category_id: string;
+  n: number;
+  sum_lat: number;
+  sum_lon: number;
 }
 
 export interface CaseEventTable {
@@ -184,6 +202,7 @@ export interface DB {
   cases: CaseTable;
   case_events: CaseEventTable;
   case_clocks: CaseClockTable;
+  case_cells: CaseCellTable;
   idempotency_keys: IdempotencyKeyTable;
   counters: CounterTable;
   calendar_days: CalendarDayTable;

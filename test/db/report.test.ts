@@ -137,7 +137,7 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
     expect(first.at).toBe(world.clock.now().toISOString());
     expect(first.data.submitted).toEqual(snapshot);
     expect(first.evidence).toEqual(photos);
-    expect(first.data.unitId).toBe(c.gridId);
+    expect((first.data.placement as { jurisdictionId: string }).jurisdictionId).toBe(c.gridId);
     expect(first.data.routedDepartmentId).toBe(c.routedDepartmentId);
     expect((first.clocks as { stage: string }[]).map((k) => k.stage).sort()).toEqual(['accept', 'dispatch']);
   });
@@ -171,8 +171,8 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
       return error;
     };
 
-    it('outside every area served', async () => {
-      const error = await refused('solang', { lat: 39.9042, lon: 116.4074 }, 'location_outside_service_area');
+    it('far outside every area served, from a rider with no home subdistrict', async () => {
+      const error = await refused('lobsang', { lat: 39.9042, lon: 116.4074 }, 'location_outside_service_area');
       expect(error.details).toEqual({ field: 'location' });
     });
 

@@ -155,9 +155,10 @@ describe.each(DIALECTS)('POST /api/v1/reports ($name)', (dialect) => {
     expectError(await report(body({ categoryId: manhole })), 400, 'media_required', 'media');
   });
 
-  it('rejects a point outside every area: 400 location_outside_service_area naming location', async () => {
-    expectError(await report(body({ lat: 39.9042, lon: 116.4074 })), 400, 'location_outside_service_area', 'location');
-    expectError(await report(body({ lat: 0, lon: 0 })), 400, 'location_outside_service_area', 'location');
+  it('rejects a point far from every area from a rider with no home subdistrict: 400 location_outside_service_area naming location', async () => {
+    await api.login('lobsang');
+    expectError(await report(body({ lat: 39.9042, lon: 116.4074 }), {}, 'lobsang'), 400, 'location_outside_service_area', 'location');
+    expectError(await report(body({ lat: 0, lon: 0 }), {}, 'lobsang'), 400, 'location_outside_service_area', 'location');
   });
 
   // Unknown properties end up in the append-only report event ("submitted" data) and in the

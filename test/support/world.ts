@@ -79,11 +79,14 @@ export async function buildWorld(dialect: DialectUnderTest, start = '2025-05-07T
       }),
     );
   }
-  for (const [username, name, phone] of [
-    ['solang', '索朗', '13812345678'],
-    ['tenzin', '丹增', '13987654321'],
+  // Riders: two of Najin's, one of Zhaxi's, and one with no home subdistrict yet.
+  for (const [username, name, phone, home] of [
+    ['solang', '索朗', '13812345678', NAJIN_CODE],
+    ['tenzin', '丹增', '13987654321', NAJIN_CODE],
+    ['pema', '白玛', '13611112222', ZHAXI_CODE],
+    ['lobsang', '洛桑', '13533334444', null],
   ] as const) {
-    users.set(username, await services.auth.addUser({ username, password: PASSWORD, displayName: name, role: 'reporter', phone, jurisdictionId: unit(NAJIN_CODE).id }));
+    users.set(username, await services.auth.addUser({ username, password: PASSWORD, displayName: name, role: 'reporter', phone, jurisdictionId: home ? unit(home).id : null }));
   }
   const app = await buildApp({ database, services });
   const zhaxi = unit(ZHAXI_CODE);

@@ -68,6 +68,8 @@ function fullInput(status: CaseStatus, action: Action): ActionInput {
     score: 4,
     unitAtFault: false,
     jurisdictionId: 'jur-neighbour',
+    gridId: 'grid-next-door',
+    masterCaseId: 'case-master',
   };
   return Object.fromEntries(Object.entries(all).filter(([key]) => (RULES[action].fields as readonly string[]).includes(key))) as ActionInput;
 }
@@ -113,6 +115,9 @@ const EXPECTED_TO: Record<Action, CaseStatus | typeof SAME> = {
   escalate: 'joint_meeting',
   'record-decision': 'dispatched',
   refer: 'reported',
+  reroute: SAME,
+  merge: 'merged',
+  unmerge: 'filed', // the fixture's statusBeforeMerge is not 'reported'
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -152,8 +157,8 @@ describe('decide: every action × status × role', () => {
   }
 
   it('covers every action, status and role (no blind spots in the table)', () => {
-    expect(ACTIONS).toHaveLength(19);
-    expect(CASE_STATUSES).toHaveLength(12);
+    expect(ACTIONS).toHaveLength(22);
+    expect(CASE_STATUSES).toHaveLength(13);
     expect(ROLES).toHaveLength(6);
     expect(Object.keys(RULES).sort()).toEqual([...ACTIONS].sort());
     expect(Object.keys(EXPECTED_TO).sort()).toEqual([...ACTIONS].sort());
@@ -223,6 +228,9 @@ describe('RULES: who may do what', () => {
       rework: ['dispatcher', 'regulator', 'supervisor'],
       rate: ['reporter'],
       reopen: ['dispatcher', 'reporter', 'supervisor'],
+      reroute: dispatchers,
+      merge: dispatchers,
+      unmerge: dispatchers,
     });
   });
 
@@ -257,6 +265,9 @@ describe('RULES: who may do what', () => {
       escalate: ['filed', 'returned'],
       'record-decision': ['joint_meeting'],
       refer: ['accepted', 'filed', 'reported', 'returned'],
+      reroute: ['accepted', 'filed', 'reported', 'returned'],
+      merge: ['accepted', 'filed', 'reported', 'returned'],
+      unmerge: ['merged'],
     });
   });
 
@@ -819,16 +830,16 @@ describe('clocks', () => {
 });
 
 describe('availableActions', () => {
-  it('a dispatcher on a reported case may accept, reject or refer', () => {
-    expect(availableActions(facts({ status: 'reported' }), ACTORS.dispatcher)).toEqual(['accept', 'reject', 'refer']);
+  it('a dispatcher on a reported case may accept, reject, refer, reroute or merge', () => {
+    expect(availableActions(facts({ status: 'reported' }), ACTORS.dispatcher)).toEqual(['accept', 'reject', 'refer', 'reroute', 'merge']);
   });
 
   it('a dispatcher of another subdistrict may do nothing', () => {
     expect(availableActions(facts({ status: 'reported' }), { ...ACTORS.dispatcher, jurisdictionPath: NEIGHBOUR })).toEqual([]);
   });
 
-  it('a dispatcher on a filed case may dispatch, close, escalate or refer', () => {
-    expect(availableActions(facts({ status: 'filed' }), ACTORS.dispatcher)).toEqual(['dispatch', 'close', 'escalate', 'refer']);
+  it('a dispatcher on a filed case may dispatch, close, escalate, refer, reroute or merge', () => {
+    expect(availableActions(facts({ status: 'filed' }), ACTORS.dispatcher)).toEqual(['dispatch', 'close', 'escalate', 'refer', 'reroute', 'merge']);
   });
 
   it('a handler of the department on a dispatched case may sign or return', () => {
@@ -993,7 +1004,7 @@ describe('walks through the closed loop', () => {
     expect(t.to).toBe('reported');
     const neighbourDispatcher: Actor = { ...ACTORS.dispatcher, id: 'user-neighbour', jurisdictionPath: NEIGHBOUR };
     const moved = { ...apply(facts({ status: 'reported' }), t), jurisdictionPath: `${NEIGHBOUR}/540102005001001` };
-    expect(availableActions(moved, neighbourDispatcher)).toEqual(['accept', 'reject', 'refer']);
+    expect(availableActions(moved, neighbourDispatcher)).toEqual(['accept', 'reject', 'refer', 'reroute', 'merge']);
     expect(availableActions(moved, ACTORS.dispatcher)).toEqual([]);
   });
 });
@@ -1011,5 +1022,29 @@ describe('input fields', () => {
 
   it('ignores fields sent as undefined', () => {
     expect(decide('sign', facts({ status: 'dispatched' }), { departmentId: undefined, note: 'on my way' }, ACTORS.handler).to).toBe('signed');
+  });
+});
+
+describe('merge and unmerge', () => {
+  it('merges an undispatched case into a master and stops its clocks', () => {
+    const t = decide('merge', facts({ status: 'filed' }), { masterCaseId: 'case-master' }, ACTORS.dispatcher);
+    expect(t).toMatchObject({ to: 'merged', changes: { masterCaseId: 'case-master' }, clocks: { cancel: ['accept', 'dispatch'] } });
+    expect(domainError(() => decide('merge', facts({ status: 'filed' }), {}, ACTORS.dispatcher)).code).toBe('master_required');
+  });
+
+  it('unmerges back to the queue the case left, with fresh clocks', () => {
+    const waiting = decide('unmerge', facts({ status: 'merged', statusBeforeMerge: 'reported' }), { reason: 'different lamp' }, ACTORS.dispatcher);
+    expect(waiting).toMatchObject({ to: 'reported', changes: { masterCaseId: null }, clocks: { start: ['accept', 'dispatch'] } });
+    const filed = decide('unmerge', facts({ status: 'merged', statusBeforeMerge: 'filed' }), { reason: 'different lamp' }, ACTORS.dispatcher);
+    expect(filed).toMatchObject({ to: 'filed', clocks: { start: ['dispatch'] } });
+    expect(domainError(() => decide('unmerge', facts({ status: 'merged' }), {}, ACTORS.dispatcher)).code).toBe('reason_required');
+  });
+
+  it('reroutes to a named grid, with a reason', () => {
+    expect(decide('reroute', facts({ status: 'reported' }), { gridId: 'g2', reason: 'across the road' }, ACTORS.dispatcher)).toMatchObject({
+      to: 'reported',
+      changes: { gridId: 'g2' },
+    });
+    expect(domainError(() => decide('reroute', facts({ status: 'reported' }), { reason: 'x' }, ACTORS.dispatcher)).code).toBe('grid_required');
   });
 });

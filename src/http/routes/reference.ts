@@ -43,6 +43,25 @@ export const referenceRoutes =
       },
     );
 
+    // GeoJSON boundary files can be large: up to 50 MB, as application/json or application/geo+json.
+    app.addContentTypeParser('application/geo+json', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, app.getDefaultJsonParser('error', 'error'));
+    app.post(
+      '/admin/boundaries',
+      {
+        ...secured,
+        bodyLimit: 50 * 1024 * 1024,
+        schema: {
+          tags: ['admin'],
+          summary: 'Import jurisdiction boundaries (GeoJSON FeatureCollection; properties code, level, parent_code, name_zh, name_en, name_bo). All or nothing.',
+          security,
+        },
+      },
+      async (request) => {
+        if (principalOf(request).actor.role !== 'admin') throw forbidden('role_not_allowed', 'Only an administrator may import boundaries.');
+        return services.boundaries.import(request.body);
+      },
+    );
+
     app.post('/admin/sweep', { ...secured, schema: { tags: ['admin'], summary: 'Run the deadline sweep now (reminders and supervision)', security } }, async (request) => {
       const role = principalOf(request).actor.role;
       if (role !== 'admin' && role !== 'supervisor') throw forbidden('role_not_allowed', 'Only a supervisor or administrator may run the sweep.');

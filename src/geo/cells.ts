@@ -1,0 +1,31 @@
+// Grid cells over WGS-84 degrees, for nearby-case search and map clustering. Level 0 = 1°, 1 = 0.1°,
+// 2 = 0.01°, 3 = 0.001° (about 100 m north-south). Each case stores its level-3 cell; the case_cells
+// table keeps counts for every level.
+
+export const CELL_DEGREES = [1, 0.1, 0.01, 0.001] as const;
+export const CELL_LEVELS = CELL_DEGREES.length;
+export const FINEST = CELL_LEVELS - 1;
+
+export interface Cell {
+  cy: number;
+  cx: number;
+}
+
+export function cellOf(lat: number, lon: number, level: number = FINEST): Cell {
+  const size = CELL_DEGREES[level]!;
+  return { cy: Math.floor((lat + 90) / size), cx: Math.floor((lon + 180) / size) };
+}
+
+/** The cell range covering a box (inclusive). */
+export function cellRange(minLat: number, minLon: number, maxLat: number, maxLon: number, level: number): { y0: number; y1: number; x0: number; x1: number } {
+  const a = cellOf(minLat, minLon, level);
+  const b = cellOf(maxLat, maxLon, level);
+  return { y0: a.cy, y1: b.cy, x0: a.cx, x1: b.cx };
+}
+
+/** A box of `radiusM` metres around a point, in degrees. */
+export function boxAround(lat: number, lon: number, radiusM: number): { minLat: number; minLon: number; maxLat: number; maxLon: number } {
+  const dLat = radiusM / 111_195;
+  const dLon = radiusM / (111_195 * Math.max(Math.cos((lat * Math.PI) / 180), 0.01));
+  return { minLat: lat - dLat, minLon: lon - dLon, maxLat: lat + dLat, maxLon: lon + dLon };
+}
