@@ -11,6 +11,7 @@ import { registerErrorHandler } from './errors.js';
 import { registerValidation } from './validation.js';
 import { authRoutes } from './routes/auth.js';
 import { caseRoutes } from './routes/cases.js';
+import { mapRoutes } from './routes/map.js';
 import { mediaRoutes } from './routes/media.js';
 import { referenceRoutes } from './routes/reference.js';
 
@@ -58,6 +59,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(authRoutes(options.services));
       await api.register(caseRoutes(options.services));
       await api.register(referenceRoutes(options.services));
+      await api.register(mapRoutes(options.services));
       await api.register(mediaRoutes(options.services, options.maxUploadBytes ?? 15 * 1024 * 1024));
     },
     { prefix: '/api/v1' },

@@ -2,7 +2,8 @@
 
 import { Type, type Static } from 'typebox';
 import { ACTIONS } from '../domain/workflow.js';
-import { CASE_STATUSES, CHANNELS, CLOSURE_TYPES, ROLES, URGENCIES } from '../domain/types.js';
+import { CASE_STATUSES, CHANNELS, CLOSURE_TYPES, LEVELS, ROLES, URGENCIES } from '../domain/types.js';
+import { COORD_SYSTEMS } from '../geo/coords.js';
 
 const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -30,13 +31,15 @@ export type LoginBody = Static<typeof LoginBody>;
 export const ReportBody = Type.Object({
   categoryId: Id,
   description: Type.String({ minLength: 1, maxLength: 2000, description: 'What is wrong, in the reporter\'s words (Chinese, Tibetan or English)' }),
-  lat: Type.Number({ minimum: -90, maximum: 90, description: 'WGS-84 latitude' }),
-  lon: Type.Number({ minimum: -180, maximum: 180, description: 'WGS-84 longitude' }),
+  lat: Type.Number({ minimum: -90, maximum: 90, description: 'Latitude in coord_sys (default WGS-84)' }),
+  lon: Type.Number({ minimum: -180, maximum: 180, description: 'Longitude in coord_sys (default WGS-84)' }),
   address: Type.Optional(Text(300)),
   urgency: Type.Optional(literals(URGENCIES)),
   media: Type.Optional(Type.Array(Id, { maxItems: 9, description: 'Ids from POST /api/v1/media' })),
   channel: Type.Optional(literals(CHANNELS)),
   clientKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Client idempotency key (offline queue); same as the Idempotency-Key header' })),
+  coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
+  duplicateOf: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'An open case the reporter recognised as the same problem (from possibleDuplicates): fold this report into it' })),
 }, { additionalProperties: false });
 export type ReportBody = Static<typeof ReportBody>;
 
@@ -58,6 +61,7 @@ export const ActionBody = Type.Object({
   comment: Type.Optional(Text(2000)),
   unitAtFault: Type.Optional(Type.Boolean()),
   jurisdictionId: Type.Optional(Id),
+  masterCaseId: Type.Optional(Id),
 }, { additionalProperties: false });
 export type ActionBody = Static<typeof ActionBody>;
 
@@ -73,6 +77,7 @@ export const CaseListQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   lang: Type.Optional(Type.String()),
+  coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
 });
 export type CaseListQuery = Static<typeof CaseListQuery>;
 
@@ -80,7 +85,39 @@ export const PageQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   lang: Type.Optional(Type.String()),
+  coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
 });
+
+export const ViewQuery = Type.Object({
+  lang: Type.Optional(Type.String()),
+  coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
+});
+export type ViewQuery = Static<typeof ViewQuery>;
+
+export const NearbyQuery = Type.Object({
+  lat: Type.Number({ minimum: -90, maximum: 90 }),
+  lon: Type.Number({ minimum: -180, maximum: 180 }),
+  coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
+  categoryId: Id,
+  lang: Type.Optional(Type.String()),
+});
+export type NearbyQuery = Static<typeof NearbyQuery>;
+
+export const MapCasesQuery = Type.Object({
+  bbox: Type.String({ pattern: '^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$', description: 'minLon,minLat,maxLon,maxLat in coord_sys' }),
+  zoom: Type.Integer({ minimum: 0, maximum: 22 }),
+  status: Type.Optional(Type.Array(literals(CASE_STATUSES))),
+  category: Type.Optional(Id),
+  coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
+});
+export type MapCasesQuery = Static<typeof MapCasesQuery>;
+
+export const MapJurisdictionsQuery = Type.Object({
+  level: Type.Optional(literals(LEVELS)),
+  parent: Type.Optional(Id),
+  coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
+});
+export type MapJurisdictionsQuery = Static<typeof MapJurisdictionsQuery>;
 export type PageQuery = Static<typeof PageQuery>;
 
 export const IdParams = Type.Object({ id: Id });

@@ -149,7 +149,7 @@ export class CaseService {
       cx: cell.cx,
     };
     await repos.cases.insert(row);
-    await repos.cases.adjustCells({ lat: point.lat, lon: point.lon, status: 'reported', categoryId: category.id }, 1);
+    await repos.cases.adjustCells({ lat: point.lat, lon: point.lon, unitId: handlingUnit(router, placement.jurisdictionId), status: 'reported', categoryId: category.id }, 1);
     const clocks = await applyClocks(repos.cases, { caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] });
     const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<CaseEventTable> = {}): CaseEventTable => ({
       id: newId(now.getTime()),
@@ -274,9 +274,11 @@ export class CaseService {
     if (!stored) return false;
 
     const categoryId = changes.category_id ?? record.categoryId;
-    if (transition.to !== record.status || categoryId !== record.categoryId) {
-      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, status: record.status, categoryId: record.categoryId }, -1);
-      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, status: transition.to, categoryId }, 1);
+    const unitBefore = handlingUnit(router, record.jurisdictionId);
+    const unitAfter = handlingUnit(router, changes.jurisdiction_id ?? record.jurisdictionId);
+    if (transition.to !== record.status || categoryId !== record.categoryId || unitAfter !== unitBefore) {
+      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitBefore, status: record.status, categoryId: record.categoryId }, -1);
+      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitAfter, status: transition.to, categoryId }, 1);
     }
     const category = categoryId !== record.categoryId ? await this.activeCategory(repos, categoryId) : loaded.category;
     const urgency = (changes.urgency as Urgency | undefined) ?? record.urgency;
@@ -555,6 +557,11 @@ export interface Page<T> {
 }
 
 class RetryableConflict extends Error {}
+
+/** The unit whose map a case counts on: the subdistrict handling it (or its unit, above that level). */
+export function handlingUnit(router: Router, jurisdictionId: string): string {
+  return router.ancestorAt(jurisdictionId, 'subdistrict')?.id ?? jurisdictionId;
+}
 
 /** What the state machine and the access rules need to know of a case. */
 function deriveFacts(record: CaseRecord, category: Category, router: Router, principal: Principal, clocks: ClockRow[], now: Date): { facts: CaseFacts; access: CaseAccess } {

@@ -7,6 +7,8 @@ import { systemClock, type Clock } from '../ports.js';
 import { AuthService } from './auth.service.js';
 import { BoundaryService } from './boundary.service.js';
 import { CaseService } from './case.service.js';
+import { DuplicateService } from './duplicate.service.js';
+import { MapService } from './map.service.js';
 import { ServiceContext } from './context.js';
 import { MediaService } from './media.service.js';
 import { SweepService } from './sweep.service.js';
@@ -16,6 +18,8 @@ export interface Services {
   auth: AuthService;
   boundaries: BoundaryService;
   cases: CaseService;
+  duplicates: DuplicateService;
+  map: MapService;
   media: MediaService;
   sweep: SweepService;
 }
@@ -36,6 +40,8 @@ export function buildServices(database: Database, options: ServiceOptions = {}):
     auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7),
     boundaries: new BoundaryService(ctx),
     cases,
+    duplicates: new DuplicateService(ctx),
+    map: new MapService(ctx, cases),
     media: new MediaService(ctx, store, cases),
     sweep: new SweepService(ctx),
   };

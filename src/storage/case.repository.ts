@@ -255,14 +255,14 @@ export class CaseRepository {
   }
 
   /** Add (delta 1) or remove (delta -1) a case from the map-cell counts at every level. */
-  async adjustCells(c: { lat: number; lon: number; status: string; categoryId: string }, delta: 1 | -1): Promise<void> {
+  async adjustCells(c: { lat: number; lon: number; unitId: string; status: string; categoryId: string }, delta: 1 | -1): Promise<void> {
     for (let level = 0; level < CELL_LEVELS; level++) {
       const { cy, cx } = cellOf(c.lat, c.lon, level);
       await this.db
         .insertInto('case_cells')
-        .values({ level, cy, cx, status: c.status, category_id: c.categoryId, n: delta, sum_lat: c.lat * delta, sum_lon: c.lon * delta })
+        .values({ level, cy, cx, unit_id: c.unitId, status: c.status, category_id: c.categoryId, n: delta, sum_lat: c.lat * delta, sum_lon: c.lon * delta })
         .onConflict((oc) =>
-          oc.columns(['level', 'cy', 'cx', 'status', 'category_id']).doUpdateSet((eb) => ({
+          oc.columns(['level', 'cy', 'cx', 'unit_id', 'status', 'category_id']).doUpdateSet((eb) => ({
             n: eb('case_cells.n', '+', delta),
             sum_lat: eb('case_cells.sum_lat', '+', c.lat * delta),
             sum_lon: eb('case_cells.sum_lon', '+', c.lon * delta),
@@ -289,6 +289,59 @@ export class CaseRepository {
       .limit(q.limit);
     if (q.excludeId) query = query.where('id', '!=', q.excludeId);
     return (await query.execute()).map(toCase);
+  }
+
+  /** Cases in a cell range (level 3) and exact box, for the map's point view. */
+  async inBox(q: {
+    visibility: Visibility;
+    y0: number;
+    y1: number;
+    x0: number;
+    x1: number;
+    minLat: number;
+    maxLat: number;
+    minLon: number;
+    maxLon: number;
+    status?: CaseStatus[];
+    categoryId?: string;
+    limit: number;
+  }): Promise<CaseRecord[]> {
+    let query = this.db
+      .selectFrom('cases')
+      .selectAll('cases')
+      .where('cases.cy', '>=', q.y0)
+      .where('cases.cy', '<=', q.y1)
+      .where('cases.cx', '>=', q.x0)
+      .where('cases.cx', '<=', q.x1)
+      .where('cases.lat', '>=', q.minLat)
+      .where('cases.lat', '<=', q.maxLat)
+      .where('cases.lon', '>=', q.minLon)
+      .where('cases.lon', '<=', q.maxLon)
+      .where((eb) => visible(eb, q.visibility));
+    if (q.status?.length) query = query.where('cases.status', 'in', q.status);
+    if (q.categoryId) query = query.where('cases.category_id', '=', q.categoryId);
+    return (await query.orderBy('cases.reported_at', 'desc').limit(q.limit).execute()).map(toCase);
+  }
+
+  /** Clusters: counts and mean positions per cell of a level, from the maintained cell counts. */
+  async clusters(q: { level: number; y0: number; y1: number; x0: number; x1: number; unitIds: string[] | null; status?: CaseStatus[]; categoryId?: string }): Promise<{ cy: number; cx: number; n: number; sumLat: number; sumLon: number }[]> {
+    if (q.unitIds && q.unitIds.length === 0) return [];
+    let query = this.db
+      .selectFrom('case_cells')
+      .select((eb) => ['cy', 'cx', eb.fn.sum<number>('n').as('n'), eb.fn.sum<number>('sum_lat').as('sum_lat'), eb.fn.sum<number>('sum_lon').as('sum_lon')])
+      .where('level', '=', q.level)
+      .where('cy', '>=', q.y0)
+      .where('cy', '<=', q.y1)
+      .where('cx', '>=', q.x0)
+      .where('cx', '<=', q.x1)
+      .groupBy(['cy', 'cx']);
+    if (q.unitIds) query = query.where('unit_id', 'in', q.unitIds);
+    if (q.status?.length) query = query.where('status', 'in', q.status);
+    if (q.categoryId) query = query.where('category_id', '=', q.categoryId);
+    const rows = await query.execute();
+    return rows
+      .map((r) => ({ cy: r.cy, cx: r.cx, n: Number(r.n), sumLat: Number(r.sum_lat), sumLon: Number(r.sum_lon) }))
+      .filter((r) => r.n > 0);
   }
 
   /** Cases merged into a master. */

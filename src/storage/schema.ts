@@ -135,6 +135,7 @@ export interface CaseCellTable {
   level: number;
   cy: number;
   cx: number;
+  unit_id: string;
   status: string;
   category_id: string;
   n: number;

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services/index.js';
 import { invalid } from '../../domain/errors.js';
 import { localeOf, principalOf } from '../auth.js';
-import { ActionBody, ActionParams, CaseListQuery, IdParams, PageQuery, ReportBody } from '../schemas.js';
+import { ActionBody, ActionParams, CaseListQuery, IdParams, NearbyQuery, PageQuery, ReportBody, ViewQuery } from '../schemas.js';
+import { convert, type CoordSys } from '../../geo/coords.js';
+
+/** Answer a view's location in the system the client asked for (the stored WGS-84 point, converted). */
+function located<T extends { location: { lat: number; lon: number; coordSys: string } }>(view: T, coordSys: CoordSys | undefined): T {
+  if (!coordSys || coordSys === 'wgs84') return view;
+  return { ...view, location: { ...convert(view.location, 'wgs84', coordSys), coordSys } };
+}
 
 /** An ISO date-time as UTC ISO text; a valid-looking but impossible time (a leap second) is a 400. */
 function instant(value: string | undefined, field: string): string | undefined {
@@ -33,18 +40,31 @@ export const caseRoutes =
       },
       async (request, reply) => {
         const principal = principalOf(request);
-        const { clientKey, ...input } = request.body;
+        const { clientKey, coord_sys: coordSys, ...input } = request.body;
         const key = idempotencyKey(request.headers['idempotency-key']) ?? clientKey;
-        const { caseId, replayed } = await services.cases.report(principal, input, key);
-        const view = await services.cases.get(principal, caseId, localeOf(request));
+        const { caseId, replayed } = await services.cases.report(principal, { ...input, coordSys }, key);
+        const locale = localeOf(request);
+        const view = located(await services.cases.get(principal, caseId, locale), coordSys);
+        // "Is it one of these?": open cases nearby, unless this report already joined one.
+        const possibleDuplicates =
+          view.status === 'merged' ? [] : await services.duplicates.candidates({ lat: input.lat, lon: input.lon, coordSys, categoryId: input.categoryId }, locale, caseId);
         if (replayed) reply.header('idempotent-replayed', 'true');
-        return reply.status(replayed ? 200 : 201).header('location', `/api/v1/cases/${caseId}`).send(view);
+        return reply.status(replayed ? 200 : 201).header('location', `/api/v1/cases/${caseId}`).send({ ...view, possibleDuplicates });
+      },
+    );
+
+    app.get(
+      '/reports/nearby',
+      { ...secured, schema: { tags: ['cases'], summary: 'Open cases near a point that may be the same problem ("is it one of these?")', security, querystring: NearbyQuery } },
+      async (request) => {
+        const q = request.query;
+        return { items: await services.duplicates.candidates({ lat: q.lat, lon: q.lon, coordSys: q.coord_sys, categoryId: q.categoryId }, localeOf(request)) };
       },
     );
 
     app.get('/cases', { ...secured, schema: { tags: ['cases'], summary: 'Cases the caller may see, newest first', security, querystring: CaseListQuery } }, async (request) => {
       const q = request.query;
-      return services.cases.listViews(
+      const page = await services.cases.listViews(
         principalOf(request),
         {
           status: q.status,
@@ -60,10 +80,13 @@ export const caseRoutes =
         },
         localeOf(request),
       );
+      return { ...page, items: page.items.map((view) => located(view, q.coord_sys)) };
     });
 
-    app.get('/cases/:id', { ...secured, schema: { tags: ['cases'], summary: 'One case with its events and deadlines', security, params: IdParams } }, async (request) =>
-      services.cases.get(principalOf(request), request.params.id, localeOf(request)),
+    app.get(
+      '/cases/:id',
+      { ...secured, schema: { tags: ['cases'], summary: 'One case with its events and deadlines', security, params: IdParams, querystring: ViewQuery } },
+      async (request) => located(await services.cases.get(principalOf(request), request.params.id, localeOf(request)), request.query.coord_sys),
     );
 
     app.post(
@@ -84,7 +107,8 @@ export const caseRoutes =
       },
     );
 
-    app.get('/me/reports', { ...secured, schema: { tags: ['cases'], summary: 'My reports, each with its story in plain words', security, querystring: PageQuery } }, async (request) =>
-      services.cases.myReports(principalOf(request), request.query.page ?? 1, request.query.pageSize ?? 20, localeOf(request)),
-    );
+    app.get('/me/reports', { ...secured, schema: { tags: ['cases'], summary: 'My reports, each with its story in plain words', security, querystring: PageQuery } }, async (request) => {
+      const page = await services.cases.myReports(principalOf(request), request.query.page ?? 1, request.query.pageSize ?? 20, localeOf(request));
+      return { ...page, items: page.items.map((view) => located(view, request.query.coord_sys)) };
+    });
   };

@@ -24,18 +24,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('level', 'integer', (c) => c.notNull())
     .addColumn('cy', 'integer', (c) => c.notNull())
     .addColumn('cx', 'integer', (c) => c.notNull())
+    .addColumn('unit_id', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('category_id', 'text', (c) => c.notNull())
     .addColumn('n', 'integer', (c) => c.notNull())
     .addColumn('sum_lat', 'double precision', (c) => c.notNull())
     .addColumn('sum_lon', 'double precision', (c) => c.notNull())
-    .addPrimaryKeyConstraint('case_cells_pk', ['level', 'cy', 'cx', 'status', 'category_id'])
+    .addPrimaryKeyConstraint('case_cells_pk', ['level', 'cy', 'cx', 'unit_id', 'status', 'category_id'])
     .execute();
 
-  // Backfill existing cases.
-  const typed = db as unknown as Kysely<{ cases: { id: string; lat: number; lon: number; status: string; category_id: string; cy: number; cx: number } }>;
-  const rows = await typed.selectFrom('cases').select(['id', 'lat', 'lon', 'status', 'category_id']).execute();
-  const cells = new Map<string, { level: number; cy: number; cx: number; status: string; category_id: string; n: number; sum_lat: number; sum_lon: number }>();
+  // Backfill existing cases. A cell row counts the cases of one handling unit: the subdistrict of the
+  // case's jurisdiction (or the jurisdiction itself above that level), so map views respect jurisdiction.
+  const typed = db as unknown as Kysely<{
+    cases: { id: string; lat: number; lon: number; status: string; category_id: string; jurisdiction_id: string; cy: number; cx: number };
+    jurisdictions: { id: string; parent_id: string | null; level: string };
+  }>;
+  const units = new Map((await typed.selectFrom('jurisdictions').select(['id', 'parent_id', 'level']).execute()).map((u) => [u.id, u]));
+  const subdistrictOf = (id: string): string => {
+    for (let u = units.get(id); u; u = u.parent_id ? units.get(u.parent_id) : undefined) if (u.level === 'subdistrict') return u.id;
+    return id;
+  };
+  const rows = await typed.selectFrom('cases').select(['id', 'lat', 'lon', 'status', 'category_id', 'jurisdiction_id']).execute();
+  const cells = new Map<string, { level: number; cy: number; cx: number; unit_id: string; status: string; category_id: string; n: number; sum_lat: number; sum_lon: number }>();
   for (const row of rows) {
     const cy = Math.floor((row.lat + 90) / CELL[3]!);
     const cx = Math.floor((row.lon + 180) / CELL[3]!);
@@ -43,8 +53,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     for (let level = 0; level < CELL.length; level++) {
       const y = Math.floor((row.lat + 90) / CELL[level]!);
       const x = Math.floor((row.lon + 180) / CELL[level]!);
-      const key = `${level}/${y}/${x}/${row.status}/${row.category_id}`;
-      const cell = cells.get(key) ?? { level, cy: y, cx: x, status: row.status, category_id: row.category_id, n: 0, sum_lat: 0, sum_lon: 0 };
+      const unit = subdistrictOf(row.jurisdiction_id);
+      const key = `${level}/${y}/${x}/${unit}/${row.status}/${row.category_id}`;
+      const cell = cells.get(key) ?? { level, cy: y, cx: x, unit_id: unit, status: row.status, category_id: row.category_id, n: 0, sum_lat: 0, sum_lon: 0 };
       cell.n += 1;
       cell.sum_lat += row.lat;
       cell.sum_lon += row.lon;
@@ -52,8 +63,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     }
   }
   for (const cell of cells.values()) {
-    await sql`insert into case_cells (level, cy, cx, status, category_id, n, sum_lat, sum_lon)
-              values (${cell.level}, ${cell.cy}, ${cell.cx}, ${cell.status}, ${cell.category_id}, ${cell.n}, ${cell.sum_lat}, ${cell.sum_lon})`.execute(db);
+    await sql`insert into case_cells (level, cy, cx, unit_id, status, category_id, n, sum_lat, sum_lon)
+              values (${cell.level}, ${cell.cy}, ${cell.cx}, ${cell.unit_id}, ${cell.status}, ${cell.category_id}, ${cell.n}, ${cell.sum_lat}, ${cell.sum_lon})`.execute(db);
   }
 }
 

@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { convert } from '../../geo/coords.js';
+import type { Services } from '../../services/index.js';
+import { principalOf } from '../auth.js';
+import { MapCasesQuery, MapJurisdictionsQuery } from '../schemas.js';
+
+export const mapRoutes =
+  (services: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const secured = { onRequest: app.authenticate };
+    const security = [{ bearer: [] }];
+
+    app.get(
+      '/map/cases',
+      {
+        ...secured,
+        schema: {
+          tags: ['map'],
+          summary: 'Cases in a bounding box: clusters (count and mean position per cell) below zoom 15, the cases themselves above',
+          security,
+          querystring: MapCasesQuery,
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const coordSys = q.coord_sys ?? 'wgs84';
+        const [minLon, minLat, maxLon, maxLat] = q.bbox.split(',').map(Number) as [number, number, number, number];
+        // The box comes in the client's system; cells and cases are kept in WGS-84.
+        const sw = convert({ lat: minLat, lon: minLon }, coordSys, 'wgs84');
+        const ne = convert({ lat: maxLat, lon: maxLon }, coordSys, 'wgs84');
+        return services.map.cases(principalOf(request), {
+          minLon: sw.lon,
+          minLat: sw.lat,
+          maxLon: ne.lon,
+          maxLat: ne.lat,
+          zoom: q.zoom,
+          status: q.status,
+          categoryId: q.category,
+          coordSys,
+        });
+      },
+    );
+
+    app.get(
+      '/map/jurisdictions',
+      { ...secured, schema: { tags: ['map'], summary: 'Jurisdiction polygons as a GeoJSON FeatureCollection', security, querystring: MapJurisdictionsQuery } },
+      async (request, reply) => {
+        const q = request.query;
+        return reply.header('content-type', 'application/geo+json; charset=utf-8').send(await services.map.jurisdictions(q.level, q.parent, q.coord_sys));
+      },
+    );
+  };

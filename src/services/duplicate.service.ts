@@ -1,0 +1,78 @@
+// "Is it one of these?": open cases of the same or a related category near a new report's point,
+// offered to the reporter before (and after) they submit. Related = same kind (部件/事件) and major class.
+
+import { distanceM } from '../geo/area.js';
+import { boxAround, cellRange, FINEST } from '../geo/cells.js';
+import { checkPoint, toWgs84, type CoordSys } from '../geo/coords.js';
+import { statusWords, type Locale } from '../domain/wording.js';
+import { invalid } from '../domain/errors.js';
+import type { Category } from '../storage/reference.repository.js';
+import type { ServiceContext } from './context.js';
+
+/** Open cases reported within this many days count as possible duplicates. */
+export const DUPLICATE_WINDOW_DAYS = 7;
+const MAX_CANDIDATES = 5;
+
+export interface DuplicateQuery {
+  lat: number;
+  lon: number;
+  coordSys?: CoordSys;
+  categoryId: string;
+}
+
+export interface DuplicateCandidate {
+  id: string;
+  ref: string;
+  category: { id: string; code: string; name: string };
+  status: string;
+  statusText: string;
+  description: string;
+  distanceM: number;
+  reportedAt: string;
+}
+
+export const relatedCategories = (category: Category, all: Category[]): Category[] =>
+  all.filter((c) => c.active && c.kind === category.kind && c.majorCode === category.majorCode);
+
+export class DuplicateService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async candidates(q: DuplicateQuery, locale: Locale, excludeId?: string): Promise<DuplicateCandidate[]> {
+    const { point: sent, coordSys } = checkPoint(q.lat, q.lon, q.coordSys ?? 'wgs84');
+    const point = toWgs84(sent, coordSys);
+    const categories = await this.ctx.uow.read.reference.categories();
+    const category = categories.find((c) => c.id === q.categoryId);
+    if (!category) throw invalid('categoryId', `There is no category with id ${q.categoryId}.`, 'category_not_found');
+    const related = relatedCategories(category, categories);
+    const radius = category.duplicateRadiusM;
+    const box = boxAround(point.lat, point.lon, radius);
+    const since = new Date(this.ctx.now().getTime() - DUPLICATE_WINDOW_DAYS * 86_400_000).toISOString();
+    const rows = await this.ctx.uow.read.cases.openNear({
+      ...cellRange(box.minLat, box.minLon, box.maxLat, box.maxLon, FINEST),
+      categoryIds: related.map((c) => c.id),
+      since,
+      excludeId,
+      limit: 200,
+    });
+    const byId = new Map(categories.map((c) => [c.id, c]));
+    return rows
+      .map((c) => ({ c, d: distanceM([point.lon, point.lat], [c.lon, c.lat]) }))
+      .filter(({ d }) => d <= radius)
+      // Same category first, then nearest.
+      .sort((a, b) => Number(b.c.categoryId === category.id) - Number(a.c.categoryId === category.id) || a.d - b.d)
+      .slice(0, MAX_CANDIDATES)
+      .map(({ c, d }) => {
+        const cat = byId.get(c.categoryId)!;
+        return {
+          id: c.id,
+          ref: c.ref,
+          category: { id: cat.id, code: cat.code, name: locale === 'en' ? cat.names.en : cat.names.zh },
+          status: c.status,
+          statusText: statusWords(c.status, locale),
+          description: [...c.description].slice(0, 80).join(''),
+          distanceM: Math.round(d),
+          reportedAt: c.reportedAt,
+        };
+      });
+  }
+}
