@@ -235,6 +235,8 @@ const ENDINGS: [ending: string, weight: number][] = [
   ['closed', 45],
   ['closed_reworked', 4],
   ['reopened', 2],
+  ['merged', 3],
+  ['zhaxi', 2],
 ];
 
 function pickEnding(rand: () => number): string {
@@ -257,6 +259,17 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
   const handlers = new Map<string, Principal>();
   for (const user of s.staff.values()) if ((user.role === 'handler' || user.role === 'regulator') && user.departmentId) handlers.set(user.departmentId, await principal(user));
   const categories = await services.ctx.uow.read.reference.categories();
+  // Points in Zhaxi, the neighbouring subdistrict: a Najin rider's report there is referred automatically.
+  const router = await services.ctx.routing();
+  const zhaxiPoints = (await services.ctx.uow.read.reference.jurisdictions())
+    .filter((u) => u.level === 'grid' && u.geometry && router.chain(u.id).some((a) => a.id === s.zhaxiId))
+    .map((u) => {
+      const box = bboxOf(u.geometry!);
+      return { lat: (box.minLat + box.maxLat) / 2, lon: (box.minLon + box.maxLon) / 2, name: `${u.names.zh}附近` };
+    })
+    .filter((p) => router.deepest(p.lon, p.lat));
+  // Cases still open in Najin's queue, which a later duplicate may be merged into.
+  const openMasters: string[] = [];
 
   for (let i = 0; i < s.count; i++) {
     const ending = pickEnding(s.rand);
@@ -266,7 +279,7 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
     clock.set(new Date(s.now.getTime() - ageHours * 3_600_000));
     const rider = await principal(s.riders[Math.floor(s.rand() * s.riders.length)]!);
     const category = categories[Math.floor(s.rand() * categories.length)]!;
-    const street = STREETS[Math.floor(s.rand() * STREETS.length)]!;
+    const street = ending === 'zhaxi' && zhaxiPoints.length ? zhaxiPoints[Math.floor(s.rand() * zhaxiPoints.length)]! : STREETS[Math.floor(s.rand() * STREETS.length)]!;
     const seedCat = CATEGORIES.find((c) => c.code === category.code)!;
     const description = seedCat.sampleDescriptions[Math.floor(s.rand() * seedCat.sampleDescriptions.length)]!;
     const photo = await services.media.upload(rider, demoPhoto(`demo case ${i} before`));
@@ -299,7 +312,17 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
     };
     const verifier = category.foodSafety ? regulator : dispatcher;
 
+    if (ending === 'reported' || ending === 'accepted' || ending === 'filed' || ending === 'dispatched') openMasters.push(caseId);
     if (ending === 'reported') continue;
+    if (ending === 'zhaxi') {
+      if (s.rand() < 0.5) await step(zhaxi, 'accept');
+      continue;
+    }
+    if (ending === 'merged') {
+      const master = openMasters[Math.floor(s.rand() * openMasters.length)];
+      if (master) await step(dispatcher, 'merge', { masterCaseId: master, note: '同一问题重复上报' });
+      continue;
+    }
     if (ending === 'rejected') {
       await step(dispatcher, 'reject', { reason: '经核实为正常施工围挡,不属于问题' });
       continue;
