@@ -72,6 +72,8 @@ export const CaseListQuery = Type.Object({
   grid: Type.Optional(Id),
   urgency: Type.Optional(literals(URGENCIES)),
   overdue: Type.Optional(Type.Boolean()),
+  outside: Type.Optional(Type.Boolean({ description: 'The "outside" queue: points outside every known unit' })),
+  nearBorder: Type.Optional(Type.Boolean({ description: 'Reports within a few metres of a border' })),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Reported at or after (ISO 8601)' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'Reported before (ISO 8601)' })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),

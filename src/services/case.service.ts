@@ -44,6 +44,9 @@ export interface CaseFilters {
   gridId?: string;
   urgency?: Urgency;
   overdue?: boolean;
+  /** The "outside" queue: points outside every known unit. */
+  outside?: boolean;
+  nearBorder?: boolean;
   reportedFrom?: string;
   reportedTo?: string;
   page?: number;
@@ -539,6 +542,8 @@ export class CaseService {
       gridId: f.gridId,
       urgency: f.urgency,
       overdue: f.overdue,
+      outside: f.outside,
+      nearBorder: f.nearBorder,
       reportedFrom: f.reportedFrom,
       reportedTo: f.reportedTo,
       now: this.ctx.now().toISOString(),

@@ -59,6 +59,14 @@ export interface CaseView {
   updatedAt: string;
   closedAt: string | null;
   overdue: boolean;
+  /** Within a few metres of a border: the dispatcher should check the grid (see borderUnits). */
+  nearBorder: boolean;
+  borderUnits: Ref[];
+  /** Outside every known unit; suggestedJurisdiction is the nearest subdistrict. */
+  outsideArea: boolean;
+  suggestedJurisdiction: Ref | null;
+  /** The master case this one was merged into. */
+  masterCaseId: string | null;
   clocks: ClockView[];
   availableActions: Action[];
   events?: EventView[];
@@ -122,6 +130,11 @@ export function caseView(
     updatedAt: record.updatedAt,
     closedAt: record.closedAt,
     overdue: clockViews.some((c) => c.state === 'overdue'),
+    nearBorder: record.nearBorder,
+    borderUnits: record.borderUnitIds.map((id) => unit(id)).filter((u): u is Ref => u !== null),
+    outsideArea: record.outsideArea,
+    suggestedJurisdiction: unit(record.suggestedJurisdictionId),
+    masterCaseId: record.masterCaseId,
     clocks: clockViews,
     availableActions: availableActions(facts, principal.actor),
     ...(events ? { events: events.map((e) => eventView(e, record.reporterId, access, l)) } : {}),

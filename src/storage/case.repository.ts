@@ -88,6 +88,8 @@ export interface CaseQuery {
   gridId?: string;
   urgency?: Urgency;
   overdue?: boolean;
+  outside?: boolean;
+  nearBorder?: boolean;
   reportedFrom?: string;
   reportedTo?: string;
   now: string;
@@ -414,6 +416,8 @@ export class CaseRepository {
     if (q.departmentId) query = query.where('cases.department_id', '=', q.departmentId);
     if (q.gridId) query = query.where('cases.grid_id', '=', q.gridId);
     if (q.urgency) query = query.where('cases.urgency', '=', q.urgency);
+    if (q.outside !== undefined) query = query.where('cases.outside_area', '=', q.outside ? 1 : 0);
+    if (q.nearBorder !== undefined) query = query.where('cases.near_border', '=', q.nearBorder ? 1 : 0);
     if (q.reportedFrom) query = query.where('cases.reported_at', '>=', q.reportedFrom);
     if (q.reportedTo) query = query.where('cases.reported_at', '<', q.reportedTo);
     if (q.overdue !== undefined) {

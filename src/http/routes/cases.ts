@@ -73,6 +73,8 @@ export const caseRoutes =
           gridId: q.grid,
           urgency: q.urgency,
           overdue: q.overdue,
+          outside: q.outside,
+          nearBorder: q.nearBorder,
           reportedFrom: instant(q.from, 'from'),
           reportedTo: instant(q.to, 'to'),
           page: q.page,
