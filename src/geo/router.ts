@@ -53,36 +53,40 @@ interface Entry {
 }
 
 /**
- * A geometry's coordinates packed into one typed array: vertex k of the whole geometry is xy[2k], xy[2k+1].
- * Ring r ends before vertex ringEnd[r], and polygon p's rings end before ring polyEnd[p].
+ * A geometry packed into one Float64Array (one allocation per unit, contiguous in memory):
+ *   [P, polyEnd_0 .. polyEnd_{P-1}, ringEnd_0 .. ringEnd_{R-1}, x_0, y_0, x_1, y_1, ...]
+ * where P is the number of polygons, polygon p's rings end before ring polyEnd_p (so R = polyEnd_{P-1}),
+ * and ring r's vertices end before vertex ringEnd_r (vertices are numbered across the whole geometry).
  */
-export interface PackedArea {
-  xy: Float64Array;
-  ringEnd: Uint32Array;
-  polyEnd: Uint32Array;
-}
+export type PackedArea = Float64Array;
 
 /** Pack a geometry for `packedContains`. */
 export function packArea(geometry: AreaGeometry): PackedArea {
   const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
-  const rings = polygons.flat();
-  const xy = new Float64Array(2 * rings.reduce((n, ring) => n + ring.length, 0));
-  const ringEnd = new Uint32Array(rings.length);
-  const polyEnd = new Uint32Array(polygons.length);
-  let v = 0;
+  let rings = 0;
+  let vertices = 0;
+  for (const poly of polygons) {
+    rings += poly.length;
+    for (const ring of poly) vertices += ring.length;
+  }
+  const P = polygons.length;
+  const out = new Float64Array(1 + P + rings + 2 * vertices);
+  out[0] = P;
   let r = 0;
+  let v = 0;
+  const base = 1 + P + rings;
   polygons.forEach((poly, p) => {
     for (const ring of poly) {
       for (const pos of ring) {
-        xy[2 * v] = pos[0]!;
-        xy[2 * v + 1] = pos[1]!;
+        out[base + 2 * v] = pos[0]!;
+        out[base + 2 * v + 1] = pos[1]!;
         v++;
       }
-      ringEnd[r++] = v;
+      out[1 + P + r++] = v;
     }
-    polyEnd[p] = r;
+    out[1 + p] = r;
   });
-  return { xy, ringEnd, polyEnd };
+  return out;
 }
 
 /**
@@ -93,19 +97,22 @@ export function packArea(geometry: AreaGeometry): PackedArea {
  * Any change to containsPoint must be made here too.
  */
 export function packedContains(a: PackedArea, lon: number, lat: number): boolean {
-  const { xy, ringEnd, polyEnd } = a;
+  const P = a[0]!;
+  const R = P > 0 ? a[P]! : 0;
+  const ringEnds = 1 + P;
+  const base = 1 + P + R;
   let r = 0;
   let start = 0;
-  for (let p = 0; p < polyEnd.length; p++) {
+  for (let p = 0; p < P; p++) {
     // polygonSide: even-odd over this polygon's rings; on an edge counts as inside.
     let inside = false;
-    for (const last = polyEnd[p]!; r < last; r++) {
-      const end = ringEnd[r]!;
+    for (const last = a[1 + p]!; r < last; r++) {
+      const end = a[ringEnds + r]!;
       for (let i = start, j = end - 1; i < end; j = i++) {
-        const ax = xy[2 * i]!;
-        const ay = xy[2 * i + 1]!;
-        const bx = xy[2 * j]!;
-        const by = xy[2 * j + 1]!;
+        const ax = a[base + 2 * i]!;
+        const ay = a[base + 2 * i + 1]!;
+        const bx = a[base + 2 * j]!;
+        const by = a[base + 2 * j + 1]!;
         // onSegment(lon, lat, a, b)
         const cross = (lon - ax) * (by - ay) - (lat - ay) * (bx - ax);
         if (

@@ -17,7 +17,8 @@ import { applyClocks } from './clocks.js';
 import type { Principal, ServiceContext } from './context.js';
 import { routeDepartment } from './routing.js';
 import { place } from './placement.js';
-import { checkPoint, toWgs84, type CoordSys } from '../geo/coords.js';
+import { checkPoint, toWgs84, type CoordSys, type LatLon } from '../geo/coords.js';
+import { distanceM } from '../geo/area.js';
 import { cellOf } from '../geo/cells.js';
 import { caseView, reporterView, type CaseView, type Lookups, type ReporterCaseView } from './case.views.js';
 import type { Locale } from '../domain/wording.js';
@@ -63,6 +64,9 @@ export interface LoadedCase {
 
 const MAX_ATTEMPTS = 4;
 
+/** A rider may report into any open case within this distance of their report (the largest radius offered). */
+const MAX_OFFER_DISTANCE_M = 500;
+
 const hashRequest = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 export class CaseService {
@@ -103,7 +107,7 @@ export class CaseService {
     if (category.reportMediaRequired && media.length === 0) {
       throw invalid('media', 'Attach a photo or video of the problem: this category needs evidence.', 'media_required');
     }
-    const master = input.duplicateOf ? await this.openMaster(repos, principal, input.duplicateOf, 'duplicateOf') : undefined;
+    const master = input.duplicateOf ? await this.openMaster(repos, principal, input.duplicateOf, 'duplicateOf', point) : undefined;
 
     const placement = place(router, point, principal.user.jurisdictionId);
     const routed = await routeDepartment(repos, category, router.chain(placement.jurisdictionId));
@@ -313,10 +317,14 @@ export class CaseService {
     return true;
   }
 
-  /** A master case to merge into: it exists, the actor may see it, and it is still open and unmerged. */
-  private async openMaster(repos: Repos, principal: Principal, masterId: string, field: string): Promise<CaseRecord> {
+  /**
+   * A master case to merge into: it exists, it is still open and unmerged, and the actor may see it —
+   * or, for a rider reporting into a case they were offered, it lies near their own report.
+   */
+  private async openMaster(repos: Repos, principal: Principal, masterId: string, field: string, near?: LatLon): Promise<CaseRecord> {
     const master = await repos.cases.find(masterId);
-    if (!master || (await this.load(repos, principal, masterId)).access === 'none') {
+    const offered = master !== undefined && near !== undefined && distanceM([near.lon, near.lat], [master.lon, master.lat]) <= MAX_OFFER_DISTANCE_M;
+    if (!master || (!offered && (await this.load(repos, principal, masterId)).access === 'none')) {
       throw invalid(field, `There is no case with id ${masterId} that you can see.`, 'master_not_found');
     }
     if (['closed', 'rejected', 'merged'].includes(master.status)) {

@@ -27,9 +27,11 @@ export interface Placement {
 export function place(router: Router, point: LatLon, reporterJurisdictionId: string | null): Placement {
   const home = reporterJurisdictionId ? router.ancestorAt(reporterJurisdictionId, 'subdistrict') : undefined;
   const located = router.locate(point.lon, point.lat, BORDER_DISTANCE_M);
-  if (located) {
-    const subdistrict = located.chain.find((u) => u.level === 'subdistrict');
-    const referred = home && subdistrict && subdistrict.id !== home.id ? subdistrict : undefined;
+  const subdistrict = located?.chain.find((u) => u.level === 'subdistrict');
+  // A point inside a district or city but in none of the subdistricts Gridline serves has no command
+  // centre of its own: it goes to the outside queue like a point beyond every unit.
+  if (located && subdistrict) {
+    const referred = home && subdistrict.id !== home.id ? subdistrict : undefined;
     return {
       jurisdictionId: located.unit.id,
       originJurisdictionId: referred ? home!.id : located.unit.id,

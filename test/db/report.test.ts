@@ -100,10 +100,12 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
     expect(await departmentCode(rubbish.case.routedDepartmentId)).toBe('zx-urban');
   });
 
-  it('keeps a point inside the district but outside every subdistrict at the district, with no grid', async () => {
+  it('puts a point inside the district but outside every subdistrict in the rider\'s outside queue, with no grid', async () => {
     const { case: c } = await report('solang', { lat: 29.62, lon: 91.1 });
     expect(c.gridId).toBeNull();
-    expect((await router()).unit(c.jurisdictionId)?.level).toBe('district');
+    expect(c.outsideArea).toBe(true);
+    expect((await router()).unit(c.jurisdictionId)?.code).toBe(NAJIN_CODE);
+    expect(c.suggestedJurisdictionId).not.toBeNull();
   });
 
   it('stores exactly what was submitted in the first event, and opens the accept and dispatch clocks', async () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Router } from '../../src/geo/router.js';
+import { packArea, packedContains, Router } from '../../src/geo/router.js';
 import { containsPoint, type AreaGeometry, type Position } from '../../src/geo/polygon.js';
 import { EARTH_RADIUS_M, METRES_PER_DEGREE, metresPerDegreeLon, pointToGeometryEdgeM, pointToSegmentM } from '../../src/geo/distance.js';
 import { LEVELS } from '../../src/domain/types.js';
@@ -174,6 +174,53 @@ describe('distance helpers', () => {
     const multi: AreaGeometry = { type: 'MultiPolygon', coordinates: [[square(0, 0, 0.001)], [square(0.01, 0, 0.001)]] };
     // 0.0005° west of the second piece, 0.0085° east of the first.
     expect(pointToGeometryEdgeM(multi, 0.0095, 0.0005)).toBeCloseTo(55.59754, 4);
+  });
+});
+
+describe('packedContains', () => {
+  it('answers exactly as containsPoint on every Najin unit: random, vertex, on-edge and just-off-edge points', () => {
+    const r = rng(3);
+    const probes: [number, number][] = [];
+    for (let i = 0; i < 400; i++) probes.push([91.11 + r() * 0.1, 29.63 + r() * 0.045]);
+    for (const s of sharedSegments()) {
+      const mid: [number, number] = [(s.a[0]! + s.b[0]!) / 2, (s.a[1]! + s.b[1]!) / 2];
+      probes.push([s.a[0]!, s.a[1]!], mid);
+      for (const e of [1e-13, 1e-12, 1e-11, 1e-9, 1e-7]) probes.push([mid[0] + e, mid[1]], [mid[0] - e, mid[1]], [mid[0], mid[1] + e], [mid[0], mid[1] - e]);
+    }
+    let checked = 0;
+    for (const u of UNITS) {
+      const packed = packArea(u.geometry!);
+      for (const [lon, lat] of probes) {
+        expect(packedContains(packed, lon, lat), `${u.code} ${lon},${lat}`).toBe(containsPoint(u.geometry!, lon, lat));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(50_000);
+  });
+
+  it('answers exactly as containsPoint on odd geometry: overlapping pieces, holes, degenerate and empty rings', () => {
+    const sq = (x0: number, y0: number, s: number): Position[] => [
+      [x0, y0],
+      [x0 + s, y0],
+      [x0 + s, y0 + s],
+      [x0, y0 + s],
+      [x0, y0],
+    ];
+    const shapes: AreaGeometry[] = [
+      { type: 'MultiPolygon', coordinates: [[sq(0, 0, 2)], [sq(1, 1, 2)]] }, // overlapping pieces: even-odd per piece
+      { type: 'Polygon', coordinates: [sq(0, 0, 2), sq(0, 0, 2)] }, // a "hole" equal to the outer ring
+      { type: 'Polygon', coordinates: [sq(0, 0, 3), sq(1, 1, 1).reverse()] },
+      { type: 'Polygon', coordinates: [[[1, 1]]] }, // a single vertex
+      { type: 'Polygon', coordinates: [[]] },
+      { type: 'MultiPolygon', coordinates: [] },
+      { type: 'Polygon', coordinates: [sq(0, 0, 2).slice(0, 4)] }, // an open ring
+    ];
+    const pts: [number, number][] = [];
+    for (let x = -0.5; x <= 3.5; x += 0.25) for (let y = -0.5; y <= 3.5; y += 0.25) pts.push([x, y]);
+    for (const g of shapes) {
+      const packed = packArea(g);
+      for (const [x, y] of pts) expect(packedContains(packed, x, y), `${JSON.stringify(g)} ${x},${y}`).toBe(containsPoint(g, x, y));
+    }
   });
 });
 
