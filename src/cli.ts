@@ -29,7 +29,7 @@ Commands:
                         import jurisdiction boundaries (any level); all or nothing, problems listed
 
 Environment: DATABASE_URL (default sqlite:data/gridline.db; postgres://... for PostgreSQL),
-HOST, PORT, MEDIA_DIR, LOG_LEVEL, TOKEN_TTL_HOURS, SWEEP_INTERVAL_MS, MAX_UPLOAD_BYTES, DEMO_PASSWORD.`;
+HOST, PORT, MEDIA_DIR, LOG_LEVEL, TOKEN_TTL_HOURS, SWEEP_INTERVAL_MS, MAX_UPLOAD_BYTES, BORDER_DISTANCE_M, DEMO_PASSWORD.`;
 
 function printCredentials(creds: DemoCredentials, config: Config): void {
   const lines = [
@@ -55,7 +55,7 @@ async function seed(database: Database, config: Config, password?: string, cases
 }
 
 async function serve(database: Database, config: Config): Promise<void> {
-  const services = buildServices(database, { mediaDir: config.mediaDir, tokenTtlHours: config.tokenTtlHours });
+  const services = buildServices(database, { mediaDir: config.mediaDir, tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
   const app = await buildApp({ database, services, logLevel: config.logLevel, maxUploadBytes: config.maxUploadBytes });
   let sweeping = false;
   const timer =

@@ -2,6 +2,7 @@
 // `npm start` runs on a fresh machine with nothing set.
 
 import path from 'node:path';
+import { DEFAULT_BORDER_DISTANCE_M } from './services/placement.js';
 
 export interface Config {
   /** `postgres://...` for PostgreSQL; `sqlite:FILE`, a file path or `:memory:` for embedded SQLite. */
@@ -16,6 +17,8 @@ export interface Config {
   sweepIntervalMs: number;
   /** Largest accepted media upload in bytes. */
   maxUploadBytes: number;
+  /** Reports within this many metres of a unit's border are flagged for the dispatcher. */
+  borderDistanceM: number;
 }
 
 const int = (value: string | undefined, fallback: number, name: string): number => {
@@ -35,5 +38,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlHours: int(env.TOKEN_TTL_HOURS, 24 * 7, 'TOKEN_TTL_HOURS'),
     sweepIntervalMs: int(env.SWEEP_INTERVAL_MS, 60_000, 'SWEEP_INTERVAL_MS'),
     maxUploadBytes: int(env.MAX_UPLOAD_BYTES, 15 * 1024 * 1024, 'MAX_UPLOAD_BYTES'),
+    borderDistanceM: int(env.BORDER_DISTANCE_M, DEFAULT_BORDER_DISTANCE_M, 'BORDER_DISTANCE_M'),
   };
 }

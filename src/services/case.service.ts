@@ -109,7 +109,7 @@ export class CaseService {
     }
     const master = input.duplicateOf ? await this.openMaster(repos, principal, input.duplicateOf, 'duplicateOf', point) : undefined;
 
-    const placement = place(router, point, principal.user.jurisdictionId);
+    const placement = place(router, point, principal.user.jurisdictionId, this.ctx.borderDistanceM);
     const routed = await routeDepartment(repos, category, router.chain(placement.jurisdictionId));
     const now = this.ctx.now();
     const nowIso = now.toISOString();

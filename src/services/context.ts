@@ -5,6 +5,7 @@ import { makeCalendar, type WorkingCalendar } from '../domain/calendar.js';
 import type { Actor } from '../domain/types.js';
 import { Router } from '../geo/router.js';
 import type { Clock } from '../ports.js';
+import { DEFAULT_BORDER_DISTANCE_M } from './placement.js';
 import type { Repos, UnitOfWork } from '../storage/unit-of-work.js';
 import type { User } from '../storage/user.repository.js';
 
@@ -20,6 +21,8 @@ export class ServiceContext {
   constructor(
     readonly uow: UnitOfWork,
     readonly clock: Clock,
+    /** Reports this close to a unit's border are flagged for the dispatcher. */
+    readonly borderDistanceM: number = DEFAULT_BORDER_DISTANCE_M,
   ) {}
 
   now(): Date {

@@ -29,10 +29,11 @@ export interface ServiceOptions {
   mediaStore?: MediaStore;
   mediaDir?: string;
   tokenTtlHours?: number;
+  borderDistanceM?: number;
 }
 
 export function buildServices(database: Database, options: ServiceOptions = {}): Services {
-  const ctx = new ServiceContext(new UnitOfWork(database), options.clock ?? systemClock);
+  const ctx = new ServiceContext(new UnitOfWork(database), options.clock ?? systemClock, options.borderDistanceM);
   const store = options.mediaStore ?? new LocalMediaStore(options.mediaDir ?? 'data/media');
   const cases = new CaseService(ctx);
   return {

@@ -7,8 +7,8 @@ import { invalid } from '../domain/errors.js';
 import type { Router } from '../geo/router.js';
 import type { LatLon } from '../geo/coords.js';
 
-/** Reports within this many metres of a unit's border are flagged for the dispatcher. */
-export const BORDER_DISTANCE_M = 20;
+/** Reports within this many metres of a unit's border are flagged for the dispatcher (BORDER_DISTANCE_M). */
+export const DEFAULT_BORDER_DISTANCE_M = 20;
 
 export interface Placement {
   /** The unit that handles the case (the located grid, or the reporter's subdistrict when outside). */
@@ -24,9 +24,9 @@ export interface Placement {
   referredTo: string | null;
 }
 
-export function place(router: Router, point: LatLon, reporterJurisdictionId: string | null): Placement {
+export function place(router: Router, point: LatLon, reporterJurisdictionId: string | null, borderDistanceM = DEFAULT_BORDER_DISTANCE_M): Placement {
   const home = reporterJurisdictionId ? router.ancestorAt(reporterJurisdictionId, 'subdistrict') : undefined;
-  const located = router.locate(point.lon, point.lat, BORDER_DISTANCE_M);
+  const located = router.locate(point.lon, point.lat, borderDistanceM);
   const subdistrict = located?.chain.find((u) => u.level === 'subdistrict');
   // A point inside a district or city but in none of the subdistricts Gridline serves has no command
   // centre of its own: it goes to the outside queue like a point beyond every unit.
