@@ -2,6 +2,8 @@
 // 2 = 0.01°, 3 = 0.001° (about 100 m north-south). Each case stores its level-3 cell; the case_cells
 // table keeps counts for every level.
 
+import { degreesAround } from './distance.js';
+
 export const CELL_DEGREES = [1, 0.1, 0.01, 0.001] as const;
 export const CELL_LEVELS = CELL_DEGREES.length;
 export const FINEST = CELL_LEVELS - 1;
@@ -25,7 +27,6 @@ export function cellRange(minLat: number, minLon: number, maxLat: number, maxLon
 
 /** A box of `radiusM` metres around a point, in degrees. */
 export function boxAround(lat: number, lon: number, radiusM: number): { minLat: number; minLon: number; maxLat: number; maxLon: number } {
-  const dLat = radiusM / 111_195;
-  const dLon = radiusM / (111_195 * Math.max(Math.cos((lat * Math.PI) / 180), 0.01));
+  const { dLat, dLon } = degreesAround(lat, radiusM);
   return { minLat: lat - dLat, minLon: lon - dLon, maxLat: lat + dLat, maxLon: lon + dLon };
 }

@@ -4,10 +4,9 @@
 // distance. That is plenty for "how close is this report to a grid border". Not meant for continental
 // distances.
 
+import { EARTH_RADIUS_M } from './area.js';
 import type { AreaGeometry, Position } from './polygon.js';
 
-/** Mean Earth radius (IUGG), metres. */
-export const EARTH_RADIUS_M = 6_371_008.8;
 /** Metres per degree of latitude (and of longitude at the equator). */
 export const METRES_PER_DEGREE = (EARTH_RADIUS_M * Math.PI) / 180;
 

@@ -1,8 +1,8 @@
 // Point -> jurisdiction units. Static packed R-trees (Flatbush, one per level) over the units' bounding
 // boxes find the few candidates for a point. The exact point-in-polygon test (polygon.ts's containsPoint:
-// holes, MultiPolygon, on-edge is inside) decides between them. The Router runs that test on coordinates
-// packed into typed arrays (packedContains below), which gives identical answers faster. Distances in metres come from distance.ts. The
-// Router is immutable: build a new one when the units change.
+// holes, MultiPolygon, on-edge is inside) decides between them, run on each unit's coordinates packed
+// into one typed array (packArea) because that is much faster here. Distances in metres come from
+// distance.ts. The Router is immutable: build a new one when the units change.
 //
 // Deterministic ties. Neighbouring units share edges vertex for vertex, so a point exactly on a shared
 // edge or vertex is contained by all the units that meet there, and a point inside a grid is also inside
@@ -17,7 +17,7 @@
 import Flatbush from 'flatbush';
 import type { Jurisdiction } from '../storage/reference.repository.js';
 import { LEVELS, type JurisdictionLevel } from '../domain/types.js';
-import { bboxOf, type AreaGeometry, type BBox } from './polygon.js';
+import { bboxOf, packArea, packedContains, type AreaGeometry, type BBox, type PackedArea } from './polygon.js';
 import { degreesAround, METRES_PER_DEGREE, metresPerDegreeLon, pointToGeometryEdgeM } from './distance.js';
 
 /** Where a point falls: the deepest containing unit, its ancestors, and how close it is to the unit's border. */
@@ -50,86 +50,6 @@ interface Entry {
   bbox: BBox;
   /** Position in the tie-break order (0 = best). */
   rank: number;
-}
-
-/**
- * A geometry packed into one Float64Array (one allocation per unit, contiguous in memory):
- *   [P, polyEnd_0 .. polyEnd_{P-1}, ringEnd_0 .. ringEnd_{R-1}, x_0, y_0, x_1, y_1, ...]
- * where P is the number of polygons, polygon p's rings end before ring polyEnd_p (so R = polyEnd_{P-1}),
- * and ring r's vertices end before vertex ringEnd_r (vertices are numbered across the whole geometry).
- */
-export type PackedArea = Float64Array;
-
-/** Pack a geometry for `packedContains`. */
-export function packArea(geometry: AreaGeometry): PackedArea {
-  const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
-  let rings = 0;
-  let vertices = 0;
-  for (const poly of polygons) {
-    rings += poly.length;
-    for (const ring of poly) vertices += ring.length;
-  }
-  const P = polygons.length;
-  const out = new Float64Array(1 + P + rings + 2 * vertices);
-  out[0] = P;
-  let r = 0;
-  let v = 0;
-  const base = 1 + P + rings;
-  polygons.forEach((poly, p) => {
-    for (const ring of poly) {
-      for (const pos of ring) {
-        out[base + 2 * v] = pos[0]!;
-        out[base + 2 * v + 1] = pos[1]!;
-        v++;
-      }
-      out[1 + P + r++] = v;
-    }
-    out[1 + p] = r;
-  });
-  return out;
-}
-
-/**
- * polygon.ts's containsPoint over a packed geometry. The arithmetic is the same, operation for operation, so
- * the answers are bit-for-bit the same, on-edge tolerance included. test/unit/router.test.ts checks this.
- * It exists only for speed. Random lookups over 100,000 polygons are bound by memory latency, and one
- * typed array per unit needs far fewer cache misses than an array per vertex (see bench/routing.bench.ts).
- * Any change to containsPoint must be made here too.
- */
-export function packedContains(a: PackedArea, lon: number, lat: number): boolean {
-  const P = a[0]!;
-  const R = P > 0 ? a[P]! : 0;
-  const ringEnds = 1 + P;
-  const base = 1 + P + R;
-  let r = 0;
-  let start = 0;
-  for (let p = 0; p < P; p++) {
-    // polygonSide: even-odd over this polygon's rings; on an edge counts as inside.
-    let inside = false;
-    for (const last = a[1 + p]!; r < last; r++) {
-      const end = a[ringEnds + r]!;
-      for (let i = start, j = end - 1; i < end; j = i++) {
-        const ax = a[base + 2 * i]!;
-        const ay = a[base + 2 * i + 1]!;
-        const bx = a[base + 2 * j]!;
-        const by = a[base + 2 * j + 1]!;
-        // onSegment(lon, lat, a, b)
-        const cross = (lon - ax) * (by - ay) - (lat - ay) * (bx - ax);
-        if (
-          !(Math.abs(cross) > 1e-12) &&
-          lon >= Math.min(ax, bx) - 1e-12 &&
-          lon <= Math.max(ax, bx) + 1e-12 &&
-          lat >= Math.min(ay, by) - 1e-12 &&
-          lat <= Math.max(ay, by) + 1e-12
-        )
-          return true;
-        if (ay > lat !== by > lat && lon < ((bx - ax) * (lat - ay)) / (by - ay) + ax) inside = !inside;
-      }
-      start = end;
-    }
-    if (inside) return true;
-  }
-  return false;
 }
 
 interface LevelIndex {
@@ -176,16 +96,16 @@ export class Router {
 
   constructor(units: Jurisdiction[]) {
     this.byId = new Map(units.map((u) => [u.id, u]));
-    const withGeometry: Omit<Entry, 'rank' | 'packed'>[] = [];
+    const withGeometry: (Omit<Entry, 'rank' | 'packed'> & { depth: number })[] = [];
     for (const unit of units) {
       if (!unit.geometry) continue;
       const bbox = bboxOf(unit.geometry);
       // An empty or malformed geometry contains nothing; keep it out of the index (it was never matched before either).
       if (!(bbox.minLon <= bbox.maxLon && bbox.minLat <= bbox.maxLat) || !Number.isFinite(bbox.minLon + bbox.maxLon + bbox.minLat + bbox.maxLat)) continue;
-      withGeometry.push({ unit, geometry: unit.geometry, bbox });
+      withGeometry.push({ unit, geometry: unit.geometry, bbox, depth: depth(unit.level) });
     }
-    withGeometry.sort((a, b) => depth(b.unit.level) - depth(a.unit.level) || cmp(a.unit.code, b.unit.code) || cmp(a.unit.id, b.unit.id));
-    const entries: Entry[] = withGeometry.map((e, rank) => ({ ...e, packed: packArea(e.geometry), rank }));
+    withGeometry.sort((a, b) => b.depth - a.depth || cmp(a.unit.code, b.unit.code) || cmp(a.unit.id, b.unit.id));
+    const entries: Entry[] = withGeometry.map((e, rank) => ({ unit: e.unit, geometry: e.geometry, packed: packArea(e.geometry), bbox: e.bbox, rank }));
 
     // Entries are in rank order, so each group below is too (deepest group first, codes ascending within).
     const group = <K>(key: (e: Entry) => K): Map<K, Entry[]> => {

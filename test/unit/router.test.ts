@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { packArea, packedContains, Router } from '../../src/geo/router.js';
-import { containsPoint, type AreaGeometry, type Position } from '../../src/geo/polygon.js';
-import { EARTH_RADIUS_M, METRES_PER_DEGREE, metresPerDegreeLon, pointToGeometryEdgeM, pointToSegmentM } from '../../src/geo/distance.js';
+import { Router } from '../../src/geo/router.js';
+import { containsPoint, packArea, packedContains, type AreaGeometry, type Position } from '../../src/geo/polygon.js';
+import { METRES_PER_DEGREE, metresPerDegreeLon, pointToGeometryEdgeM, pointToSegmentM } from '../../src/geo/distance.js';
+import { EARTH_RADIUS_M } from '../../src/geo/area.js';
 import { LEVELS } from '../../src/domain/types.js';
 import type { Jurisdiction } from '../../src/storage/reference.repository.js';
 import {
@@ -177,8 +178,35 @@ describe('distance helpers', () => {
   });
 });
 
+/**
+ * An independent, plain even-odd reference (the textbook crossing test over nested arrays, with the
+ * same 1e-12° on-edge tolerance), to check the packed implementation against.
+ */
+function referenceContains(geometry: AreaGeometry, lon: number, lat: number): boolean {
+  const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  return polygons.some((rings) => {
+    let inside = false;
+    for (const ring of rings) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [ax, ay] = ring[i] as [number, number];
+        const [bx, by] = ring[j] as [number, number];
+        const cross = (lon - ax) * (by - ay) - (lat - ay) * (bx - ax);
+        const onEdge =
+          !(Math.abs(cross) > 1e-12) &&
+          lon >= Math.min(ax, bx) - 1e-12 &&
+          lon <= Math.max(ax, bx) + 1e-12 &&
+          lat >= Math.min(ay, by) - 1e-12 &&
+          lat <= Math.max(ay, by) + 1e-12;
+        if (onEdge) return true;
+        if (ay > lat !== by > lat && lon < ((bx - ax) * (lat - ay)) / (by - ay) + ax) inside = !inside;
+      }
+    }
+    return inside;
+  });
+}
+
 describe('packedContains', () => {
-  it('answers exactly as containsPoint on every Najin unit: random, vertex, on-edge and just-off-edge points', () => {
+  it('answers exactly as the plain reference on every Najin unit: random, vertex, on-edge and just-off-edge points', () => {
     const r = rng(3);
     const probes: [number, number][] = [];
     for (let i = 0; i < 400; i++) probes.push([91.11 + r() * 0.1, 29.63 + r() * 0.045]);
@@ -191,14 +219,14 @@ describe('packedContains', () => {
     for (const u of UNITS) {
       const packed = packArea(u.geometry!);
       for (const [lon, lat] of probes) {
-        expect(packedContains(packed, lon, lat), `${u.code} ${lon},${lat}`).toBe(containsPoint(u.geometry!, lon, lat));
+        expect(packedContains(packed, lon, lat), `${u.code} ${lon},${lat}`).toBe(referenceContains(u.geometry!, lon, lat));
         checked++;
       }
     }
     expect(checked).toBeGreaterThan(50_000);
   });
 
-  it('answers exactly as containsPoint on odd geometry: overlapping pieces, holes, degenerate and empty rings', () => {
+  it('answers exactly as the plain reference on odd geometry: overlapping pieces, holes, degenerate and empty rings', () => {
     const sq = (x0: number, y0: number, s: number): Position[] => [
       [x0, y0],
       [x0 + s, y0],
@@ -219,7 +247,10 @@ describe('packedContains', () => {
     for (let x = -0.5; x <= 3.5; x += 0.25) for (let y = -0.5; y <= 3.5; y += 0.25) pts.push([x, y]);
     for (const g of shapes) {
       const packed = packArea(g);
-      for (const [x, y] of pts) expect(packedContains(packed, x, y), `${JSON.stringify(g)} ${x},${y}`).toBe(containsPoint(g, x, y));
+      for (const [x, y] of pts) {
+        expect(packedContains(packed, x, y), `${JSON.stringify(g)} ${x},${y}`).toBe(referenceContains(g, x, y));
+        expect(containsPoint(g, x, y)).toBe(packedContains(packed, x, y));
+      }
     }
   });
 });
