@@ -277,11 +277,13 @@ export class CaseRepository {
   /** Open, unmerged cases of these categories in a cell range reported since a time (duplicate candidates). */
   async openNear(q: { y0: number; y1: number; x0: number; x1: number; categoryIds: string[]; since: string; excludeId?: string; limit: number }): Promise<CaseRecord[]> {
     if (q.categoryIds.length === 0) return [];
+    // cy as an IN list (not a range) lets both planners use all of cases_cell (cy, cx, reported_at).
+    const rows: number[] = [];
+    for (let y = q.y0; y <= q.y1; y++) rows.push(y);
     let query = this.db
       .selectFrom('cases')
       .selectAll()
-      .where('cy', '>=', q.y0)
-      .where('cy', '<=', q.y1)
+      .where('cy', 'in', rows)
       .where('cx', '>=', q.x0)
       .where('cx', '<=', q.x1)
       .where('reported_at', '>=', q.since)

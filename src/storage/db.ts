@@ -40,7 +40,8 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
-      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+      // JIT compilation costs more than it saves on Gridline's short indexed queries.
+      options: `-c jit=off${options.schema ? ` -c search_path=${options.schema}` : ''}`,
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };

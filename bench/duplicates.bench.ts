@@ -1,0 +1,243 @@
+// Duplicate-check benchmark: DuplicateService.candidates ("is it one of these?") over the same synthetic
+// 1,000,000-case Lhasa as the map benchmark (bench/city.ts), on SQLite and PostgreSQL. Up to 1,000 timed
+// checks after a warm-up (fewer only if the time budget runs out: the row's n says so), each at a point
+// 0-40 m from a random open case reported in the last 7 days, for that case's category (70%), a related
+// category (15%) or any category (15%). Target: p95 < 2 ms. The baseline, timed in the same run, is a bare
+// primary-key lookup of a random case through the same Kysely (SELECT * FROM cases WHERE id = ?), the
+// cheapest query a request can make; the ratio is baseline / ours (0.25x: one check costs four PK lookups).
+// Also timed: creating a report through CaseService.report without and with the duplicate check before it.
+//
+// With BENCH_TRIALS=1 a second pass times the proposed fix (openNear's cell range as cy IN (...)),
+// re-implemented here without touching src.
+//
+// Run: see bench/README.md.
+
+import { pathToFileURL } from 'node:url';
+import type { Kysely } from 'kysely';
+import { statusWords } from '../src/domain/wording.js';
+import { distanceM } from '../src/geo/area.js';
+import { boxAround } from '../src/geo/cells.js';
+import { demoPhoto } from '../src/seed/demo.js';
+import { DUPLICATE_WINDOW_DAYS, relatedCategories, type DuplicateCandidate, type DuplicateQuery } from '../src/services/duplicate.service.js';
+import { toCase } from '../src/storage/case.repository.js';
+import { ReferenceRepository } from '../src/storage/reference.repository.js';
+import type { DB } from '../src/storage/schema.js';
+import { benchCases, benchDialects, buildCity, percentile, rng, timed, type City } from './city.js';
+import { buildRows, cellRows, trialDb, trialsWanted } from './map.bench.js';
+import { formatTable, type BenchResult } from './routing.bench.js';
+
+const CHECKS = 1000;
+const WARMUP = 50;
+const BUDGET_MS = 30_000;
+const MIN_CHECKS = 100;
+const REPORTS = 60;
+export const TARGET_P95_MS = 2;
+
+function checks(city: City, n: number, seed: number): DuplicateQuery[] {
+  if (city.recentOpen.length === 0) throw new Error('the city has no open cases in the duplicate window');
+  const rand = rng(seed);
+  const out: DuplicateQuery[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = city.recentOpen[Math.floor(rand() * city.recentOpen.length)]!;
+    const d = rand() * 40;
+    const a = rand() * 2 * Math.PI;
+    const lat = c.lat + (d * Math.cos(a)) / 111_195;
+    const lon = c.lon + (d * Math.sin(a)) / (111_195 * Math.cos((c.lat * Math.PI) / 180));
+    const own = city.categories.find((k) => k.id === c.categoryId)!;
+    const f = rand();
+    const related = relatedCategories(own, city.categories);
+    const categoryId =
+      f < 0.7 ? own.id : f < 0.85 ? related[Math.floor(rand() * related.length)]!.id : city.categories[Math.floor(rand() * city.categories.length)]!.id;
+    out.push({ lat, lon, categoryId });
+  }
+  return out;
+}
+
+const fmtMs = (ms: number): string => ms.toFixed(ms >= 10 ? 1 : 3);
+
+async function timeChecks(qs: DuplicateQuery[], check: (q: DuplicateQuery) => Promise<DuplicateCandidate[]>): Promise<{ ms: number[]; found: number; offered: number }> {
+  for (const q of qs.slice(0, WARMUP)) await check(q);
+  const ms: number[] = [];
+  let found = 0;
+  let offered = 0;
+  const t0 = performance.now();
+  for (const q of qs.slice(WARMUP)) {
+    if (ms.length >= MIN_CHECKS && performance.now() - t0 > BUDGET_MS) break;
+    const { ms: t, value } = await timed(() => check(q));
+    ms.push(t);
+    if (value.length > 0) found++;
+    offered += value.length;
+  }
+  return { ms, found, offered };
+}
+
+export async function benchDuplicates(city: City, log: (line: string) => void = () => {}): Promise<BenchResult[]> {
+  const db = city.database.db;
+  const qs = checks(city, CHECKS + WARMUP, 7);
+  const ours = await timeChecks(qs, (q) => city.services.duplicates.candidates(q, 'zh-CN'));
+
+  const rand = rng(11);
+  const ids = Array.from({ length: CHECKS + WARMUP }, () => city.sampleIds[Math.floor(rand() * city.sampleIds.length)]!);
+  for (const id of ids.slice(0, WARMUP)) await db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+  const pk: number[] = [];
+  for (const id of ids.slice(WARMUP)) {
+    const { ms, value } = await timed(() => db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst());
+    if (!value) throw new Error(`case ${id} not found`);
+    pk.push(ms);
+  }
+  const p50 = percentile(ours.ms, 50);
+  const p95 = percentile(ours.ms, 95);
+  const k50 = percentile(pk, 50);
+  const k95 = percentile(pk, 95);
+  log(
+    `duplicates ${city.dialect}: ${ours.ms.length} checks p50 ${fmtMs(p50)} ms p95 ${fmtMs(p95)} ms max ${fmtMs(Math.max(...ours.ms))} ms; ` +
+      `${ours.found} found candidates (mean ${(ours.offered / ours.ms.length).toFixed(2)} offered); ${pk.length} PK lookups p50 ${fmtMs(k50)} p95 ${fmtMs(k95)} ms`,
+  );
+
+  // Report creation without and with the check before it, alternating (same rider, same kind of input).
+  const reportQs = checks(city, 2 * REPORTS + 10, 23);
+  const plain: number[] = [];
+  const checked: number[] = [];
+  for (const [i, q] of reportQs.entries()) {
+    const photo = await city.services.media.upload(city.rider, demoPhoto(`bench report ${city.dialect} ${i}`));
+    const input = { categoryId: q.categoryId, description: '井盖破了一个大洞', lat: q.lat, lon: q.lon, media: [photo.id] };
+    const withCheck = i % 2 === 1;
+    const { ms } = await timed(async () => {
+      if (withCheck) await city.services.duplicates.candidates(q, 'zh-CN');
+      return city.services.cases.report(city.rider, input);
+    });
+    if (i < 10) continue; // warm-up
+    (withCheck ? checked : plain).push(ms);
+  }
+  const r50 = percentile(plain, 50);
+  const r95 = percentile(plain, 95);
+  const c50 = percentile(checked, 50);
+  const c95 = percentile(checked, 95);
+  log(`report ${city.dialect}: ${plain.length} without check p50 ${fmtMs(r50)} p95 ${fmtMs(r95)} ms; ${checked.length} with check p50 ${fmtMs(c50)} p95 ${fmtMs(c95)} ms`);
+
+  const pkName = 'PK lookup SELECT * FROM cases WHERE id = ?';
+  const n = `n=${ours.ms.length}/${pk.length}`;
+  return [
+    { name: `duplicates ${city.dialect} candidates p50 (${n})`, value: p50, unit: 'ms', baseline: { name: pkName, value: k50 }, ratio: k50 / p50 },
+    {
+      name: `duplicates ${city.dialect} candidates p95 (${n})`,
+      value: p95,
+      unit: 'ms',
+      baseline: { name: pkName, value: k95 },
+      ratio: k95 / p95,
+      target: `p95 < ${TARGET_P95_MS} ms`,
+      pass: p95 < TARGET_P95_MS,
+    },
+    { name: `report ${city.dialect} with duplicate check p50 (n=${checked.length})`, value: c50, unit: 'ms', baseline: { name: 'report without the check', value: r50 }, ratio: r50 / c50 },
+    { name: `report ${city.dialect} with duplicate check p95 (n=${checked.length})`, value: c95, unit: 'ms', baseline: { name: 'report without the check', value: r95 }, ratio: r95 / c95 },
+  ];
+}
+
+// ---- trial: DuplicateService.candidates with openNear's cell range as cy IN (...) ---------------------
+//
+// Same steps as the service (categories read per call, related categories, box, window, distance filter,
+// order, top 5); only the query's cell condition differs. SQLite's planner (no ANALYZE statistics) takes the
+// `category_id IN (...)` equality over the `cy` range and scans every case of those categories; PostgreSQL
+// walks cases_reported_at over the whole week. With `cy IN`, both seek cases_cell on (cy, cx) and check
+// reported_at inside the index.
+
+async function trialCandidates(city: City, db: Kysely<DB>, q: DuplicateQuery): Promise<DuplicateCandidate[]> {
+  const categories = await new ReferenceRepository(db).categories();
+  const category = categories.find((c) => c.id === q.categoryId)!;
+  const related = relatedCategories(category, categories);
+  const radius = category.duplicateRadiusM;
+  const box = boxAround(q.lat, q.lon, radius);
+  const since = new Date(city.clock.now().getTime() - DUPLICATE_WINDOW_DAYS * 86_400_000).toISOString();
+  const { cys, x0, x1 } = cellRows(box.minLat, box.minLon, box.maxLat, box.maxLon);
+  const rows = (
+    await db
+      .selectFrom('cases')
+      .selectAll()
+      .where('cy', 'in', cys)
+      .where('cx', '>=', x0)
+      .where('cx', '<=', x1)
+      .where('reported_at', '>=', since)
+      .where(
+        'category_id',
+        'in',
+        related.map((c) => c.id),
+      )
+      .where('status', 'not in', ['closed', 'rejected', 'merged'])
+      .orderBy('reported_at', 'desc')
+      .limit(200)
+      .execute()
+  ).map(toCase);
+  const byId = new Map(categories.map((c) => [c.id, c]));
+  return rows
+    .map((c) => ({ c, d: distanceM([q.lon, q.lat], [c.lon, c.lat]) }))
+    .filter(({ d }) => d <= radius)
+    .sort((a, b) => Number(b.c.categoryId === category.id) - Number(a.c.categoryId === category.id) || a.d - b.d)
+    .slice(0, 5)
+    .map(({ c, d }) => {
+      const cat = byId.get(c.categoryId)!;
+      return {
+        id: c.id,
+        ref: c.ref,
+        category: { id: cat.id, code: cat.code, name: cat.names.zh },
+        status: c.status,
+        statusText: statusWords(c.status, 'zh-CN'),
+        description: [...c.description].slice(0, 80).join(''),
+        distanceM: Math.round(d),
+        reportedAt: c.reportedAt,
+      };
+    });
+}
+
+export async function trialDuplicates(city: City, current: BenchResult[], log: (line: string) => void = () => {}): Promise<BenchResult[]> {
+  const { db, close } = trialDb(city);
+  try {
+    const qs = checks(city, CHECKS + WARMUP, 7);
+    // The same answers as the service, or the comparison means nothing.
+    for (const q of qs.slice(0, 20)) {
+      const want = (await city.services.duplicates.candidates(q, 'zh-CN')).map((c) => c.id).join();
+      const got = (await trialCandidates(city, db, q)).map((c) => c.id).join();
+      if (want !== got) throw new Error(`trial duplicates disagree with the service at ${q.lat},${q.lon}: ${got} vs ${want}`);
+    }
+    const t = await timeChecks(qs, (q) => trialCandidates(city, db, q));
+    const p50 = percentile(t.ms, 50);
+    const p95 = percentile(t.ms, 95);
+    log(`trial duplicates ${city.dialect}: ${t.ms.length} checks p50 ${fmtMs(p50)} ms p95 ${fmtMs(p95)} ms max ${fmtMs(Math.max(...t.ms))} ms; ${t.found} found candidates`);
+    const now = (suffix: string) => current.find((r) => r.name.startsWith(`duplicates ${city.dialect} candidates ${suffix}`));
+    const base50 = now('p50');
+    const base95 = now('p95');
+    return [
+      { name: `trial duplicates ${city.dialect} candidates, cy IN p50 (n=${t.ms.length})`, value: p50, unit: 'ms', ...(base50 ? { baseline: { name: 'current service', value: base50.value }, ratio: base50.value / p50 } : {}) },
+      {
+        name: `trial duplicates ${city.dialect} candidates, cy IN p95 (n=${t.ms.length})`,
+        value: p95,
+        unit: 'ms',
+        ...(base95 ? { baseline: { name: 'current service', value: base95.value }, ratio: base95.value / p95 } : {}),
+        target: `p95 < ${TARGET_P95_MS} ms`,
+        pass: p95 < TARGET_P95_MS,
+      },
+    ];
+  } finally {
+    await close();
+  }
+}
+
+export async function run(log: (line: string) => void = () => {}): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const target of benchDialects(log)) {
+    const city = await buildCity(target, benchCases(), log);
+    try {
+      const dup = await benchDuplicates(city, log);
+      results.push(...buildRows(city), ...dup);
+      if (trialsWanted()) results.push(...(await trialDuplicates(city, dup, log)));
+    } finally {
+      await city.close();
+    }
+  }
+  return results;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const results = await run((line) => console.log(line));
+  console.log(formatTable(results));
+  if (results.some((r) => r.pass === false)) process.exitCode = 1;
+}
