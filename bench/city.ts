@@ -37,6 +37,7 @@ import { connect, migrate, type Database, type DialectName } from '../src/storag
 import { newId } from '../src/storage/ids.js';
 import type { Category, Jurisdiction } from '../src/storage/reference.repository.js';
 import type { CaseCellTable, CaseTable } from '../src/storage/schema.js';
+import { mulberry32 } from '../src/seed/prng.js';
 
 export const EXTENT = { minLat: 29.6, maxLat: 29.7, minLon: 91.0, maxLon: 91.25 };
 /** The present moment of the synthetic city; reports span the year before it. */
@@ -70,17 +71,7 @@ export const benchCases = (): number => {
   return n;
 };
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** A version-7 UUID like newId's (time-ordered), from the PRNG: crypto per row would dominate the build. */
 function uuid7(ms: number, seq: number, rand: () => number): string {

@@ -19,6 +19,7 @@ import { Router } from '../src/geo/router.js';
 import { bboxOf, containsPoint, inBBox, type AreaGeometry, type BBox, type Position } from '../src/geo/polygon.js';
 import { LEVELS } from '../src/domain/types.js';
 import type { Jurisdiction } from '../src/storage/reference.repository.js';
+import { mulberry32 } from '../src/seed/prng.js';
 
 export interface BenchResult {
   name: string;
@@ -47,17 +48,7 @@ const BASELINE_MIN_POINTS = 100;
 const TARGET_RATE = 200_000;
 const TARGET_RATIO = 50;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Deterministic value in [-1, 1) from integer coordinates. */
 function hash(...ns: number[]): number {

@@ -14,6 +14,7 @@ import type { User } from '../storage/user.repository.js';
 import type { Action, ActionInput } from '../domain/workflow.js';
 import type { MediaStore } from '../media/store.js';
 import { CATEGORIES, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';
+import { mulberry32 } from './prng.js';
 
 /** A real 1x1 baseline JPEG; a COM segment with a label makes each demo photo distinct. */
 const TINY_JPEG = Buffer.from(
@@ -44,17 +45,7 @@ export interface SeedOptions {
   log?: (line: string) => void;
 }
 
-/** Deterministic pseudo-random numbers, so the demo is the same every time. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 export async function isSeeded(database: Database): Promise<boolean> {
   const row = await database.db.selectFrom('jurisdictions').select('id').limit(1).executeTakeFirst();

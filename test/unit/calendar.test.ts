@@ -8,6 +8,7 @@ import {
   workingMinutesBetween,
 } from '../../src/domain/calendar.js';
 import type { WorkingCalendar } from '../../src/domain/calendar.js';
+import { mulberry32 } from '../../src/seed/prng.js';
 
 const HOUR = 60;
 const DAY = 24 * HOUR;
@@ -213,17 +214,6 @@ describe('workingMinutesBetween', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG so the property test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('addWorkingMinutes and workingMinutesBetween agree', () => {
   const calendars: [string, WorkingCalendar][] = [

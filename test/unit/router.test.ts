@@ -16,6 +16,7 @@ import {
   STREETS,
   ZHAXI_CODE,
 } from '../../src/seed/najin-data.js';
+import { mulberry32 } from '../../src/seed/prng.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures
@@ -44,17 +45,7 @@ const GRIDS = UNITS.filter((u) => u.level === 'grid');
 const router = new Router(UNITS);
 const unitOf = (code: string): Jurisdiction => UNITS.find((u) => u.code === code)!;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function shuffled<T>(items: T[], seed: number): T[] {
   const r = rng(seed);
