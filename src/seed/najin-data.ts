@@ -320,7 +320,7 @@ function geometryOf(cells: readonly string[]): Polygon | MultiPolygon {
   return { type: 'MultiPolygon', coordinates: polys.map((p) => p.map(toDegrees)) };
 }
 
-function rectangle(minLon: number, minLat: number, maxLon: number, maxLat: number): Polygon {
+export function rectangle(minLon: number, minLat: number, maxLon: number, maxLat: number): Polygon {
   return {
     type: 'Polygon',
     coordinates: [

@@ -611,12 +611,6 @@ function paging(page = 1, pageSize = 20): { page: number; pageSize: number } {
   return { page, pageSize };
 }
 
-/** WGS-84 bounds; NaN and infinities fail both comparisons. */
-function validatePoint(lat: number, lon: number): void {
-  if (!(lat >= -90 && lat <= 90)) throw invalid('lat', 'lat must be a number between -90 and 90.', 'invalid_coordinate');
-  if (!(lon >= -180 && lon <= 180)) throw invalid('lon', 'lon must be a number between -180 and 180.', 'invalid_coordinate');
-}
-
 /** What an event records of an action: its meaningful fields, nothing the caller did not send. */
 function eventData(action: Action, input: ActionInput, t: Transition): Record<string, unknown> {
   const data: Record<string, unknown> = { ...input };

@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import { geodesicAreaM2 } from '../../src/geo/area.js';
 import type { BoundaryProblem } from '../../src/geo/boundaries.js';
-import type { PolygonGeometry } from '../../src/geo/polygon.js';
-import { CHENGGUAN_CODE, JURISDICTIONS, NAJIN_CODE } from '../../src/seed/najin-data.js';
+import { CHENGGUAN_CODE, JURISDICTIONS, NAJIN_CODE, rectangle } from '../../src/seed/najin-data.js';
 import type { ReportInput } from '../../src/services/case.service.js';
 import { DIALECTS } from '../support/db.js';
 import { events, record, reportInput } from '../support/cases.js';
@@ -40,18 +39,7 @@ interface GeoJsonOut {
   features: { id: string; properties: { code: string; level: string; parent_id: string | null }; geometry: { type: string } }[];
 }
 
-const rect = (minLon: number, minLat: number, maxLon: number, maxLat: number): PolygonGeometry => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [minLon, minLat],
-      [maxLon, minLat],
-      [maxLon, maxLat],
-      [minLon, maxLat],
-      [minLon, minLat],
-    ],
-  ],
-});
+const rect = rectangle;
 
 const feature = (code: string, level: string, parentCode: string | null, zh: string, geometry: unknown): FeatureJson => ({
   type: 'Feature',

@@ -10,6 +10,7 @@ import { DIALECTS } from '../support/db.js';
 import { countCases } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
 import { Api, expectError, type CaseJson, type MediaJson, type PageJson } from './support.js';
+import type { DuplicateCandidate } from '../../src/services/duplicate.service.js';
 
 interface Ref {
   id: string;
@@ -22,16 +23,7 @@ interface LocatedCaseJson extends CaseJson {
   jurisdiction: Ref | null;
   originJurisdiction: Ref | null;
 }
-interface Candidate {
-  id: string;
-  ref: string;
-  category: { id: string; code: string; name: string };
-  status: string;
-  statusText: string;
-  description: string;
-  distanceM: number;
-  reportedAt: string;
-}
+type Candidate = DuplicateCandidate;
 interface ReportedJson extends LocatedCaseJson {
   possibleDuplicates: Candidate[];
 }
