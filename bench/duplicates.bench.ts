@@ -7,23 +7,13 @@
 // cheapest query a request can make; the ratio is baseline / ours (0.25x: one check costs four PK lookups).
 // Also timed: creating a report through CaseService.report without and with the duplicate check before it.
 //
-// With BENCH_TRIALS=1 a second pass times the proposed fix (openNear's cell range as cy IN (...)),
-// re-implemented here without touching src.
-//
 // Run: see bench/README.md.
 
 import { pathToFileURL } from 'node:url';
-import type { Kysely } from 'kysely';
-import { statusWords } from '../src/domain/wording.js';
-import { distanceM } from '../src/geo/area.js';
-import { boxAround } from '../src/geo/cells.js';
 import { demoPhoto } from '../src/seed/demo.js';
-import { DUPLICATE_WINDOW_DAYS, relatedCategories, type DuplicateCandidate, type DuplicateQuery } from '../src/services/duplicate.service.js';
-import { toCase } from '../src/storage/case.repository.js';
-import { ReferenceRepository } from '../src/storage/reference.repository.js';
-import type { DB } from '../src/storage/schema.js';
+import { relatedCategories, type DuplicateCandidate, type DuplicateQuery } from '../src/services/duplicate.service.js';
 import { benchCases, benchDialects, buildCity, percentile, rng, timed, type City } from './city.js';
-import { buildRows, cellRows, trialDb, trialsWanted } from './map.bench.js';
+import { buildRows } from './map.bench.js';
 import { formatTable, type BenchResult } from './routing.bench.js';
 
 const CHECKS = 1000;
@@ -133,94 +123,6 @@ export async function benchDuplicates(city: City, log: (line: string) => void = 
   ];
 }
 
-// ---- trial: DuplicateService.candidates with openNear's cell range as cy IN (...) ---------------------
-//
-// Same steps as the service (categories read per call, related categories, box, window, distance filter,
-// order, top 5); only the query's cell condition differs. SQLite's planner (no ANALYZE statistics) takes the
-// `category_id IN (...)` equality over the `cy` range and scans every case of those categories; PostgreSQL
-// walks cases_reported_at over the whole week. With `cy IN`, both seek cases_cell on (cy, cx) and check
-// reported_at inside the index.
-
-async function trialCandidates(city: City, db: Kysely<DB>, q: DuplicateQuery): Promise<DuplicateCandidate[]> {
-  const categories = await new ReferenceRepository(db).categories();
-  const category = categories.find((c) => c.id === q.categoryId)!;
-  const related = relatedCategories(category, categories);
-  const radius = category.duplicateRadiusM;
-  const box = boxAround(q.lat, q.lon, radius);
-  const since = new Date(city.clock.now().getTime() - DUPLICATE_WINDOW_DAYS * 86_400_000).toISOString();
-  const { cys, x0, x1 } = cellRows(box.minLat, box.minLon, box.maxLat, box.maxLon);
-  const rows = (
-    await db
-      .selectFrom('cases')
-      .selectAll()
-      .where('cy', 'in', cys)
-      .where('cx', '>=', x0)
-      .where('cx', '<=', x1)
-      .where('reported_at', '>=', since)
-      .where(
-        'category_id',
-        'in',
-        related.map((c) => c.id),
-      )
-      .where('status', 'not in', ['closed', 'rejected', 'merged'])
-      .orderBy('reported_at', 'desc')
-      .limit(200)
-      .execute()
-  ).map(toCase);
-  const byId = new Map(categories.map((c) => [c.id, c]));
-  return rows
-    .map((c) => ({ c, d: distanceM([q.lon, q.lat], [c.lon, c.lat]) }))
-    .filter(({ d }) => d <= radius)
-    .sort((a, b) => Number(b.c.categoryId === category.id) - Number(a.c.categoryId === category.id) || a.d - b.d)
-    .slice(0, 5)
-    .map(({ c, d }) => {
-      const cat = byId.get(c.categoryId)!;
-      return {
-        id: c.id,
-        ref: c.ref,
-        category: { id: cat.id, code: cat.code, name: cat.names.zh },
-        status: c.status,
-        statusText: statusWords(c.status, 'zh-CN'),
-        description: [...c.description].slice(0, 80).join(''),
-        distanceM: Math.round(d),
-        reportedAt: c.reportedAt,
-      };
-    });
-}
-
-export async function trialDuplicates(city: City, current: BenchResult[], log: (line: string) => void = () => {}): Promise<BenchResult[]> {
-  const { db, close } = trialDb(city);
-  try {
-    const qs = checks(city, CHECKS + WARMUP, 7);
-    // The same answers as the service, or the comparison means nothing.
-    for (const q of qs.slice(0, 20)) {
-      const want = (await city.services.duplicates.candidates(q, 'zh-CN')).map((c) => c.id).join();
-      const got = (await trialCandidates(city, db, q)).map((c) => c.id).join();
-      if (want !== got) throw new Error(`trial duplicates disagree with the service at ${q.lat},${q.lon}: ${got} vs ${want}`);
-    }
-    const t = await timeChecks(qs, (q) => trialCandidates(city, db, q));
-    const p50 = percentile(t.ms, 50);
-    const p95 = percentile(t.ms, 95);
-    log(`trial duplicates ${city.dialect}: ${t.ms.length} checks p50 ${fmtMs(p50)} ms p95 ${fmtMs(p95)} ms max ${fmtMs(Math.max(...t.ms))} ms; ${t.found} found candidates`);
-    const now = (suffix: string) => current.find((r) => r.name.startsWith(`duplicates ${city.dialect} candidates ${suffix}`));
-    const base50 = now('p50');
-    const base95 = now('p95');
-    return [
-      { name: `trial duplicates ${city.dialect} candidates, cy IN p50 (n=${t.ms.length})`, value: p50, unit: 'ms', ...(base50 ? { baseline: { name: 'current service', value: base50.value }, ratio: base50.value / p50 } : {}) },
-      {
-        name: `trial duplicates ${city.dialect} candidates, cy IN p95 (n=${t.ms.length})`,
-        value: p95,
-        unit: 'ms',
-        ...(base95 ? { baseline: { name: 'current service', value: base95.value }, ratio: base95.value / p95 } : {}),
-        target: `p95 < ${TARGET_P95_MS} ms`,
-        pass: p95 < TARGET_P95_MS,
-      },
-    ];
-  } finally {
-    await close();
-  }
-}
-
 export async function run(log: (line: string) => void = () => {}): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const target of benchDialects(log)) {
@@ -228,7 +130,6 @@ export async function run(log: (line: string) => void = () => {}): Promise<Bench
     try {
       const dup = await benchDuplicates(city, log);
       results.push(...buildRows(city), ...dup);
-      if (trialsWanted()) results.push(...(await trialDuplicates(city, dup, log)));
     } finally {
       await city.close();
     }

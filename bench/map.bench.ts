@@ -11,22 +11,15 @@
 // Target: p95 < 50 ms. For these latencies the ratio is baseline / ours (above 1: ours is faster), as the
 // routing ratio (ours / baseline in lookups per second) is.
 //
-// With BENCH_TRIALS=1 a second pass times a proposed fix, re-implemented here without touching src: see
-// trialMap below and bench/README.md.
-//
-// Run: see bench/README.md (npm run bench; BENCH_DIALECTS, BENCH_CASES, BENCH_DATABASE_URL, BENCH_TRIALS).
+// Run: see bench/README.md (npm run bench; BENCH_DIALECTS, BENCH_CASES, BENCH_DATABASE_URL).
 
 import { pathToFileURL } from 'node:url';
-import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
-import pg from 'pg';
+import { sql, type RawBuilder } from 'kysely';
 import type { CaseStatus } from '../src/domain/types.js';
 import { CELL_DEGREES, FINEST, cellRange } from '../src/geo/cells.js';
 import type { Principal } from '../src/services/context.js';
-import { levelForZoom, MAX_POINTS, type MapQuery } from '../src/services/map.service.js';
-import { CaseRepository, toCase } from '../src/storage/case.repository.js';
-import { likePrefix } from '../src/storage/dialect.js';
-import { ReferenceRepository } from '../src/storage/reference.repository.js';
-import type { CaseTable, DB } from '../src/storage/schema.js';
+import { MAX_POINTS, type MapQuery } from '../src/services/map.service.js';
+import { toCase } from '../src/storage/case.repository.js';
 import { benchCases, benchDialects, buildCity, cityPoint, OPEN_STATUSES, percentile, rng, timed, type City } from './city.js';
 import { formatTable, type BenchResult } from './routing.bench.js';
 
@@ -169,7 +162,6 @@ export async function benchMap(city: City, log: (line: string) => void = () => {
         };
       });
       const mode = ours.answers[0]?.mode ?? '';
-      const level = levelForZoom(zoom);
 
       // Baseline on a prefix of the same viewports; the answers must agree.
       const base: number[] = [];
@@ -177,8 +169,11 @@ export async function benchMap(city: City, log: (line: string) => void = () => {
       const t0 = performance.now();
       for (const [k, q] of qs.slice(WARMUP).entries()) {
         if (k >= ours.ms.length || (k >= BASELINE_MIN && performance.now() - t0 > BASELINE_BUDGET_MS)) break;
-        const want = ours.answers[k]!.cases;
-        if (mode === 'clusters' && level !== null) {
+        const answer = ours.answers[k]!;
+        const want = answer.cases;
+        // At street level a dense box is answered with the finest clusters: compare with those then.
+        if (answer.mode === 'clusters' && answer.level !== null) {
+          const level = answer.level;
           const { ms, value } = await timed(() => naiveClusters(city, role, q, level));
           base.push(ms);
           if (value.reduce((s, c) => s + c.count, 0) !== want) mismatches++;
@@ -217,141 +212,6 @@ export async function benchMap(city: City, log: (line: string) => void = () => {
   return results;
 }
 
-// ---- trial: a proposed fix, measured without touching src (BENCH_TRIALS=1) -----------------------------
-//
-// 1. levelForZoom one step coarser below zoom 15: level 2 (0.01°) for zooms 10-14, level 3 (0.001°) only at
-//    zoom 15. Level 3 at zooms 13-14 means 6-12 px per cluster and 6,000-20,000 clusters per viewport,
-//    aggregated from 150,000-290,000 case_cells rows per query.
-// 2. Street level (zoom >= 16): count first from the level-3 case_cells of the box (same units and filters);
-//    more than MAX_POINTS matching cases, or (with filters) more than TRIAL_POINTS_BOX_MAX cases in the box
-//    in all -> answer those level-3 clusters instead of 2,000 truncated points; otherwise fetch the points
-//    with the cell range as `cy IN (y0 .. y1) AND cx BETWEEN x0 AND x1`, so both dialects seek cases_cell per
-//    row of cells instead of scanning every cell of the cy range across the whole city (SQLite: INDEXED BY
-//    cases_cell, see below).
-// 3. A covering index for the cluster sums: SQLite's case_cells PK index lacks n/sum_lat/sum_lon, so every
-//    row costs a table lookup; PostgreSQL: an INCLUDE index allows index-only scans.
-// 4. PostgreSQL: jit = off for the pool (JIT compiles the bigger map queries for hundreds of milliseconds).
-
-export function proposedLevel(zoom: number): number | null {
-  if (zoom <= 6) return 0;
-  if (zoom <= 9) return 1;
-  if (zoom <= 14) return 2;
-  if (zoom <= 15) return 3;
-  return null;
-}
-
-/** A Kysely on the city's database as the proposed fix would connect (PostgreSQL: jit off). */
-export function trialDb(city: City): { db: Kysely<DB>; close(): Promise<void> } {
-  if (city.dialect === 'sqlite') return { db: city.database.db, close: async () => {} };
-  const pool = new pg.Pool({ connectionString: city.url, max: 5, options: `-c search_path=${city.schema} -c jit=off` });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, close: () => db.destroy() };
-}
-
-/** The cell range of a box as the list of its rows and the span of its columns. */
-export function cellRows(minLat: number, minLon: number, maxLat: number, maxLon: number): { cys: number[]; x0: number; x1: number } {
-  const r = cellRange(minLat, minLon, maxLat, maxLon, FINEST);
-  const cys: number[] = [];
-  for (let y = r.y0; y <= r.y1; y++) cys.push(y);
-  return { cys, x0: r.x0, x1: r.x1 };
-}
-
-/** Street level shows points only when the box holds at most this many cases in all (whatever the filters). */
-export const TRIAL_POINTS_BOX_MAX = 10_000;
-
-async function trialCases(city: City, db: Kysely<DB>, role: Role, q: MapQuery): Promise<Answer> {
-  const repo = new CaseRepository(db);
-  // As MapService.clusterUnits: the dispatcher's subdistricts (read from the database, as the service does).
-  const units = role === 'dispatcher' ? (await new ReferenceRepository(db).jurisdictions()).filter((u) => u.id === city.najinId).map((u) => u.id) : null;
-  const level = proposedLevel(q.zoom) ?? FINEST;
-  const range = cellRange(q.minLat, q.minLon, q.maxLat, q.maxLon, level);
-  const cells = await repo.clusters({ level, ...range, unitIds: units, status: q.status, categoryId: q.categoryId });
-  const total = cells.reduce((s, c) => s + c.n, 0);
-  const clusters = (): Answer => ({ mode: 'clusters', level, items: cells.length, cases: total, truncated: false });
-  if (proposedLevel(q.zoom) !== null || total > MAX_POINTS) return clusters();
-  // Few matches, but a filtered view of a dense box would still read every case in it: bound that too.
-  if (q.status?.length || q.categoryId) {
-    const all = await repo.clusters({ level, ...range, unitIds: units });
-    if (all.reduce((s, c) => s + c.n, 0) > TRIAL_POINTS_BOX_MAX) return clusters();
-  }
-  const { cys, x0, x1 } = cellRows(q.minLat, q.minLon, q.maxLat, q.maxLon);
-  const filters: RawBuilder<unknown>[] = [
-    sql`cases.cy in (${sql.join(cys)})`,
-    sql`cases.cx >= ${x0}`,
-    sql`cases.cx <= ${x1}`,
-    sql`cases.lat >= ${q.minLat}`,
-    sql`cases.lat <= ${q.maxLat}`,
-    sql`cases.lon >= ${q.minLon}`,
-    sql`cases.lon <= ${q.maxLon}`,
-  ];
-  if (role === 'dispatcher') {
-    // The repository's jurisdiction visibility, unchanged.
-    const path = city.units.find((u) => u.id === city.najinId)!.path;
-    const inUnit = (column: string) =>
-      sql`exists (select j.id from jurisdictions as j where j.id = ${sql.ref(column)} and (j.path = ${path} or j.path like ${likePrefix(`${path}/`)}))`;
-    filters.push(sql`(${inUnit('cases.jurisdiction_id')} or ${inUnit('cases.origin_jurisdiction_id')})`);
-  }
-  if (q.status?.length) filters.push(sql`cases.status in ${inList(q.status)}`);
-  if (q.categoryId) filters.push(sql`cases.category_id = ${q.categoryId}`);
-  // SQLite has no statistics (Gridline never runs ANALYZE), so its planner prefers the one-column
-  // category_id/status indexes (an equality) over 16 rows of cases_cell and scans the whole city: pin it.
-  const from = city.dialect === 'sqlite' ? sql`cases indexed by cases_cell` : sql`cases`;
-  const { rows } = await sql<CaseTable>`select cases.* from ${from} where ${sql.join(filters, sql` and `)} order by cases.reported_at desc limit ${MAX_POINTS + 1}`.execute(db);
-  const points = rows.map(toCase);
-  return { mode: 'points', level: null, items: Math.min(points.length, MAX_POINTS), cases: Math.min(points.length, MAX_POINTS), truncated: points.length > MAX_POINTS };
-}
-
-/** The covering index of the trial (created on the bench database only). */
-export async function trialIndexes(city: City, db: Kysely<DB>): Promise<void> {
-  if (city.dialect === 'sqlite') {
-    await sql`create index if not exists case_cells_cover on case_cells (level, cy, cx, unit_id, status, category_id, n, sum_lat, sum_lon)`.execute(db);
-  } else {
-    await sql`create index if not exists case_cells_cover on case_cells (level, cy, cx) include (unit_id, status, category_id, n, sum_lat, sum_lon)`.execute(db);
-    await sql`vacuum analyze case_cells`.execute(db);
-  }
-}
-
-/** The proposed fix on the same viewports; the baseline of each row is the current service's figure. */
-export async function trialMap(city: City, current: BenchResult[], log: (line: string) => void = () => {}): Promise<BenchResult[]> {
-  const { db, close } = trialDb(city);
-  const results: BenchResult[] = [];
-  try {
-    await trialIndexes(city, db);
-    for (const role of ROLES) {
-      for (const zoom of ZOOMS) {
-        const qs = queries(city, role, zoom);
-        const t = await timeAnswers(qs, (q) => trialCases(city, db, role, q));
-        const modes = new Map<string, number>();
-        for (const a of t.answers) modes.set(modeName(a), (modes.get(modeName(a)) ?? 0) + 1);
-        const mix = [...modes].map(([m, k]) => `${m} ×${k}`).join(', ');
-        const p50 = percentile(t.ms, 50);
-        const p95 = percentile(t.ms, 95);
-        const prefix = configName(city, role, zoom);
-        const now = (suffix: string) => current.find((r) => r.name.startsWith(prefix) && r.name.includes(` ${suffix} (`));
-        const items = t.answers.reduce((s, a) => s + a.items, 0) / t.answers.length;
-        log(`trial ${prefix}: ${t.ms.length} queries p50 ${fmtMs(p50)} ms p95 ${fmtMs(p95)} ms max ${fmtMs(Math.max(...t.ms))} ms; ${mix}; mean ${Math.round(items)} items`);
-        const base50 = now('p50');
-        const base95 = now('p95');
-        const label = `trial ${prefix} ${modes.size === 1 ? [...modes.keys()][0] : 'points/clusters'}`;
-        results.push({ name: `${label} p50 (n=${t.ms.length})`, value: p50, unit: 'ms', ...(base50 ? { baseline: { name: 'current service', value: base50.value }, ratio: base50.value / p50 } : {}) });
-        results.push({
-          name: `${label} p95 (n=${t.ms.length})`,
-          value: p95,
-          unit: 'ms',
-          ...(base95 ? { baseline: { name: 'current service', value: base95.value }, ratio: base95.value / p95 } : {}),
-          target: `p95 < ${TARGET_P95_MS} ms`,
-          pass: p95 < TARGET_P95_MS,
-        });
-      }
-    }
-  } finally {
-    await close();
-  }
-  return results;
-}
-
-export const trialsWanted = (): boolean => process.env.BENCH_TRIALS === '1';
-
 /** The build of a city as result rows (reported, not judged). */
 export function buildRows(city: City): BenchResult[] {
   return [
@@ -368,7 +228,6 @@ export async function run(log: (line: string) => void = () => {}): Promise<Bench
     try {
       const map = await benchMap(city, log);
       results.push(...buildRows(city), ...map);
-      if (trialsWanted()) results.push(...(await trialMap(city, map, log)));
     } finally {
       await city.close();
     }

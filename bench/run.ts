@@ -3,13 +3,12 @@
 // process exits 0 even when a target is missed (it exits non-zero only if a benchmark could not run).
 //
 // Knobs: BENCH_DIALECTS=sqlite,postgres  BENCH_CASES=1000000  BENCH_DATABASE_URL (else TEST_DATABASE_URL)
-//        BENCH_TRIALS=1 (also time the proposed fixes, re-implemented in bench code).
 
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchCases, benchDialects, buildCity } from './city.js';
-import { benchDuplicates, trialDuplicates } from './duplicates.bench.js';
-import { benchMap, buildRows, trialMap, trialsWanted } from './map.bench.js';
+import { benchDuplicates } from './duplicates.bench.js';
+import { benchMap, buildRows } from './map.bench.js';
 import { formatTable, run as runRouting, type BenchResult } from './routing.bench.js';
 
 const log = (line: string): void => console.log(line);
@@ -22,15 +21,8 @@ for (const target of benchDialects(log)) {
   const city = await buildCity(target, benchCases(), log);
   try {
     results.push(...buildRows(city));
-    const map = await benchMap(city, log);
-    results.push(...map);
-    const dup = await benchDuplicates(city, log);
-    results.push(...dup);
-    // BENCH_TRIALS=1: the proposed fixes, re-implemented in the bench (src untouched), on the same city.
-    if (trialsWanted()) {
-      results.push(...(await trialMap(city, map, log)));
-      results.push(...(await trialDuplicates(city, dup, log)));
-    }
+    results.push(...(await benchMap(city, log)));
+    results.push(...(await benchDuplicates(city, log)));
   } finally {
     await city.close();
   }

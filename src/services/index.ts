@@ -8,7 +8,7 @@ import { AuthService } from './auth.service.js';
 import { BoundaryService } from './boundary.service.js';
 import { CaseService } from './case.service.js';
 import { DuplicateService } from './duplicate.service.js';
-import { MapService } from './map.service.js';
+import { MapService, type MapLimits } from './map.service.js';
 import { ServiceContext } from './context.js';
 import { MediaService } from './media.service.js';
 import { SweepService } from './sweep.service.js';
@@ -30,6 +30,7 @@ export interface ServiceOptions {
   mediaDir?: string;
   tokenTtlHours?: number;
   borderDistanceM?: number;
+  mapLimits?: Partial<MapLimits>;
 }
 
 export function buildServices(database: Database, options: ServiceOptions = {}): Services {
@@ -42,7 +43,7 @@ export function buildServices(database: Database, options: ServiceOptions = {}):
     boundaries: new BoundaryService(ctx),
     cases,
     duplicates: new DuplicateService(ctx),
-    map: new MapService(ctx, cases),
+    map: new MapService(ctx, cases, options.mapLimits),
     media: new MediaService(ctx, store, cases),
     sweep: new SweepService(ctx),
   };

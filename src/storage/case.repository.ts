@@ -4,7 +4,7 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool
 import type { ClosureType, CaseStatus, Channel, Stage, Urgency } from '../domain/types.js';
 import type { PendingExtension, Rating } from '../domain/workflow.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
-import { fromJson, likePrefix } from './dialect.js';
+import { fromJson, isPostgres, likePrefix } from './dialect.js';
 import type { CaseClockTable, CaseEventTable, CaseTable, DB } from './schema.js';
 
 export interface CaseRecord {
@@ -165,6 +165,22 @@ export const toClock = (r: CaseClockTable): ClockRow => ({
 
 type CaseEb = ExpressionBuilder<DB, 'cases'>;
 
+/** Rows of cells beyond which an IN list gives way to a range (bound parameters are finite). */
+const MAX_CELL_ROWS = 1000;
+
+/**
+ * A range of cell rows as an IN list rather than a range: with `cy IN (...) AND cx BETWEEN ...` both
+ * planners seek the (cy, cx, ...) index once per row of cells, instead of reading every cell of the
+ * rows across the whole city.
+ */
+function cellRows<T extends keyof DB & string>(eb: ExpressionBuilder<DB, T>, column: string, y0: number, y1: number): Expression<SqlBool> {
+  const ref = sql.ref(column);
+  if (y1 - y0 >= MAX_CELL_ROWS) return sql<SqlBool>`${ref} between ${y0} and ${y1}`;
+  const rows: number[] = [];
+  for (let y = y0; y <= y1; y++) rows.push(y);
+  return eb(ref, 'in', rows);
+}
+
 function visible(eb: CaseEb, v: Visibility): Expression<SqlBool> {
   const inUnit = (column: 'cases.jurisdiction_id' | 'cases.origin_jurisdiction_id', path: string) =>
     eb.exists(
@@ -277,13 +293,10 @@ export class CaseRepository {
   /** Open, unmerged cases of these categories in a cell range reported since a time (duplicate candidates). */
   async openNear(q: { y0: number; y1: number; x0: number; x1: number; categoryIds: string[]; since: string; excludeId?: string; limit: number }): Promise<CaseRecord[]> {
     if (q.categoryIds.length === 0) return [];
-    // cy as an IN list (not a range) lets both planners use all of cases_cell (cy, cx, reported_at).
-    const rows: number[] = [];
-    for (let y = q.y0; y <= q.y1; y++) rows.push(y);
     let query = this.db
       .selectFrom('cases')
       .selectAll()
-      .where('cy', 'in', rows)
+      .where((eb) => cellRows(eb, 'cy', q.y0, q.y1))
       .where('cx', '>=', q.x0)
       .where('cx', '<=', q.x1)
       .where('reported_at', '>=', q.since)
@@ -310,11 +323,14 @@ export class CaseRepository {
     categoryId?: string;
     limit: number;
   }): Promise<CaseRecord[]> {
-    let query = this.db
-      .selectFrom('cases')
+    // SQLite keeps no statistics, so with a status or category filter (an equality on a one-column index)
+    // or the newest-first order (the reported_at index) its planner would walk the whole city instead of
+    // the box's rows of cells: pin cases_cell for the views that can span many cases. A reporter's or a
+    // department's own cases are better found through their own indexes.
+    const pin = !isPostgres(this.db) && (q.visibility.kind === 'all' || q.visibility.kind === 'jurisdiction');
+    let query = (pin ? this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_cell`)) : this.db.selectFrom('cases'))
       .selectAll('cases')
-      .where('cases.cy', '>=', q.y0)
-      .where('cases.cy', '<=', q.y1)
+      .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
       .where('cases.cx', '>=', q.x0)
       .where('cases.cx', '<=', q.x1)
       .where('cases.lat', '>=', q.minLat)
@@ -334,8 +350,7 @@ export class CaseRepository {
       .selectFrom('case_cells')
       .select((eb) => ['cy', 'cx', eb.fn.sum<number>('n').as('n'), eb.fn.sum<number>('sum_lat').as('sum_lat'), eb.fn.sum<number>('sum_lon').as('sum_lon')])
       .where('level', '=', q.level)
-      .where('cy', '>=', q.y0)
-      .where('cy', '<=', q.y1)
+      .where((eb) => cellRows(eb, 'cy', q.y0, q.y1))
       .where('cx', '>=', q.x0)
       .where('cx', '<=', q.x1)
       .groupBy(['cy', 'cx']);

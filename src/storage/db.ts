@@ -8,6 +8,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, 
 import pg from 'pg';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_location.js';
+import * as m003 from './migrations/003_map_cover.js';
 import type { DB } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -60,6 +61,7 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
 const MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
   '002_location': m002,
+  '003_map_cover': m003,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,5 +1,10 @@
 // The few places where SQLite and PostgreSQL differ.
 
+import { PostgresAdapter, type Kysely } from 'kysely';
+
+/** True when a Kysely (or a transaction of one) talks to PostgreSQL. */
+export const isPostgres = (db: Kysely<any>): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
+
 /** True when a write failed on a UNIQUE or PRIMARY KEY constraint. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

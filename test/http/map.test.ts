@@ -8,6 +8,7 @@ import { convert } from '../../src/geo/coords.js';
 import { bboxOf, type BBox } from '../../src/geo/polygon.js';
 import { CHENGGUAN_CODE, ENCLAVE_GRID_CODE, HOLED_GRID_CODE, JURISDICTIONS, MULTIPOLYGON_GRID_CODE, NAJIN_CODE, STREETS, ZHAXI_CODE } from '../../src/seed/najin-data.js';
 import { handlingUnit } from '../../src/services/case.service.js';
+import { MapService } from '../../src/services/map.service.js';
 import type { CaseRecord } from '../../src/storage/case.repository.js';
 import { DIALECTS } from '../support/db.js';
 import { act, actAfter } from '../support/cases.js';
@@ -221,6 +222,48 @@ describe.each(DIALECTS)('map queries ($name)', (dialect) => {
       expect(caseIds(wide)).not.toContain(c.outside);
       expect(caseIds(wide)).toContain(c.referred); // visible to Najin for joint handling
       expect(caseIds(wide)).not.toContain(c.zhaxi);
+    });
+
+    it('zooms 13 and 14 cluster by 0.01° cells, zoom 15 by 0.001° cells, with the same counts', async () => {
+      const expected = (await handledBy(NAJIN_CODE, najinBox)).length;
+      for (const [zoom, level] of [[13, 2], [14, 2], [15, 3]] as const) {
+        const answer = await mapCases('dispatcher', `bbox=${bboxParam(najinBox)}&zoom=${zoom}`);
+        expect(answer, `zoom ${zoom}`).toMatchObject({ mode: 'clusters', level });
+        expect(total(answer), `zoom ${zoom}`).toBe(expected);
+      }
+      // The two cases at the first street are 11 m apart: one 0.001° cluster at zoom 15.
+      const street = await mapCases('dispatcher', `bbox=${bboxParam(around(STREETS[0]!, 0.0005))}&zoom=15`);
+      expect(street.items).toEqual([expect.objectContaining({ type: 'cluster', count: 2 })]);
+    });
+
+    it('at street level, a box holding more cases than the point view shows gets the finest clusters instead', async () => {
+      const box = bboxParam(around(STREETS[0]!, 0.0005));
+      const dispatcher = await world.as('dispatcher');
+      const q = { ...around(STREETS[0]!, 0.0005), zoom: 16 };
+      // Two cases in the box: with room for two they are points, with room for one a 0.001° cluster of two.
+      const roomy = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 2 }).cases(dispatcher, q);
+      expect(roomy.mode).toBe('points');
+      expect(roomy.items).toHaveLength(2);
+      const tight = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 1 }).cases(dispatcher, q);
+      expect(tight).toMatchObject({ mode: 'clusters', level: 3, truncated: false });
+      expect(tight.items).toEqual([expect.objectContaining({ type: 'cluster', count: 2 })]);
+      // A filtered view counts only the matching cases (one accepted), unless the box is too dense to
+      // read case by case (more than pointsBoxMax cases in all).
+      const filtered = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 1 }).cases(dispatcher, { ...q, status: ['accepted'] });
+      expect(filtered.mode).toBe('points');
+      expect(filtered.items.map((i) => (i.type === 'case' ? i.id : ''))).toEqual([c.n0]);
+      const dense = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 1, pointsBoxMax: 1 }).cases(dispatcher, { ...q, status: ['accepted'] });
+      expect(dense).toMatchObject({ mode: 'clusters', level: 3 });
+      expect(dense.items).toEqual([expect.objectContaining({ type: 'cluster', count: 1 })]);
+      // A rider always gets their own cases as points; over HTTP the default limit leaves both as points.
+      const rider = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 1 }).cases(await world.as('tenzin'), q);
+      expect(rider).toMatchObject({ mode: 'points', truncated: false });
+      expect(rider.items.map((i) => (i.type === 'case' ? i.id : ''))).toEqual([c.n0b]);
+      expect((await mapCases('dispatcher', `bbox=${box}&zoom=16`)).mode).toBe('points');
+    });
+
+    it('refuses a street-level box wider than a city', async () => {
+      expectError(await api.get('dispatcher', '/api/v1/map/cases?bbox=90,29,92,31&zoom=16'), 400, 'bbox_too_large', 'bbox');
     });
 
     it('a handler gets points for their own department’s cases only, even zoomed out', async () => {

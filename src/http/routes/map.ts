@@ -16,7 +16,7 @@ export const mapRoutes =
         ...secured,
         schema: {
           tags: ['map'],
-          summary: 'Cases in a bounding box: clusters (count and mean position per cell) below zoom 15, the cases themselves above',
+          summary: 'Cases in a bounding box: clusters (count and mean position per cell) up to zoom 15, the cases themselves from zoom 16 (the finest clusters when the box holds more than 2,000 matching cases)',
           security,
           querystring: MapCasesQuery,
         },
