@@ -293,18 +293,22 @@ export class CaseRepository {
   /** Open, unmerged cases of these categories in a cell range reported since a time (duplicate candidates). */
   async openNear(q: { y0: number; y1: number; x0: number; x1: number; categoryIds: string[]; since: string; excludeId?: string; limit: number }): Promise<CaseRecord[]> {
     if (q.categoryIds.length === 0) return [];
-    let query = this.db
-      .selectFrom('cases')
-      .selectAll()
-      .where((eb) => cellRows(eb, 'cy', q.y0, q.y1))
-      .where('cx', '>=', q.x0)
-      .where('cx', '<=', q.x1)
-      .where('reported_at', '>=', q.since)
-      .where('category_id', 'in', q.categoryIds)
-      .where('status', 'not in', ['closed', 'rejected', 'merged'])
-      .orderBy('reported_at', 'desc')
+    // The box is a few cells (a duplicate radius is tens of metres), so cases_cell is always the index to
+    // read. SQLite keeps no statistics: when a category has no related ones, `category_id IN (?)` is an
+    // equality on cases_category_id, which it rates above several rows of cells (cy IN (a, b, c)), and it
+    // then reads every case of that category in the city (tens of thousands of rows, ~100 ms on 1,000,000
+    // cases instead of ~0.5 ms). Pin cases_cell there; PostgreSQL's statistics choose it on their own.
+    let query = (isPostgres(this.db) ? this.db.selectFrom('cases') : this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_cell`)))
+      .selectAll('cases')
+      .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
+      .where('cases.cx', '>=', q.x0)
+      .where('cases.cx', '<=', q.x1)
+      .where('cases.reported_at', '>=', q.since)
+      .where('cases.category_id', 'in', q.categoryIds)
+      .where('cases.status', 'not in', ['closed', 'rejected', 'merged'])
+      .orderBy('cases.reported_at', 'desc')
       .limit(q.limit);
-    if (q.excludeId) query = query.where('id', '!=', q.excludeId);
+    if (q.excludeId) query = query.where('cases.id', '!=', q.excludeId);
     return (await query.execute()).map(toCase);
   }
 
