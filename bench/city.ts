@@ -14,7 +14,7 @@
 // Knobs: BENCH_CASES (default 1000000), BENCH_DIALECTS (default sqlite,postgres), BENCH_DATABASE_URL (else
 // TEST_DATABASE_URL) for PostgreSQL, which runs in a fresh schema dropped afterwards.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { CASE_STATUSES, type CaseStatus, type Channel, type Urgency } from '../src/domain/types.js';
 import { CELL_LEVELS, cellOf } from '../src/geo/cells.js';
-import type { MediaStore } from '../src/media/store.js';
+import { MemoryMediaStore } from '../src/media/memory.js';
 import { ManualClock } from '../src/ports.js';
 import { CATEGORIES, NAJIN_CODE, STAFF } from '../src/seed/najin-data.js';
 import { seedReference } from '../src/seed/demo.js';
@@ -128,21 +128,6 @@ export function cityPoint(rand: () => number): { lat: number; lon: number } {
       lon = EXTENT.minLon + rand() * (EXTENT.maxLon - EXTENT.minLon);
     }
     if (lat > EXTENT.minLat && lat < EXTENT.maxLat && lon > EXTENT.minLon && lon < EXTENT.maxLon) return { lat, lon };
-  }
-}
-
-/** Media in memory (the optional report-creation timing uploads photos). */
-class MemoryMediaStore implements MediaStore {
-  private readonly files = new Map<string, Buffer>();
-  async put(bytes: Buffer): Promise<{ key: string; sha256: string }> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    this.files.set(sha256, bytes);
-    return { key: sha256, sha256 };
-  }
-  async get(key: string): Promise<Buffer> {
-    const bytes = this.files.get(key);
-    if (!bytes) throw new Error(`no media ${key}`);
-    return bytes;
   }
 }
 

@@ -9,7 +9,8 @@ import { ROLES, type Role } from './domain/types.js';
 import { DomainError } from './domain/errors.js';
 import { buildApp } from './http/app.js';
 import { isSeeded, seedDemo, type DemoCredentials } from './seed/demo.js';
-import { buildServices } from './services/index.js';
+import { DEFAULT_MEDIA_LIMITS } from './media/types.js';
+import { buildServices, type ServiceOptions } from './services/index.js';
 import { connect, isPostgresUrl, migrate, sqlitePath, type Database } from './storage/db.js';
 
 const USAGE = `Usage: gridline <command> [options]
@@ -29,7 +30,10 @@ Commands:
                         import jurisdiction boundaries (any level); all or nothing, problems listed
 
 Environment: DATABASE_URL (default sqlite:data/gridline.db; postgres://... for PostgreSQL),
-HOST, PORT, MEDIA_DIR, LOG_LEVEL, TOKEN_TTL_HOURS, SWEEP_INTERVAL_MS, MAX_UPLOAD_BYTES, BORDER_DISTANCE_M, DEMO_PASSWORD.`;
+HOST, PORT, MEDIA_STORE (a directory, or s3://BUCKET/PREFIX?endpoint=URL&region=R&forcePathStyle=true
+with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), MEDIA_DIR, MEDIA_MAX_PHOTO_MB, MEDIA_MAX_VIDEO_MB, MEDIA_MAX_FILES,
+MEDIA_MAX_PIXELS, MEDIA_CONCURRENCY, EVIDENCE_FLAG_DISTANCE_M, EVIDENCE_FLAG_AGE_HOURS, LOG_LEVEL, TOKEN_TTL_HOURS,
+SWEEP_INTERVAL_MS, BORDER_DISTANCE_M, DEMO_PASSWORD.`;
 
 function printCredentials(creds: DemoCredentials, config: Config): void {
   const lines = [
@@ -47,16 +51,21 @@ function printCredentials(creds: DemoCredentials, config: Config): void {
   }
 }
 
+/** What the services take from the configuration. */
+function serviceOptions(config: Config): Pick<ServiceOptions, 'mediaStoreUrl' | 'media' | 'evidence'> {
+  return { mediaStoreUrl: config.mediaStore, media: { limits: { ...DEFAULT_MEDIA_LIMITS, ...config.media }, concurrency: config.media.concurrency }, evidence: config.evidence };
+}
+
 async function seed(database: Database, config: Config, password?: string, cases?: number): Promise<void> {
   const started = Date.now();
-  const creds = await seedDemo(database, { password: password ?? process.env.DEMO_PASSWORD, cases, mediaDir: config.mediaDir, log: (line) => console.log(line) });
+  const creds = await seedDemo(database, { password: password ?? process.env.DEMO_PASSWORD, cases, mediaStoreUrl: config.mediaStore, log: (line) => console.log(line) });
   console.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   printCredentials(creds, config);
 }
 
 async function serve(database: Database, config: Config): Promise<void> {
-  const services = buildServices(database, { mediaDir: config.mediaDir, tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
-  const app = await buildApp({ database, services, logLevel: config.logLevel, maxUploadBytes: config.maxUploadBytes });
+  const services = buildServices(database, { ...serviceOptions(config), tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
+  const app = await buildApp({ database, services, logLevel: config.logLevel });
   let sweeping = false;
   const timer =
     config.sweepIntervalMs > 0

@@ -1,5 +1,6 @@
 // The Fastify app: plugins, the error handler, authentication and the routes under /api/v1.
 
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -19,7 +20,6 @@ export interface AppOptions {
   database: Database;
   services: Services;
   logLevel?: string;
-  maxUploadBytes?: number;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -56,11 +56,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
+      // Multipart forms (several photos, or a report with its photos); per-request limits in uploads.ts.
+      await api.register(multipart, { limits: { fileSize: Math.max(options.services.media.limits.photoBytes, options.services.media.limits.videoBytes) } });
       await api.register(authRoutes(options.services));
       await api.register(caseRoutes(options.services));
       await api.register(referenceRoutes(options.services));
       await api.register(mapRoutes(options.services));
-      await api.register(mediaRoutes(options.services, options.maxUploadBytes ?? 15 * 1024 * 1024));
+      await api.register(mediaRoutes(options.services));
     },
     { prefix: '/api/v1' },
   );

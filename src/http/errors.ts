@@ -47,7 +47,16 @@ export function registerErrorHandler(app: FastifyInstance): void {
       request.log.error({ err: error }, 'unhandled error');
       return reply.status(500).send({ error: { code: 'internal', message: 'Something went wrong on our side. It has been logged; please try again.' } });
     }
-    // Fastify's own 4xx (bad JSON, body too large, unsupported content type) keep their status.
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // On the upload routes the body is the file: say so in the same words as a form upload would.
+      const upload = /^\/api\/v1\/(media|uploads)(\/|$|\?)/.test(request.url);
+      return reply.status(413).send({
+        error: upload
+          ? { code: 'file_too_large', message: 'The file is larger than this server accepts; see the limits in the API documentation.' }
+          : { code: 'body_too_large', message: 'The request body is larger than this endpoint accepts.' },
+      });
+    }
+    // Fastify's own 4xx (bad JSON, unsupported content type) keep their status.
     const code = (fe.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
     return reply.status(status).send({ error: { code, message: fe.message } });
   });

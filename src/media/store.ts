@@ -1,42 +1,98 @@
-// Media bytes behind one interface. Names are content addresses (SHA-256), so no user-controlled text
-// ever reaches the file system and the same file uploaded twice is stored once.
+// The local-disk media store: bytes in files named by their SHA-256 under one root directory. Keys are
+// content addresses checked against /^[0-9a-f]{64}$/ before any path is built, so no user-controlled text
+// ever reaches the file system, and the same file uploaded twice is stored once.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { MediaMissingError, type MediaStore } from './types.js';
 
-export interface MediaStore {
-  /** Store bytes; returns the storage key (idempotent for identical bytes). */
-  put(bytes: Buffer): Promise<{ key: string; sha256: string }>;
-  get(key: string): Promise<Buffer>;
+// Modules written against the older interface imported the type from here.
+export type { MediaStore } from './types.js';
+
+const MEDIA_KEY = /^[0-9a-f]{64}$/;
+
+/** Whether `key` is a media key: exactly 64 lowercase hex characters (a SHA-256). */
+export function isMediaKey(key: string): boolean {
+  return MEDIA_KEY.test(key);
 }
 
-export class LocalMediaStore implements MediaStore {
-  constructor(private readonly root: string) {}
+/** Throws unless `key` is a media key. The message quotes (and trims) the key, never trusts it. */
+export function assertMediaKey(key: string): void {
+  if (!isMediaKey(key)) throw new Error(`invalid media key ${JSON.stringify(String(key).slice(0, 80))}: expected 64 lowercase hex characters`);
+}
 
+/** The key of some bytes: their SHA-256 as lowercase hex. */
+export function mediaKeyOf(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Files at `<root>/<k[0..2]>/<k[2..4]>/<key>`, written to a unique temporary file and renamed into place. */
+export class LocalMediaStore implements MediaStore {
+  readonly driver = 'local';
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** The file of a key; throws for anything that is not a media key. */
   private file(key: string): string {
-    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`invalid media key ${key}`);
+    assertMediaKey(key);
     return path.join(this.root, key.slice(0, 2), key.slice(2, 4), key);
   }
 
-  async put(bytes: Buffer): Promise<{ key: string; sha256: string }> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const file = this.file(sha256);
+  async put(bytes: Buffer, _contentType: string): Promise<{ key: string; created: boolean }> {
+    const key = mediaKeyOf(bytes);
+    const file = this.file(key);
+    if (await exists(file)) return { key, created: false };
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    // Write, flush and rename, so neither a reader nor a crash ever leaves half a file under a key (a
+    // later put would trust it). Two concurrent puts of the same bytes may both report created: true;
+    // both rename identical content into place, so that is harmless.
+    const tmp = `${file}.${randomUUID()}.tmp`;
     try {
-      await fs.access(file);
-    } catch {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      // Write then rename, so a reader never sees half a file.
-      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-      await fs.writeFile(tmp, bytes);
+      const handle = await fs.open(tmp, 'wx');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await fs.rename(tmp, file);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
     }
-    return { key: sha256, sha256 };
+    return { key, created: true };
   }
 
-  get(key: string): Promise<Buffer> {
-    return fs.readFile(this.file(key));
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.file(key));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new MediaMissingError(key);
+      throw err;
+    }
   }
+
+  async has(key: string): Promise<boolean> {
+    return isMediaKey(key) && exists(this.file(key));
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
 }
 
 export interface Sniffed {

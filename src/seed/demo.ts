@@ -16,9 +16,9 @@ import type { MediaStore } from '../media/store.js';
 import { CATEGORIES, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';
 import { mulberry32 } from './prng.js';
 
-/** A real 1x1 baseline JPEG; a COM segment with a label makes each demo photo distinct. */
+/** A real 32×24 baseline JPEG (made with sharp); a COM segment with a label makes each demo photo distinct. */
 const TINY_JPEG = Buffer.from(
-  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
+  '/9j/2wBDAAoHBwgHBgoICAgLCgoLDhgQDg0NDh0VFhEYIx8lJCIfIiEmKzcvJik0KSEiMEExNDk7Pj4+JS5ESUM8SDc9Pjv/2wBDAQoLCw4NDhwQEBw7KCIoOzs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozv/wAARCAAYACADASIAAhEBAxEB/8QAFAABAAAAAAAAAAAAAAAAAAAAAP/EABQQAQAAAAAAAAAAAAAAAAAAAAD/xAAVAQEBAAAAAAAAAAAAAAAAAAAAA//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAMAwEAAhEDEQA/AACyQAAAAAD/2Q==',
   'base64',
 );
 
@@ -41,7 +41,7 @@ export interface SeedOptions {
   /** The present moment for the demo story (default: now). */
   now?: Date;
   mediaStore?: MediaStore;
-  mediaDir?: string;
+  mediaStoreUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -132,7 +132,7 @@ export async function seedDemo(database: Database, options: SeedOptions = {}): P
   const log = options.log ?? (() => {});
   const now = options.now ?? new Date();
   const clock = new ManualClock(new Date(now.getTime() - 60 * 86_400_000));
-  const services = buildServices(database, { clock, mediaStore: options.mediaStore, mediaDir: options.mediaDir });
+  const services = buildServices(database, { clock, mediaStore: options.mediaStore, mediaStoreUrl: options.mediaStoreUrl });
   const password = options.password ?? randomBytes(9).toString('base64url');
 
   log('Seeding Najin subdistrict: jurisdictions, departments, categories ...');

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { caseAccess, type CaseAccess } from '../domain/access.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
+import { evidenceFlags, type AttachFacts } from '../domain/evidence.js';
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types.js';
 import { RULES, decide, isWithin, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
@@ -20,7 +21,7 @@ import { place } from './placement.js';
 import { checkPoint, toWgs84, type CoordSys, type LatLon } from '../geo/coords.js';
 import { distanceM } from '../geo/area.js';
 import { cellOf } from '../geo/cells.js';
-import { caseView, reporterView, type CaseView, type Lookups, type ReporterCaseView } from './case.views.js';
+import { caseView, evidenceView, reporterView, type CaseView, type Lookups, type ReporterCaseView } from './case.views.js';
 import type { Locale } from '../domain/wording.js';
 
 export interface ReportInput {
@@ -184,6 +185,7 @@ export class CaseService {
         evidence: toJson(media),
       }),
     );
+    await this.linkEvidence(repos, { caseId: id, seq: 1, role: 'before', lat: point.lat, lon: point.lon, reportedAt: nowIso, at: nowIso }, media);
     let seq = 1;
     if (placement.referredTo) {
       // 转办: the point lies in another subdistrict; its command centre takes it, the reporter keeps credit.
@@ -223,9 +225,11 @@ export class CaseService {
     return category;
   }
 
-  /** Media must exist and have been uploaded by the one who attaches them. */
+  /** Media must exist, be few enough, and have been uploaded by the one who attaches them. */
   private async checkMedia(repos: Repos, principal: Principal, ids: string[]): Promise<string[]> {
     const unique = [...new Set(ids)];
+    const { maxFiles } = this.ctx.evidence;
+    if (unique.length > maxFiles) throw new DomainError('invalid', 'too_many_media', `Attach at most ${maxFiles} photos or videos at a time.`, { field: 'media', limit: maxFiles, count: unique.length });
     const found = await repos.media.findMany(unique);
     for (const id of unique) {
       const media = found.find((m) => m.id === id);
@@ -314,7 +318,18 @@ export class CaseService {
       evidence: toJson(input.media ?? []),
       clocks: toJson(clocks),
     });
+    const attached = { caseId: record.id, seq: record.version + 1, role: transition.action === 'resolve' ? ('after' as const) : ('other' as const) };
+    await this.linkEvidence(repos, { ...attached, lat: record.lat, lon: record.lon, reportedAt: record.reportedAt, at: nowIso }, [...new Set(input.media ?? [])]);
     return true;
+  }
+
+  /** Link an event's media to the case (for access and the before/after view), with what their capture metadata says. */
+  private async linkEvidence(repos: Repos, at: AttachFacts & { caseId: string; seq: number }, mediaIds: string[]): Promise<void> {
+    if (mediaIds.length === 0) return;
+    const media = await repos.media.findMany(mediaIds);
+    await repos.media.link(
+      media.map((m) => ({ mediaId: m.id, caseId: at.caseId, eventSeq: at.seq, role: at.role, flags: evidenceFlags(m, at, this.ctx.evidence), createdAt: at.at })),
+    );
   }
 
   /**
@@ -470,7 +485,10 @@ export class CaseService {
     const [clocks, events] = await Promise.all([repos.cases.clocks(caseId), repos.cases.events(caseId)]);
     const userIds = [loaded.record.reporterId, loaded.record.assigneeId, ...events.map((e) => e.actorId)];
     const lookups = await this.lookups(userIds, locale);
-    return caseView(loaded.record, loaded.facts, loaded.access, clocks, principal, this.ctx.now(), lookups, events);
+    const links = await repos.media.linksOf([caseId]);
+    const media = await repos.media.findMany([...new Set(links.map((l) => l.mediaId))]);
+    const view = caseView(loaded.record, loaded.facts, loaded.access, clocks, principal, this.ctx.now(), lookups, events);
+    return { ...view, evidence: evidenceView(links, media, loaded.access, principal) };
   }
 
   async listViews(principal: Principal, f: CaseFilters, locale: Locale): Promise<Page<CaseView>> {

@@ -7,7 +7,10 @@ import type { Locale } from '../domain/wording.js';
 import { eventWords, statusWords } from '../domain/wording.js';
 import { availableActions, type Action, type CaseFacts } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
+import type { EvidenceFlag } from '../domain/evidence.js';
 import type { CaseRecord, ClockRow, EventRecord } from '../storage/case.repository.js';
+import type { MediaLink, MediaRecord } from '../storage/media.repository.js';
+import { mediaInfo, type MediaInfo } from './media.views.js';
 import type { Category, Department, Names } from '../storage/reference.repository.js';
 import type { User } from '../storage/user.repository.js';
 import type { Principal } from './context.js';
@@ -70,6 +73,45 @@ export interface CaseView {
   clocks: ClockView[];
   availableActions: Action[];
   events?: EventView[];
+  /** The case's photos and videos paired for verification: the report's (before) beside the latest resolution's (after). */
+  evidence?: EvidenceView;
+}
+
+export interface EvidenceItem {
+  media: MediaInfo;
+  eventSeq: number;
+  /** What the capture metadata says against the case (staff only). */
+  flags?: EvidenceFlag[];
+}
+
+export interface EvidenceView {
+  before: EvidenceItem[];
+  /** The latest resolution's media. */
+  after: EvidenceItem[];
+  /** After-photos of earlier resolutions that were sent back for rework. */
+  earlierAfter: EvidenceItem[];
+  /** Media attached to other steps (a return, a rework, a note). */
+  other: EvidenceItem[];
+}
+
+/** Pair a case's evidence; the reporter sees no flags and no originals but their own. */
+export function evidenceView(links: MediaLink[], media: MediaRecord[], access: CaseAccess, principal: Principal): EvidenceView {
+  const byId = new Map(media.map((m) => [m.id, m]));
+  const staff = access === 'handling_chain' || access === 'oversight';
+  const item = (l: MediaLink): EvidenceItem[] => {
+    const m = byId.get(l.mediaId);
+    if (!m) return [];
+    const info = mediaInfo(m, access === 'handling_chain' || m.uploadedBy === principal.user.id);
+    return [{ media: info, eventSeq: l.eventSeq, ...(staff ? { flags: l.flags } : {}) }];
+  };
+  const after = links.filter((l) => l.role === 'after');
+  const lastResolve = Math.max(-1, ...after.map((l) => l.eventSeq));
+  return {
+    before: links.filter((l) => l.role === 'before').flatMap(item),
+    after: after.filter((l) => l.eventSeq === lastResolve).flatMap(item),
+    earlierAfter: after.filter((l) => l.eventSeq !== lastResolve).flatMap(item),
+    other: links.filter((l) => l.role === 'other').flatMap(item),
+  };
 }
 
 export interface Lookups {

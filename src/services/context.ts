@@ -2,6 +2,7 @@
 // data (jurisdiction polygons, the working calendar) that are reloaded when they change.
 
 import { makeCalendar, type WorkingCalendar } from '../domain/calendar.js';
+import { DEFAULT_EVIDENCE, type EvidenceOptions } from '../domain/evidence.js';
 import type { Actor } from '../domain/types.js';
 import { Router } from '../geo/router.js';
 import type { Clock } from '../ports.js';
@@ -23,6 +24,8 @@ export class ServiceContext {
     readonly clock: Clock,
     /** Reports this close to a unit's border are flagged for the dispatcher. */
     readonly borderDistanceM: number = DEFAULT_BORDER_DISTANCE_M,
+    /** How many files an item may carry and when capture metadata is flagged. */
+    readonly evidence: EvidenceOptions = DEFAULT_EVIDENCE,
   ) {}
 
   now(): Date {

@@ -2,7 +2,9 @@
 
 import type { Database } from '../storage/db.js';
 import { UnitOfWork } from '../storage/unit-of-work.js';
-import { LocalMediaStore, type MediaStore } from '../media/store.js';
+import { DEFAULT_EVIDENCE, type EvidenceOptions } from '../domain/evidence.js';
+import { mediaStoreFromUrl } from '../media/stores.js';
+import type { MediaStore } from '../media/types.js';
 import { systemClock, type Clock } from '../ports.js';
 import { AuthService } from './auth.service.js';
 import { BoundaryService } from './boundary.service.js';
@@ -10,7 +12,7 @@ import { CaseService } from './case.service.js';
 import { DuplicateService } from './duplicate.service.js';
 import { MapService, type MapLimits } from './map.service.js';
 import { ServiceContext } from './context.js';
-import { MediaService } from './media.service.js';
+import { MediaService, type MediaOptions } from './media.service.js';
 import { SweepService } from './sweep.service.js';
 
 export interface Services {
@@ -27,15 +29,18 @@ export interface Services {
 export interface ServiceOptions {
   clock?: Clock;
   mediaStore?: MediaStore;
-  mediaDir?: string;
+  /** Where media live when no store is given: a directory or s3://… (default data/media). */
+  mediaStoreUrl?: string;
+  media?: Partial<MediaOptions>;
+  evidence?: Partial<EvidenceOptions>;
   tokenTtlHours?: number;
   borderDistanceM?: number;
   mapLimits?: Partial<MapLimits>;
 }
 
 export function buildServices(database: Database, options: ServiceOptions = {}): Services {
-  const ctx = new ServiceContext(new UnitOfWork(database), options.clock ?? systemClock, options.borderDistanceM);
-  const store = options.mediaStore ?? new LocalMediaStore(options.mediaDir ?? 'data/media');
+  const ctx = new ServiceContext(new UnitOfWork(database), options.clock ?? systemClock, options.borderDistanceM, { ...DEFAULT_EVIDENCE, ...options.evidence });
+  const store = options.mediaStore ?? mediaStoreFromUrl(options.mediaStoreUrl ?? 'data/media');
   const cases = new CaseService(ctx);
   return {
     ctx,
@@ -44,7 +49,7 @@ export function buildServices(database: Database, options: ServiceOptions = {}):
     cases,
     duplicates: new DuplicateService(ctx),
     map: new MapService(ctx, cases, options.mapLimits),
-    media: new MediaService(ctx, store, cases),
+    media: new MediaService(ctx, store, cases, options.media),
     sweep: new SweepService(ctx),
   };
 }

@@ -10,6 +10,8 @@ import type { ServiceContext } from './context.js';
 export interface SweepResult {
   reminded: number;
   supervised: number;
+  /** Unfinished resumable uploads past their expiry, dropped. */
+  uploadsExpired: number;
 }
 
 const BATCH = 200;
@@ -20,7 +22,7 @@ export class SweepService {
   async run(): Promise<SweepResult> {
     const now = this.ctx.now();
     const nowIso = now.toISOString();
-    const result: SweepResult = { reminded: 0, supervised: 0 };
+    const result: SweepResult = { reminded: 0, supervised: 0, uploadsExpired: await this.ctx.uow.read.media.expireUploads(nowIso) };
     for (;;) {
       const due = await this.ctx.uow.read.cases.clocksToRemind(nowIso, BATCH);
       let won = 0;

@@ -9,6 +9,7 @@ import pg from 'pg';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_location.js';
 import * as m003 from './migrations/003_map_cover.js';
+import * as m004 from './migrations/004_evidence.js';
 import type { DB } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -62,6 +63,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
   '002_location': m002,
   '003_map_cover': m003,
+  '004_evidence': m004,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,35 +1,135 @@
-// Metadata of uploaded media; the bytes live in the media store.
+// Metadata of uploaded media (the bytes live in the media store), the links from cases' events to their
+// evidence, the history of public copies, and resumable uploads with their chunks.
 
 import type { Kysely } from 'kysely';
-import type { DB, MediaTable } from './schema.js';
+import type { EvidenceFlag, EvidenceRole } from '../domain/evidence.js';
+import { fromJson, toJson } from './dialect.js';
+import type { DB, MediaLinkTable, MediaTable, UploadTable } from './schema.js';
 
+export type MediaKind = 'photo' | 'video';
+export type MediaVariant = 'original' | 'display' | 'thumb' | 'poster' | 'video';
+export type { EvidenceFlag, EvidenceRole };
 export interface MediaRecord {
   id: string;
   sha256: string;
-  kind: 'photo' | 'video';
+  kind: MediaKind;
   mime: string;
   bytes: number;
   storageKey: string;
   uploadedBy: string;
   createdAt: string;
+  width: number | null;
+  height: number | null;
+  durationS: number | null;
+  takenAt: string | null;
+  takenLat: number | null;
+  takenLon: number | null;
+  displayKey: string | null;
+  thumbKey: string | null;
+  posterKey: string | null;
+  cleanKey: string | null;
+  preview: string | null;
+  publicKey: string | null;
+  publishedAt: string | null;
 }
 
-const toMedia = (r: MediaTable): MediaRecord => ({
+export interface MediaLink {
+  mediaId: string;
+  caseId: string;
+  eventSeq: number;
+  role: EvidenceRole;
+  flags: EvidenceFlag[];
+  createdAt: string;
+}
+
+export interface UploadRecord {
+  id: string;
+  ownerId: string;
+  length: number;
+  received: number;
+  metadata: Record<string, string>;
+  mediaId: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export const toMedia = (r: MediaTable): MediaRecord => ({
   id: r.id,
   sha256: r.sha256,
-  kind: r.kind as MediaRecord['kind'],
+  kind: r.kind as MediaKind,
   mime: r.mime,
   bytes: r.bytes,
   storageKey: r.storage_key,
   uploadedBy: r.uploaded_by,
   createdAt: r.created_at,
+  width: r.width,
+  height: r.height,
+  durationS: r.duration_s,
+  takenAt: r.taken_at,
+  takenLat: r.taken_lat,
+  takenLon: r.taken_lon,
+  displayKey: r.display_key,
+  thumbKey: r.thumb_key,
+  posterKey: r.poster_key,
+  cleanKey: r.clean_key,
+  preview: r.preview,
+  publicKey: r.public_key,
+  publishedAt: r.published_at,
+});
+
+export const fromMedia = (m: MediaRecord): MediaTable => ({
+  id: m.id,
+  sha256: m.sha256,
+  kind: m.kind,
+  mime: m.mime,
+  bytes: m.bytes,
+  storage_key: m.storageKey,
+  uploaded_by: m.uploadedBy,
+  created_at: m.createdAt,
+  width: m.width,
+  height: m.height,
+  duration_s: m.durationS,
+  taken_at: m.takenAt,
+  taken_lat: m.takenLat,
+  taken_lon: m.takenLon,
+  display_key: m.displayKey,
+  thumb_key: m.thumbKey,
+  poster_key: m.posterKey,
+  clean_key: m.cleanKey,
+  preview: m.preview,
+  public_key: m.publicKey,
+  published_at: m.publishedAt,
+});
+
+const toLink = (r: MediaLinkTable): MediaLink => ({
+  mediaId: r.media_id,
+  caseId: r.case_id,
+  eventSeq: r.event_seq,
+  role: r.role as EvidenceRole,
+  flags: fromJson<EvidenceFlag[]>(r.flags, []),
+  createdAt: r.created_at,
+});
+
+const toUpload = (r: UploadTable): UploadRecord => ({
+  id: r.id,
+  ownerId: r.owner_id,
+  length: Number(r.length),
+  received: Number(r.received),
+  metadata: fromJson<Record<string, string>>(r.metadata, {}),
+  mediaId: r.media_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
 });
 
 export class MediaRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async insert(row: MediaTable): Promise<void> {
-    await this.db.insertInto('media').values(row).execute();
+  async insert(record: MediaRecord): Promise<void> {
+    await this.db.insertInto('media').values(fromMedia(record)).execute();
+  }
+
+  async update(id: string, changes: Partial<MediaTable>): Promise<void> {
+    await this.db.updateTable('media').set(changes).where('id', '=', id).execute();
   }
 
   async find(id: string): Promise<MediaRecord | undefined> {
@@ -40,5 +140,90 @@ export class MediaRepository {
   async findMany(ids: string[]): Promise<MediaRecord[]> {
     if (ids.length === 0) return [];
     return (await this.db.selectFrom('media').selectAll().where('id', 'in', ids).execute()).map(toMedia);
+  }
+
+  /** An earlier upload of the same bytes whose copies are made: its copies serve the new upload too. */
+  async processedBySha(sha256: string): Promise<MediaRecord | undefined> {
+    const row = await this.db.selectFrom('media').selectAll().where('sha256', '=', sha256).where('preview', 'is not', null).orderBy('created_at').limit(1).executeTakeFirst();
+    return row && toMedia(row);
+  }
+
+  async link(links: MediaLink[]): Promise<void> {
+    if (links.length === 0) return;
+    await this.db
+      .insertInto('media_links')
+      .values(links.map((l) => ({ media_id: l.mediaId, case_id: l.caseId, event_seq: l.eventSeq, role: l.role, flags: toJson(l.flags), created_at: l.createdAt })))
+      .execute();
+  }
+
+  /** The cases whose events carry this media. */
+  async casesOf(mediaId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('media_links').select('case_id').distinct().where('media_id', '=', mediaId).execute();
+    return rows.map((r) => r.case_id);
+  }
+
+  async linksOf(caseIds: string[]): Promise<MediaLink[]> {
+    if (caseIds.length === 0) return [];
+    const rows = await this.db.selectFrom('media_links').selectAll().where('case_id', 'in', caseIds).orderBy('case_id').orderBy('event_seq').execute();
+    return rows.map(toLink);
+  }
+
+  async recordPublication(row: { id: string; mediaId: string; action: 'publish' | 'withdraw'; regions: unknown[]; publicKey: string | null; actorId: string; at: string }): Promise<void> {
+    await this.db
+      .insertInto('media_publications')
+      .values({ id: row.id, media_id: row.mediaId, action: row.action, regions: toJson(row.regions), public_key: row.publicKey, actor_id: row.actorId, at: row.at })
+      .execute();
+  }
+
+  async publications(mediaId: string): Promise<{ action: string; regions: unknown[]; actorId: string; at: string }[]> {
+    const rows = await this.db.selectFrom('media_publications').selectAll().where('media_id', '=', mediaId).orderBy('at').orderBy('id').execute();
+    return rows.map((r) => ({ action: r.action, regions: fromJson<unknown[]>(r.regions, []), actorId: r.actor_id, at: r.at }));
+  }
+
+  // ---- resumable uploads ----
+
+  async createUpload(row: UploadTable): Promise<void> {
+    await this.db.insertInto('uploads').values(row).execute();
+  }
+
+  async findUpload(id: string): Promise<UploadRecord | undefined> {
+    const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUpload(row);
+  }
+
+  /** Append a chunk at `offset`; false when another request moved the offset first (nothing written). */
+  async appendChunk(id: string, offset: number, data: Buffer): Promise<boolean> {
+    const moved = await this.db
+      .updateTable('uploads')
+      .set({ received: offset + data.length })
+      .where('id', '=', id)
+      .where('received', '=', offset)
+      .where('media_id', 'is', null)
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) !== 1) return false;
+    await this.db.insertInto('upload_chunks').values({ upload_id: id, start_byte: offset, data }).execute();
+    return true;
+  }
+
+  async chunks(id: string): Promise<Buffer> {
+    const rows = await this.db.selectFrom('upload_chunks').select(['start_byte', 'data']).where('upload_id', '=', id).orderBy('start_byte').execute();
+    return Buffer.concat(rows.map((r) => Buffer.from(r.data)));
+  }
+
+  async completeUpload(id: string, mediaId: string): Promise<void> {
+    await this.db.updateTable('uploads').set({ media_id: mediaId }).where('id', '=', id).execute();
+    await this.db.deleteFrom('upload_chunks').where('upload_id', '=', id).execute();
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await this.db.deleteFrom('upload_chunks').where('upload_id', '=', id).execute();
+    await this.db.deleteFrom('uploads').where('id', '=', id).execute();
+  }
+
+  /** Drop unfinished uploads past their expiry; returns how many. */
+  async expireUploads(now: string): Promise<number> {
+    const stale = await this.db.selectFrom('uploads').select('id').where('expires_at', '<', now).where('media_id', 'is', null).execute();
+    for (const { id } of stale) await this.deleteUpload(id);
+    return stale.length;
   }
 }

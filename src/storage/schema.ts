@@ -89,6 +89,59 @@ export interface MediaTable {
   storage_key: string;
   uploaded_by: string;
   created_at: string;
+  width: number | null;
+  height: number | null;
+  duration_s: number | null;
+  taken_at: string | null;
+  taken_lat: number | null;
+  taken_lon: number | null;
+  display_key: string | null;
+  thumb_key: string | null;
+  poster_key: string | null;
+  clean_key: string | null;
+  /** 'full', 'no_ffmpeg', 'no_heif_decoder'; null for media stored before processing existed. */
+  preview: string | null;
+  public_key: string | null;
+  published_at: string | null;
+}
+
+export interface MediaLinkTable {
+  media_id: string;
+  case_id: string;
+  event_seq: number;
+  /** 'before' (the report), 'after' (a resolution) or 'other'. */
+  role: string;
+  /** JSON array of EvidenceFlag. */
+  flags: string;
+  created_at: string;
+}
+
+export interface MediaPublicationTable {
+  id: string;
+  media_id: string;
+  /** 'publish' (with its redaction regions) or 'withdraw'. */
+  action: string;
+  regions: string;
+  public_key: string | null;
+  actor_id: string;
+  at: string;
+}
+
+export interface UploadTable {
+  id: string;
+  owner_id: string;
+  length: number;
+  received: number;
+  metadata: string;
+  media_id: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface UploadChunkTable {
+  upload_id: string;
+  start_byte: number;
+  data: Buffer;
 }
 
 export interface CaseTable {
@@ -200,6 +253,10 @@ export interface DB {
   users: UserTable;
   auth_tokens: AuthTokenTable;
   media: MediaTable;
+  media_links: MediaLinkTable;
+  media_publications: MediaPublicationTable;
+  uploads: UploadTable;
+  upload_chunks: UploadChunkTable;
   cases: CaseTable;
   case_events: CaseEventTable;
   case_clocks: CaseClockTable;

@@ -47,7 +47,7 @@ describe.each(DIALECTS)('migrating ($name)', (dialect) => {
   it('migrates a second database while another migrated one exists on the same server', async () => {
     const second = await emptyDatabase(dialect);
     try {
-      expect(await migrate(second)).toEqual(['001_init', '002_location', '003_map_cover']);
+      expect(await migrate(second)).toEqual(['001_init', '002_location', '003_map_cover', '004_evidence']);
       expect(await migrate(second)).toEqual([]);
       // Each has its own tables: a row in one is not in the other.
       await second.db.insertInto('counters').values({ name: 'only-here', value: 1 }).execute();

@@ -114,7 +114,7 @@ describe.each(DIALECTS)('admin over HTTP ($name)', (dialect) => {
       const res = await api.post(who, '/api/v1/admin/sweep');
       expect(res.statusCode, res.body).toBe(200);
       const body = res.json<{ reminded: number; supervised: number }>();
-      expect(Object.keys(body).sort()).toEqual(['reminded', 'supervised']);
+      expect(Object.keys(body).sort()).toEqual(['reminded', 'supervised', 'uploadsExpired']);
       expect(Number.isInteger(body.reminded) && Number.isInteger(body.supervised)).toBe(true);
     }
   });
@@ -136,7 +136,7 @@ describe.each(DIALECTS)('admin over HTTP ($name)', (dialect) => {
       const first = (await api.post('supervisor', '/api/v1/admin/sweep')).json<{ reminded: number; supervised: number }>();
       expect(first.supervised).toBeGreaterThanOrEqual(1);
       const again = (await api.post('supervisor', '/api/v1/admin/sweep')).json<{ reminded: number; supervised: number }>();
-      expect(again).toEqual({ reminded: 0, supervised: 0 });
+      expect(again).toEqual({ reminded: 0, supervised: 0, uploadsExpired: 0 });
       const c = (await api.get('dispatcher', `/api/v1/cases/${id}`)).json<CaseJson>();
       expect(c.overdue).toBe(true);
       expect(c.events?.map((e) => e.action)).toContain('supervise');

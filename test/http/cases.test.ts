@@ -361,7 +361,7 @@ describe.each(DIALECTS)('cases over HTTP ($name)', (dialect) => {
       const id = await caseIn(['accept', 'file']);
       expectError(await api.act('dispatcher', id, 'dispatch', { departmentId: 'no-such-department' }), 400, 'department_not_found', 'departmentId');
       expectError(await api.act('dispatcher', id, 'dispatch', { assistingDepartmentIds: ['nope'] }), 400, 'department_not_found', 'assistingDepartmentIds');
-      expectError(await api.act('dispatcher', id, 'dispatch', { media: Array.from({ length: 10 }, (_, i) => `m${i}`) }), 400, 'validation_failed', 'media');
+      expectError(await api.act('dispatcher', id, 'dispatch', { media: Array.from({ length: 10 }, (_, i) => `m${i}`) }), 400, 'too_many_media', 'media');
       expectError(await api.act('dispatcher', id, 'dispatch', { urgency: 'panic' }), 400, 'validation_failed', 'urgency');
       expectError(await api.act('dispatcher', id, 'request-extension', { reason: 'x', minutes: 0 }), 400, 'validation_failed', 'minutes');
       expect((await events(id)).map((e) => e.action)).toEqual(['report', 'accept', 'file']);

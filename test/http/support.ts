@@ -67,6 +67,23 @@ export interface MediaJson {
   mime: string;
   bytes: number;
   sha256: string;
+  width: number | null;
+  height: number | null;
+  durationS: number | null;
+  takenAt: string | null;
+  preview: string;
+  urls: { thumb: string; display: string; original?: string; public?: string };
+}
+
+/** A multipart/form-data body as a browser would send it: text fields and files. */
+export async function form(parts: { name: string; value: string | Buffer; filename?: string; type?: string }[]): Promise<{ body: Buffer; contentType: string }> {
+  const data = new FormData();
+  for (const p of parts) {
+    if (typeof p.value === 'string') data.append(p.name, p.value);
+    else data.append(p.name, new Blob([p.value], { type: p.type ?? 'application/octet-stream' }), p.filename ?? 'file');
+  }
+  const request = new Request('http://gridline.test/', { method: 'POST', body: data });
+  return { body: Buffer.from(await request.arrayBuffer()), contentType: request.headers.get('content-type')! };
 }
 
 /** Logs users in through POST /api/v1/auth/login and calls the API with their tokens. */
@@ -113,6 +130,12 @@ export class Api {
 
   async upload(username: string, bytes: Buffer, contentType = 'image/jpeg'): Promise<LightMyRequestResponse> {
     return this.post(username, '/api/v1/media', bytes, { 'content-type': contentType });
+  }
+
+  /** POST a multipart form (files and fields) as `username`. */
+  async postForm(username: string, url: string, parts: Parameters<typeof form>[0]): Promise<LightMyRequestResponse> {
+    const { body, contentType } = await form(parts);
+    return this.post(username, url, body, { 'content-type': contentType });
   }
 }
 

@@ -9,28 +9,13 @@ import { buildServices, type Services } from '../../src/services/index.js';
 import { demoPhoto, seedReference } from '../../src/seed/demo.js';
 import { NAJIN_CODE, STAFF, ZHAXI_CODE } from '../../src/seed/najin-data.js';
 import type { Category, Department, Jurisdiction } from '../../src/storage/reference.repository.js';
-import type { MediaStore } from '../../src/media/store.js';
+import { MemoryMediaStore } from '../../src/media/memory.js';
+export { MemoryMediaStore };
 import type { User } from '../../src/storage/user.repository.js';
 import { freshDatabase, type DialectUnderTest, type TestDatabase } from './db.js';
 import type { ReportInput } from '../../src/services/case.service.js';
 
 export const PASSWORD = 'najin-test-pass';
-
-/** Media in memory: tests need real bytes and hashes, not files on disk. */
-export class MemoryMediaStore implements MediaStore {
-  readonly files = new Map<string, Buffer>();
-  async put(bytes: Buffer) {
-    const { createHash } = await import('node:crypto');
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    this.files.set(sha256, bytes);
-    return { key: sha256, sha256 };
-  }
-  async get(key: string) {
-    const bytes = this.files.get(key);
-    if (!bytes) throw new Error(`no media ${key}`);
-    return bytes;
-  }
-}
 
 export interface World {
   database: TestDatabase;

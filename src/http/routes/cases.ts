@@ -4,6 +4,7 @@ import { invalid } from '../../domain/errors.js';
 import { localeOf, principalOf } from '../auth.js';
 import { ActionBody, ActionParams, CaseListQuery, IdParams, NearbyQuery, PageQuery, ReportBody, ViewQuery } from '../schemas.js';
 import { convert, type CoordSys } from '../../geo/coords.js';
+import { readFiles } from '../uploads.js';
 
 /** Answer a view's location in the system the client asked for (the stored WGS-84 point, converted). */
 function located<T extends { location: { lat: number; lon: number; coordSys: string } }>(view: T, coordSys: CoordSys | undefined): T {
@@ -31,9 +32,29 @@ export const caseRoutes =
       '/reports',
       {
         ...secured,
+        // A report may arrive as multipart/form-data with its photos inline: a `report` field holding the
+        // JSON body, and the files. The files are uploaded first and join the report's media.
+        preValidation: async (request) => {
+          if (!request.isMultipart()) return;
+          const { files, fields } = await readFiles(request, services);
+          if (fields.report === undefined) throw invalid('report', 'Put the report itself, as JSON, in a form field named "report" beside the files.', 'report_field_required');
+          let body: unknown;
+          try {
+            body = JSON.parse(fields.report);
+          } catch {
+            throw invalid('report', 'The "report" field is not valid JSON.', 'invalid_json');
+          }
+          if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('report', 'The "report" field must be a JSON object.', 'invalid_json');
+          const principal = principalOf(request);
+          const ids: string[] = [];
+          for (const file of files) ids.push((await services.media.upload(principal, file.bytes)).id);
+          const given = (body as { media?: unknown }).media;
+          // Validated against ReportBody next, like any JSON report.
+          request.body = { ...body, media: [...(Array.isArray(given) ? given : []), ...ids] } as typeof request.body;
+        },
         schema: {
           tags: ['cases'],
-          summary: 'Report a problem; creates a case (send Idempotency-Key to make retries safe)',
+          summary: 'Report a problem; creates a case (send Idempotency-Key to make retries safe). JSON, or multipart/form-data with the JSON in a "report" field and the photos/videos as files',
           security,
           body: ReportBody,
         },

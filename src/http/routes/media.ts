@@ -1,37 +1,189 @@
+// Media over HTTP: uploads (raw body, multipart with several files, or resumable tus 1.0 for video on weak
+// networks), copies for those who may see them, and public copies that staff publish with redactions.
+// Whatever a client declares, the type comes from the bytes; served copies never run as active content.
+
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { DomainError } from '../../domain/errors.js';
+import type { MediaCopy } from '../../services/media.service.js';
+import { mediaInfo } from '../../services/media.views.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../auth.js';
 import { IdParams } from '../schemas.js';
+import { readFiles } from '../uploads.js';
+
+const TUS_VERSION = '1.0.0';
+
+const VariantQuery = Type.Object({
+  variant: Type.Optional(Type.Union(['display', 'thumb', 'poster', 'video', 'original'].map((v) => Type.Literal(v)), { description: 'Which copy (default display)' })),
+});
+
+const Region = Type.Object(
+  {
+    x: Type.Number({ minimum: 0, maximum: 1 }),
+    y: Type.Number({ minimum: 0, maximum: 1 }),
+    width: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+    height: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+  },
+  { additionalProperties: false, description: 'A rectangle as fractions of the image (0 to 1)' },
+);
+const PublishBody = Type.Object({ regions: Type.Array(Region, { maxItems: 50, default: [] }) }, { additionalProperties: false });
+
+/** Send a copy with headers that keep a browser from running or sniffing it. */
+function sendCopy(reply: FastifyReply, copy: MediaCopy, cache: string): FastifyReply {
+  return reply
+    .header('content-type', copy.mime)
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; sandbox")
+    .header('content-disposition', `${copy.attachment ? 'attachment' : 'inline'}; filename="${copy.filename}"`)
+    .header('cache-control', cache)
+    .send(copy.bytes);
+}
+
+/** tus metadata: "key base64value,key2 base64value2". */
+function tusMetadata(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const pair of header.split(',')) {
+    const [key, value] = pair.trim().split(' ');
+    if (!key || !/^[\w.-]{1,64}$/.test(key)) throw new DomainError('invalid', 'invalid_upload_metadata', 'Upload-Metadata is "key base64value" pairs separated by commas.', { field: 'Upload-Metadata' });
+    out[key] = value ? Buffer.from(value, 'base64').toString('utf8').slice(0, 500) : '';
+  }
+  return out;
+}
+
+function headerInt(request: FastifyRequest, name: string): number {
+  const raw = request.headers[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined || !/^\d{1,15}$/.test(value)) {
+    throw new DomainError('invalid', 'invalid_header', `${name} must be a whole number of bytes.`, { field: name });
+  }
+  return Number(value);
+}
 
 export const mediaRoutes =
-  (services: Services, maxBytes: number): FastifyPluginAsyncTypebox =>
+  (services: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const limits = services.media.limits;
+    const largest = Math.max(limits.photoBytes, limits.videoBytes);
+    const chunkLimit = 16 * 1024 * 1024;
     // Raw bytes in; the type is sniffed from the bytes, whatever the client declares.
     for (const type of [/^image\/[\w.+-]+(\s*;.*)?$/, /^video\/[\w.+-]+(\s*;.*)?$/, 'application/octet-stream']) {
-      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
+      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: largest }, (_req, body, done) => done(null, body));
     }
+    app.addContentTypeParser('application/offset+octet-stream', { parseAs: 'buffer', bodyLimit: chunkLimit }, (_req, body, done) => done(null, body));
+
+    const secured = { onRequest: app.authenticate };
+    const security = [{ bearer: [] }];
 
     app.post(
       '/media',
       {
-        onRequest: app.authenticate,
-        bodyLimit: maxBytes,
-        schema: { tags: ['media'], summary: 'Upload one photo or video as the raw request body; returns its id', security: [{ bearer: [] }] },
+        ...secured,
+        bodyLimit: largest,
+        schema: {
+          tags: ['media'],
+          summary: `Upload photos or videos: one file as the raw request body, or up to ${services.ctx.evidence.maxFiles} as multipart/form-data. Returns what each became.`,
+          security,
+        },
       },
       async (request, reply) => {
+        const principal = principalOf(request);
+        if (request.isMultipart()) {
+          const { files } = await readFiles(request, services);
+          if (files.length === 0) throw new DomainError('invalid', 'no_files', 'The form carries no files: add the photos or videos as file fields.', { field: 'file' });
+          const media = [];
+          for (const file of files) media.push(mediaInfo(await services.media.upload(principal, file.bytes), true));
+          return reply.status(201).send({ media });
+        }
         const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const media = await services.media.upload(principalOf(request), bytes);
-        return reply.status(201).send({ id: media.id, kind: media.kind, mime: media.mime, bytes: media.bytes, sha256: media.sha256 });
+        const media = await services.media.upload(principal, bytes);
+        return reply.status(201).send(mediaInfo(media, true));
       },
     );
 
-    app.get('/media/:id', { onRequest: app.authenticate, schema: { tags: ['media'], summary: 'Download a media file', security: [{ bearer: [] }], params: IdParams } }, async (request, reply) => {
-      const { record, bytes } = await services.media.read(principalOf(request), request.params.id);
-      return reply
-        .header('content-type', record.mime)
-        .header('x-content-type-options', 'nosniff')
-        .header('content-disposition', 'inline')
-        .header('cache-control', 'private, max-age=3600')
-        .send(bytes);
+    app.get(
+      '/media/:id',
+      { ...secured, schema: { tags: ['media'], summary: 'A copy of a media item: display (default), thumb, poster, video, or the original (uploader and handling staff only)', security, params: IdParams, querystring: VariantQuery } },
+      async (request, reply) => {
+        const variant = request.query.variant ?? 'display';
+        const copy = await services.media.read(principalOf(request), request.params.id, variant as Parameters<typeof services.media.read>[2]);
+        return sendCopy(reply, copy, 'private, max-age=86400');
+      },
+    );
+
+    app.get('/media/:id/info', { ...secured, schema: { tags: ['media'], summary: 'What a media item is: type, size, dimensions, capture time, its copies', security, params: IdParams } }, async (request) =>
+      services.media.info(principalOf(request), request.params.id),
+    );
+
+    app.post(
+      '/media/:id/publish',
+      { ...secured, schema: { tags: ['media'], summary: 'Publish a photo for the public map, with regions blurred (faces, number plates); publishing again replaces the public copy', security, params: IdParams, body: PublishBody } },
+      async (request) => services.media.publish(principalOf(request), request.params.id, request.body.regions ?? []),
+    );
+
+    app.delete('/media/:id/publish', { ...secured, schema: { tags: ['media'], summary: 'Withdraw a public copy', security, params: IdParams } }, async (request, reply) => {
+      await services.media.withdraw(principalOf(request), request.params.id);
+      return reply.status(204).send();
+    });
+
+    app.get('/public/media/:id', { schema: { tags: ['media'], summary: 'A published (redacted, metadata-free) photo; no sign-in', params: IdParams } }, async (request, reply) =>
+      sendCopy(reply, await services.media.readPublic(request.params.id), 'public, max-age=300'),
+    );
+
+    // ---- tus 1.0 resumable uploads (core, creation, termination) ----
+
+    const tusHeaders = (reply: FastifyReply) => reply.header('tus-resumable', TUS_VERSION).header('cache-control', 'no-store');
+    const checkTus = (request: FastifyRequest) => {
+      if (request.headers['tus-resumable'] !== TUS_VERSION) {
+        throw new DomainError('invalid', 'tus_version_unsupported', `Send Tus-Resumable: ${TUS_VERSION}.`, { field: 'Tus-Resumable' });
+      }
+    };
+
+    app.options('/uploads', { schema: { tags: ['media'], summary: 'tus discovery: version, extensions and the largest file' } }, async (_request, reply) =>
+      tusHeaders(reply).header('tus-version', TUS_VERSION).header('tus-extension', 'creation,termination').header('tus-max-size', String(largest)).status(204).send(),
+    );
+
+    app.post(
+      '/uploads',
+      { ...secured, schema: { tags: ['media'], summary: 'Start a resumable upload (tus 1.0 creation): Upload-Length and optional Upload-Metadata headers', security } },
+      async (request, reply) => {
+        checkTus(request);
+        const upload = await services.media.createUpload(principalOf(request), headerInt(request, 'upload-length'), tusMetadata(request.headers['upload-metadata'] as string | undefined));
+        return tusHeaders(reply).header('location', `/api/v1/uploads/${upload.id}`).header('upload-offset', '0').header('upload-expires', new Date(upload.expiresAt).toUTCString()).status(201).send();
+      },
+    );
+
+    app.head('/uploads/:id', { ...secured, schema: { tags: ['media'], summary: 'How many bytes of a resumable upload have arrived', security, params: IdParams } }, async (request, reply) => {
+      const upload = await services.media.findUpload(principalOf(request), request.params.id);
+      tusHeaders(reply).header('upload-offset', String(upload.received)).header('upload-length', String(upload.length));
+      if (upload.mediaId) reply.header('gridline-media-id', upload.mediaId);
+      return reply.status(200).send();
+    });
+
+    app.patch(
+      '/uploads/:id',
+      { ...secured, bodyLimit: chunkLimit, schema: { tags: ['media'], summary: 'Send the next chunk (Content-Type: application/offset+octet-stream, Upload-Offset); the last one returns the media', security, params: IdParams } },
+      async (request, reply) => {
+        checkTus(request);
+        if (!String(request.headers['content-type'] ?? '').startsWith('application/offset+octet-stream')) {
+          throw new DomainError('unsupported', 'invalid_chunk_type', 'Send chunks as Content-Type: application/offset+octet-stream.');
+        }
+        const chunk = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const principal = principalOf(request);
+        const upload = await services.media.appendUpload(principal, request.params.id, headerInt(request, 'upload-offset'), chunk);
+        tusHeaders(reply).header('upload-offset', String(upload.received));
+        if (!upload.mediaId) return reply.status(204).send();
+        // Done: say what the file became (tus clients ignore the body; ours read it).
+        reply.header('gridline-media-id', upload.mediaId);
+        return reply.status(200).send(await services.media.info(principal, upload.mediaId));
+      },
+    );
+
+    app.delete('/uploads/:id', { ...secured, schema: { tags: ['media'], summary: 'Abandon a resumable upload (tus termination)', security, params: IdParams } }, async (request, reply) => {
+      checkTus(request);
+      await services.media.deleteUpload(principalOf(request), request.params.id);
+      return tusHeaders(reply).status(204).send();
     });
   };

@@ -1,0 +1,128 @@
+// Real photo and video bytes for tests, made on the spot: sharp draws images (with EXIF capture time and
+// GPS where asked), ffmpeg encodes short videos when it is installed.
+
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import sharp from 'sharp';
+
+export interface PhotoOptions {
+  width?: number;
+  height?: number;
+  format?: 'jpeg' | 'png' | 'webp';
+  /** Makes the bytes differ between photos (the colour comes from it). */
+  label?: string;
+  /** EXIF capture time, local time as a camera writes it ("2025:05:07 20:55:00"), and its UTC offset. */
+  takenAt?: string;
+  offset?: string;
+  /** EXIF GPS position. */
+  gps?: { lat: number; lon: number };
+  /** EXIF orientation (6 = rotate 90° clockwise to view). */
+  orientation?: number;
+  /** Random pixels (as a camera's noise): the file is as large as a real photo of that size. */
+  noise?: boolean;
+}
+
+/** Degrees as EXIF rationals: "d/1 m/1 s*100/100". */
+function dms(value: number): string {
+  const a = Math.abs(value);
+  const d = Math.floor(a);
+  const m = Math.floor((a - d) * 60);
+  const s = Math.round(((a - d) * 60 - m) * 60 * 10000);
+  return `${d}/1 ${m}/1 ${s}/10000`;
+}
+
+/** Deterministic pseudo-random bytes from a seed (so the same label gives the same photo). */
+function randomPixels(n: number, seed: Buffer): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed.readUInt32LE(0) || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+export async function photo(options: PhotoOptions = {}): Promise<Buffer> {
+  const { width = 64, height = 48, format = 'jpeg', label = 'photo' } = options;
+  const h = createHash('sha256').update(label).digest();
+  const base = options.noise
+    ? sharp(randomPixels(width * height * 3, h), { raw: { width, height, channels: 3 } })
+    : sharp({ create: { width, height, channels: 3, background: { r: h[0]!, g: h[1]!, b: h[2]! } } });
+  let image = base.composite([
+    // A bright block in the top-left corner, so orientation can be checked from the pixels.
+    { input: { create: { width: Math.max(1, Math.floor(width / 4)), height: Math.max(1, Math.floor(height / 4)), channels: 3, background: { r: 255, g: 255, b: 255 } } }, left: 0, top: 0 },
+  ]);
+  const exif: Record<string, Record<string, string>> = {};
+  if (options.takenAt) exif.IFD2 = { DateTimeOriginal: options.takenAt, ...(options.offset ? { OffsetTimeOriginal: options.offset } : {}) };
+  if (options.gps) {
+    exif.IFD3 = {
+      GPSLatitudeRef: options.gps.lat >= 0 ? 'N' : 'S',
+      GPSLatitude: dms(options.gps.lat),
+      GPSLongitudeRef: options.gps.lon >= 0 ? 'E' : 'W',
+      GPSLongitude: dms(options.gps.lon),
+    };
+  }
+  if (Object.keys(exif).length > 0) image = image.withExif(exif);
+  // Orientation goes through withMetadata: an Orientation tag given to withExif is overwritten.
+  if (options.orientation) image = image.withMetadata({ orientation: options.orientation });
+  if (format === 'png') return image.png().toBuffer();
+  if (format === 'webp') return image.webp().toBuffer();
+  return image.jpeg({ quality: 85 }).toBuffer();
+}
+
+export const ffmpegPath = (): string | null => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+};
+
+/** A short test-pattern video (MP4 or MOV) with a GPS location tag; null when ffmpeg is not installed. */
+export function video(format: 'mp4' | 'mov' = 'mp4', seconds = 1, label = 'video'): Buffer | null {
+  const ffmpeg = ffmpegPath();
+  if (!ffmpeg) return null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridline-video-'));
+  try {
+    const out = path.join(dir, `v.${format}`);
+    execFileSync(ffmpeg, [
+      '-hide_banner', '-loglevel', 'error',
+      '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=160x120:rate=10`,
+      '-metadata', 'location=+29.6500+091.1300/', '-metadata', `title=${label}`,
+      // MP4 keeps arbitrary tags only with use_metadata_tags; MOV writes location as ©xyz anyway.
+      ...(format === 'mp4' ? ['-movflags', 'use_metadata_tags'] : []),
+      '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', out,
+    ]);
+    return fs.readFileSync(out);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A decompression bomb: a PNG whose header claims width × height pixels (greyscale) but whose data is a
+ * few bytes. Decoding it would need width × height bytes of memory; reading its header costs nothing.
+ */
+export function pngBomb(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  const rows = zlib.deflateSync(Buffer.alloc((width + 1) * 4)); // the first rows only
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
+}
