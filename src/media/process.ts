@@ -404,7 +404,10 @@ async function stripVideo(ffmpeg: string, input: string, dir: string, mime: Acce
 
 const placeholders = new Map<string, Promise<Buffer>>();
 
-/** A neutral grey 4:3 WebP tile with a photo or play glyph and "预览不可用 / preview unavailable"; cached. */
+/**
+ * A neutral grey 4:3 WebP tile with a photo or play glyph; cached. No words: the server may have no CJK or
+ * Tibetan font, and clients say "preview unavailable" in the reader's language from `preview`.
+ */
 function placeholder(glyph: 'photo' | 'video', width: number): Promise<Buffer> {
   const key = `${glyph}:${width}`;
   let tile = placeholders.get(key);
@@ -419,14 +422,11 @@ function placeholder(glyph: 'photo' | 'video', width: number): Promise<Buffer> {
 function renderPlaceholder(glyph: 'photo' | 'video', width: number): Promise<Buffer> {
   const height = Math.round((width * 3) / 4);
   const icon = glyph === 'video'
-    ? '<circle cx="160" cy="95" r="42" fill="#8c8c8c"/><path d="M146 72 L146 118 L184 95 Z" fill="#e0e0e0"/>'
-    : '<rect x="112" y="62" width="96" height="68" rx="8" fill="#8c8c8c"/><circle cx="160" cy="96" r="22" fill="#e0e0e0"/>' +
-      '<circle cx="160" cy="96" r="13" fill="#8c8c8c"/><rect x="124" y="54" width="26" height="12" rx="3" fill="#8c8c8c"/>';
-  const font = "font-family=\"'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei','PingFang SC','Microsoft YaHei',sans-serif\"";
+    ? '<circle cx="160" cy="120" r="42" fill="#8c8c8c"/><path d="M146 97 L146 143 L184 120 Z" fill="#e0e0e0"/>'
+    : '<rect x="112" y="87" width="96" height="68" rx="8" fill="#8c8c8c"/><circle cx="160" cy="121" r="22" fill="#e0e0e0"/>' +
+      '<circle cx="160" cy="121" r="13" fill="#8c8c8c"/><rect x="124" y="79" width="26" height="12" rx="3" fill="#8c8c8c"/>';
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 320 240">
-    <rect width="320" height="240" fill="#e0e0e0"/>${icon}
-    <text x="160" y="170" text-anchor="middle" font-size="20" fill="#595959" ${font}>预览不可用</text>
-    <text x="160" y="196" text-anchor="middle" font-size="15" fill="#595959" ${font}>preview unavailable</text></svg>`;
+    <rect width="320" height="240" fill="#e0e0e0"/>${icon}</svg>`;
   return sharp(Buffer.from(svg)).webp({ quality: 80 }).toBuffer();
 }
 

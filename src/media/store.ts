@@ -94,22 +94,3 @@ async function exists(file: string): Promise<boolean> {
 function isErrno(err: unknown, code: string): boolean {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
 }
-
-export interface Sniffed {
-  kind: 'photo' | 'video';
-  mime: string;
-}
-
-/** Recognise accepted media from their first bytes, never from names or declared types. */
-export function sniff(bytes: Buffer): Sniffed | undefined {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { kind: 'photo', mime: 'image/jpeg' };
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return { kind: 'photo', mime: 'image/png' };
-  if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return { kind: 'photo', mime: 'image/webp' };
-  if (bytes.length >= 12 && bytes.toString('latin1', 4, 8) === 'ftyp') {
-    const brand = bytes.toString('latin1', 8, 12);
-    if (['heic', 'heix', 'mif1', 'msf1', 'heim', 'heis'].includes(brand)) return { kind: 'photo', mime: 'image/heic' };
-    if (brand === 'qt  ') return { kind: 'video', mime: 'video/quicktime' };
-    return { kind: 'video', mime: 'video/mp4' };
-  }
-  return undefined;
-}

@@ -378,12 +378,6 @@ export class CaseRepository {
     return row && { seq: row.seq, toStatus: row.to_status as CaseStatus };
   }
 
-  /** Cases whose events carry this media as evidence (the report's photos are the first event's). */
-  async casesWithEvidence(mediaId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('case_events').select('case_id').distinct().where('evidence', 'like', `%"${mediaId.replace(/[%_"\\]/g, '')}"%`).execute();
-    return rows.map((r) => r.case_id);
-  }
-
   async eventsFor(caseIds: string[]): Promise<EventRecord[]> {
     if (caseIds.length === 0) return [];
     const rows = await this.db.selectFrom('case_events').selectAll().where('case_id', 'in', caseIds).orderBy('case_id').orderBy('seq').execute();

@@ -153,6 +153,18 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
       expectError(await world.app.inject({ method: 'POST', url: '/api/v1/media', payload: await photo(), headers: { 'content-type': 'image/jpeg' } }), 401, 'unauthenticated');
     });
 
+    it('makes the copies of media stored before processing existed on first use', async () => {
+      // As an upload from before migration 004 left it: the original only, no copies, no preview.
+      const bytes = await photo({ label: 'legacy', width: 90, height: 60 });
+      const { key } = await store().put(bytes, 'image/jpeg');
+      const id = `legacy-${sha256(bytes).slice(0, 8)}`;
+      const nulls = { width: null, height: null, durationS: null, takenAt: null, takenLat: null, takenLon: null, displayKey: null, thumbKey: null, posterKey: null, cleanKey: null, preview: null, publicKey: null, publishedAt: null };
+      await world.services.ctx.uow.read.media.insert({ id, sha256: sha256(bytes), kind: 'photo', mime: 'image/jpeg', bytes: bytes.length, storageKey: key, uploadedBy: world.users.get('solang')!.id, createdAt: world.clock.now().toISOString(), ...nulls });
+      const res = await copy('solang', `/api/v1/media/${id}?variant=thumb`);
+      expect(res.headers['content-type']).toBe('image/webp');
+      expect(await world.services.ctx.uow.read.media.find(id)).toMatchObject({ width: 90, height: 60, preview: 'full', thumbKey: expect.any(String) });
+    });
+
     it('answers path tricks in a media id with 404 or 400, never with a file', async () => {
       for (const id of ['..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'a'.repeat(64)]) expect((await api.get('dispatcher', `/api/v1/media/${id}`)).statusCode, id).toBe(404);
       expectError(await api.get('dispatcher', `/api/v1/media/${'a'.repeat(65)}`), 400, 'validation_failed', 'id');
