@@ -520,6 +520,8 @@ export class CaseService {
     // Merged reports follow their master's progress.
     const masterIds = [...new Set(items.map((c) => c.masterCaseId).filter((id): id is string => id !== null))];
     const [masters, masterEvents] = await Promise.all([Promise.all(masterIds.map((id) => repos.cases.find(id))), repos.cases.eventsFor(masterIds)]);
+    const links = await repos.media.linksOf([...ids, ...masterIds]);
+    const media = await repos.media.findMany([...new Set(links.map((l) => l.mediaId))]);
     const followed = (id: string | null) => {
       const record = masters.find((m) => m?.id === id);
       return record ? { record, events: masterEvents.filter((e) => e.caseId === record.id) } : undefined;
@@ -527,7 +529,11 @@ export class CaseService {
     return {
       items: items.map((record) => {
         const { facts } = this.factsFor(record, principal, lookups, clocks.filter((k) => k.caseId === record.id));
-        return reporterView(record, facts, events.filter((e) => e.caseId === record.id), principal, lookups, followed(record.masterCaseId));
+        const view = reporterView(record, facts, events.filter((e) => e.caseId === record.id), principal, lookups, followed(record.masterCaseId));
+        // The result comes back to the rider: their photos beside the repair's (a merged report shows its master's repair).
+        const own = links.filter((l) => l.caseId === record.id && l.role === 'before');
+        const repair = links.filter((l) => l.caseId === (record.masterCaseId ?? record.id) && l.role === 'after');
+        return { ...view, evidence: evidenceView([...own, ...repair], media, 'reporter', principal) };
       }),
       total,
       page,

@@ -240,6 +240,8 @@ export interface ReporterCaseView {
   /** Set when this report was merged into another case, whose progress it now follows. */
   mergedInto: { id: string; ref: string } | null;
   timeline: TimelineEntry[];
+  /** The rider's photos and the repair's (copies only). */
+  evidence?: EvidenceView;
 }
 
 /** The master case a merged report follows: its reporter sees the master's progress as their own. */

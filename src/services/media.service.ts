@@ -153,7 +153,9 @@ export class MediaService {
     const rank: CaseAccess[] = ['none', 'oversight', 'reporter', 'handling_chain'];
     let access: CaseAccess = 'none';
     for (const caseId of await repos.media.casesOf(record.id)) {
-      const a = (await this.cases.load(repos, principal, caseId)).access;
+      let a = (await this.cases.load(repos, principal, caseId)).access;
+      // A rider whose report was merged into this case follows it, repair photos included.
+      if (a === 'none' && principal.actor.role === 'reporter' && (await repos.cases.mergedInto(caseId)).some((c) => c.reporterId === principal.user.id)) a = 'reporter';
       if (rank.indexOf(a) > rank.indexOf(access)) access = a;
       if (access === 'handling_chain') break;
     }

@@ -213,6 +213,9 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
       expect(mine.evidence.before).toHaveLength(3);
       expect(mine.evidence.before[0]!.flags).toBeUndefined();
 
+      // Another rider recognises the problem and reports straight into the case.
+      const joined = await world.report('tenzin', { duplicateOf: caseId });
+
       // Through to resolution: the handler's after-photo was taken before the problem was reported.
       for (const [who, action, body] of [
         ['dispatcher', 'accept', {}],
@@ -235,6 +238,13 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
       // The reporter sees the after-photo (the result comes back to the rider), as copies.
       expect((await api.get('solang', `/api/v1/media/${stale.id}?variant=display`)).statusCode).toBe(200);
       expectError(await api.get('solang', `/api/v1/media/${stale.id}?variant=original`), 403, 'original_not_allowed');
+      // The rider whose report was merged in sees the repair too, in their own reports.
+      const mine2 = (await copy('tenzin', '/api/v1/me/reports')).json<{ items: { id: string; evidence: EvidenceJson }[] }>().items.find((r) => r.id === joined)!;
+      expect(mine2.evidence.after.map((e) => e.media.id)).toEqual([stale.id]);
+      expect((await api.get('tenzin', mine2.evidence.after[0]!.media.urls.display)).statusCode).toBe(200);
+      const solangs = (await copy('solang', '/api/v1/me/reports')).json<{ items: { id: string; evidence: EvidenceJson }[] }>().items.find((r) => r.id === caseId)!;
+      expect(solangs.evidence.before).toHaveLength(3);
+      expect(solangs.evidence.after[0]!.media.urls.original).toBeUndefined();
     });
 
     it('shows media to those who may see a case carrying them, and hides them from everyone else', async () => {
