@@ -64,12 +64,15 @@ export class MediaService {
     return this.store.driver;
   }
 
-  /** Sniff, check, process and store one upload. */
+  /** Sniff, check, process and store one upload. Uploading the same bytes again returns the same item. */
   async upload(principal: Principal, bytes: Buffer): Promise<MediaRecord> {
     if (bytes.length === 0) throw new DomainError('invalid', 'empty_upload', 'The upload is empty: send the photo or video bytes.');
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const repos = this.ctx.uow.read;
-    // The same bytes again (a retry, or the same photo sent twice): reuse the copies made the first time.
+    // A retry (the phone never heard the answer) or the same photo attached again: the same media item.
+    const mine = await repos.media.uploadedBy(principal.user.id, sha256);
+    if (mine) return this.processed(mine);
+    // The same bytes from someone else: a new item of theirs, reusing the copies made the first time.
     const earlier = await repos.media.processedBySha(sha256);
     const copies = earlier ? copiesOf(earlier) : await this.processAndStore(bytes);
     const record: MediaRecord = {

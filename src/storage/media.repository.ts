@@ -142,6 +142,12 @@ export class MediaRepository {
     return (await this.db.selectFrom('media').selectAll().where('id', 'in', ids).execute()).map(toMedia);
   }
 
+  /** This user's earlier upload of the same bytes (a retry from a phone's offline queue). */
+  async uploadedBy(userId: string, sha256: string): Promise<MediaRecord | undefined> {
+    const row = await this.db.selectFrom('media').selectAll().where('uploaded_by', '=', userId).where('sha256', '=', sha256).orderBy('created_at').limit(1).executeTakeFirst();
+    return row && toMedia(row);
+  }
+
   /** An earlier upload of the same bytes whose copies are made: its copies serve the new upload too. */
   async processedBySha(sha256: string): Promise<MediaRecord | undefined> {
     const row = await this.db.selectFrom('media').selectAll().where('sha256', '=', sha256).where('preview', 'is not', null).orderBy('created_at').limit(1).executeTakeFirst();

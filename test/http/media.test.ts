@@ -143,6 +143,10 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
       expect(store().objects.size - before).toBe(added);
       expect(b.id).not.toBe(a.id);
       expect(b.sha256).toBe(a.sha256);
+      // A retry by the same rider (the answer was lost on a weak network) is the same item, not a second one.
+      const retry = await api.upload('solang', bytes);
+      expect(retry.statusCode).toBe(201);
+      expect(retry.json<MediaJson>().id).toBe(a.id);
     });
 
     it('refuses more files than a report may carry, an empty body and anonymous uploads', async () => {
