@@ -72,14 +72,14 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-/** Bring the schema up to date; returns the names of the migrations applied now. */
-export async function migrate(database: Database): Promise<string[]> {
+/** Bring the schema up to date (or, for upgrade tests, up to and including `upTo`); returns the names applied now. */
+export async function migrate(database: Database, upTo?: string): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in any schema unless told which one; name ours, so databases
   // that hold several Gridline schemas (tests, tenants) never see each other's migrations.
   const migrationTableSchema =
     database.dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({ db: database.db, provider: new StaticProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
 import { connect, migrate, type Database } from '../../src/storage/db.js';
 import { DIALECTS, freshDatabase, type DialectUnderTest, type TestDatabase } from '../support/db.js';
 
@@ -42,6 +43,37 @@ describe.each(DIALECTS)('migrating ($name)', (dialect) => {
 
   it('has nothing left to apply on a migrated database', async () => {
     expect(await migrate(first)).toEqual([]);
+  });
+
+  it('upgrades a database with evidence in its events: 004 links the report’s media as before and the resolution’s as after', async () => {
+    const old = await emptyDatabase(dialect);
+    try {
+      expect(await migrate(old, '003_map_cover')).toEqual(['001_init', '002_location', '003_map_cover']);
+      const db = old.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+      const at = '2025-05-07T13:00:00.000Z';
+      await db.insertInto('users').values({ id: 'u1', username: 'rider', password_hash: 'x', display_name: 'R', role: 'reporter', phone: null, department_id: null, jurisdiction_id: null, locale: 'zh-CN', active: 1, created_at: at }).execute();
+      for (const id of ['m1', 'm2', 'm3']) await db.insertInto('media').values({ id, sha256: id.padEnd(64, '0'), kind: 'photo', mime: 'image/jpeg', bytes: 1, storage_key: id.padEnd(64, '0'), uploaded_by: 'u1', created_at: at }).execute();
+      await db.insertInto('jurisdictions').values({ id: 'j1', code: '540102013', level: 'subdistrict', path: '/j1', name_zh: '纳金', name_en: 'Najin', name_bo: 'ན་ཅིན', created_at: at }).execute();
+      await db.insertInto('categories').values({ id: 'k1', code: '01-003', kind: 'component', major_code: '01', minor_code: '003', name_zh: '井盖', name_en: 'Manhole', name_bo: 'x', created_at: at }).execute();
+      await db
+        .insertInto('cases')
+        .values({ id: 'c1', ref: '20250507-0001', status: 'resolved', category_id: 'k1', urgency: 'normal', description: '井盖', lat: 29.65, lon: 91.13, orig_lat: 29.65, orig_lon: 91.13, jurisdiction_id: 'j1', origin_jurisdiction_id: 'j1', reporter_id: 'u1', channel: 'app', reported_at: at, updated_at: at })
+        .execute();
+      const event = (seq: number, action: string, evidence: string[]) => ({ id: `e${seq}`, case_id: 'c1', seq, action, actor_id: 'u1', actor_role: 'reporter', at, from_status: null, to_status: 'reported', note: null, data: '{}', evidence: JSON.stringify(evidence), clocks: '[]' });
+      await db.insertInto('case_events').values([event(1, 'report', ['m1', 'm2', 'gone']), event(2, 'accept', []), event(3, 'resolve', ['m3'])]).execute();
+
+      expect(await migrate(old)).toEqual(['004_evidence']);
+      const links = await old.db.selectFrom('media_links').select(['media_id', 'case_id', 'event_seq', 'role']).orderBy('media_id').execute();
+      expect(links).toEqual([
+        { media_id: 'm1', case_id: 'c1', event_seq: 1, role: 'before' },
+        { media_id: 'm2', case_id: 'c1', event_seq: 1, role: 'before' },
+        { media_id: 'm3', case_id: 'c1', event_seq: 3, role: 'after' },
+      ]);
+      // Old media have no copies yet: they are made on first use.
+      expect((await old.db.selectFrom('media').select('preview').where('id', '=', 'm1').executeTakeFirstOrThrow()).preview).toBeNull();
+    } finally {
+      await old.drop();
+    }
   });
 
   it('migrates a second database while another migrated one exists on the same server', async () => {
