@@ -298,11 +298,7 @@ export class CaseRepository {
     // equality on cases_category_id, which it rates above several rows of cells (cy IN (a, b, c)), and it
     // then reads every case of that category in the city (tens of thousands of rows, ~100 ms on 1,000,000
     // cases instead of ~0.5 ms). Pin cases_cell there; PostgreSQL's statistics choose it on their own.
-    let query = (isPostgres(this.db) ? this.db.selectFrom('cases') : this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_cell`)))
-      .selectAll('cases')
-      .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
-      .where('cases.cx', '>=', q.x0)
-      .where('cases.cx', '<=', q.x1)
+    let query = this.inCells(q, true)
       .where('cases.reported_at', '>=', q.since)
       .where('cases.category_id', 'in', q.categoryIds)
       .where('cases.status', 'not in', ['closed', 'rejected', 'merged'])
@@ -310,6 +306,19 @@ export class CaseRepository {
       .limit(q.limit);
     if (q.excludeId) query = query.where('cases.id', '!=', q.excludeId);
     return (await query.execute()).map(toCase);
+  }
+
+  /**
+   * The cases of a range of level-3 cells, read through cases_cell: one index seek per row of cells. With
+   * `pin`, SQLite (which keeps no statistics) is told to use that index; PostgreSQL chooses on its own.
+   */
+  private inCells(q: { y0: number; y1: number; x0: number; x1: number }, pin: boolean) {
+    const from = pin && !isPostgres(this.db) ? this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_cell`)) : this.db.selectFrom('cases');
+    return from
+      .selectAll('cases')
+      .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
+      .where('cases.cx', '>=', q.x0)
+      .where('cases.cx', '<=', q.x1);
   }
 
   /** Cases in a cell range (level 3) and exact box, for the map's point view. */
@@ -331,12 +340,7 @@ export class CaseRepository {
     // or the newest-first order (the reported_at index) its planner would walk the whole city instead of
     // the box's rows of cells: pin cases_cell for the views that can span many cases. A reporter's or a
     // department's own cases are better found through their own indexes.
-    const pin = !isPostgres(this.db) && (q.visibility.kind === 'all' || q.visibility.kind === 'jurisdiction');
-    let query = (pin ? this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_cell`)) : this.db.selectFrom('cases'))
-      .selectAll('cases')
-      .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
-      .where('cases.cx', '>=', q.x0)
-      .where('cases.cx', '<=', q.x1)
+    let query = this.inCells(q, q.visibility.kind === 'all' || q.visibility.kind === 'jurisdiction')
       .where('cases.lat', '>=', q.minLat)
       .where('cases.lat', '<=', q.maxLat)
       .where('cases.lon', '>=', q.minLon)

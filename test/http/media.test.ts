@@ -12,6 +12,7 @@ import { buildApp } from '../../src/http/app.js';
 import { MemoryMediaStore } from '../../src/media/memory.js';
 import { buildServices } from '../../src/services/index.js';
 import { DIALECTS } from '../support/db.js';
+import { act } from '../support/cases.js';
 import { photo, pngBomb, video } from '../support/media.js';
 import { buildWorld, type World } from '../support/world.js';
 import { Api, expectError, type CaseJson, type MediaJson } from './support.js';
@@ -227,10 +228,7 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
         ['dispatcher', 'dispatch', { departmentId: world.department('nj-municipal').id }],
         ['municipal', 'sign', {}],
         ['municipal', 'start', {}],
-      ] as const) {
-        const res = await api.act(who, caseId, action, body);
-        expect(res.statusCode, `${action}: ${res.body}`).toBe(200);
-      }
+      ] as const) await act(world, who, caseId, action, body);
       expectError(await api.act('municipal', caseId, 'resolve', { note: '已修复' }), 400, 'after_photo_required', 'media');
       const stale = await uploaded('municipal', await photo({ label: 'stale after', takenAt: exifTime(new Date(Date.parse(now) - 3 * 3_600_000).toISOString()) }));
       const res = await api.act('municipal', caseId, 'resolve', { note: '已修复', media: [stale.id] });

@@ -3,6 +3,7 @@
 import { deflateSync } from 'node:zlib';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
+import type { MediaInfo } from '../../src/services/media.views.js';
 import { PASSWORD, type World } from '../support/world.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -61,19 +62,8 @@ export interface PageJson<T> {
   pageSize: number;
 }
 
-export interface MediaJson {
-  id: string;
-  kind: string;
-  mime: string;
-  bytes: number;
-  sha256: string;
-  width: number | null;
-  height: number | null;
-  durationS: number | null;
-  takenAt: string | null;
-  preview: string;
-  urls: { thumb: string; display: string; original?: string; public?: string };
-}
+/** What the API says of a media item. */
+export type MediaJson = MediaInfo;
 
 /** A multipart/form-data body as a browser would send it: text fields and files. */
 export async function form(parts: { name: string; value: string | Buffer; filename?: string; type?: string }[]): Promise<{ body: Buffer; contentType: string }> {

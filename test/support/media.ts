@@ -105,11 +105,8 @@ export function video(format: 'mp4' | 'mov' = 'mp4', seconds = 1, label = 'video
   }
 }
 
-/**
- * A decompression bomb: a PNG whose header claims width × height pixels (greyscale) but whose data is a
- * few bytes. Decoding it would need width × height bytes of memory; reading its header costs nothing.
- */
-export function pngBomb(width: number, height: number): Buffer {
+/** A PNG from raw chunks with correct CRCs: IHDR for width × height (8-bit, the colour type given), one IDAT, IEND. */
+export function pngFromChunks(width: number, height: number, idat: Buffer, colourType = 0): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
     const length = Buffer.alloc(4);
@@ -122,7 +119,14 @@ export function pngBomb(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  const rows = zlib.deflateSync(Buffer.alloc((width + 1) * 4)); // the first rows only
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
+  ihdr[9] = colourType; // 0 greyscale, 2 RGB
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * A decompression bomb: a PNG whose header claims width × height pixels (greyscale) but whose data is a
+ * few bytes. Decoding it would need width × height bytes of memory; reading its header costs nothing.
+ */
+export function pngBomb(width: number, height: number): Buffer {
+  return pngFromChunks(width, height, zlib.deflateSync(Buffer.alloc((width + 1) * 4))); // the first rows only
 }

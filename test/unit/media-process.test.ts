@@ -16,6 +16,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { DEFAULT_EXIF_UTC_OFFSET, NO_MEDIA_TOOLS, detectTools, processMedia } from '../../src/media/process.js';
 import { sniffMedia } from '../../src/media/sniff.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits, type ProcessedMedia } from '../../src/media/types.js';
+import { pngFromChunks } from '../support/media.js';
 
 const run = promisify(execFile);
 const LIMITS: MediaLimits = DEFAULT_MEDIA_LIMITS;
@@ -78,23 +79,7 @@ async function expectDomainError(work: Promise<unknown>, kind: string, code: str
   return domain;
 }
 
-/** A PNG from raw chunks with correct CRCs. */
-function png(width: number, height: number, idat: Buffer): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([head, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
-}
+const png = (width: number, height: number, idat: Buffer): Buffer => pngFromChunks(width, height, idat, 2);
 
 /** Just an ftyp box and an empty mdat: an MP4 to the sniffer, nothing to a decoder. */
 const BARE_MP4 = Buffer.concat([
