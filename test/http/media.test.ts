@@ -12,7 +12,7 @@ import { buildApp } from '../../src/http/app.js';
 import { MemoryMediaStore } from '../../src/media/memory.js';
 import { buildServices } from '../../src/services/index.js';
 import { DIALECTS } from '../support/db.js';
-import { act } from '../support/cases.js';
+import { toHandling } from '../support/cases.js';
 import { photo, pngBomb, video } from '../support/media.js';
 import { buildWorld, type World } from '../support/world.js';
 import { Api, expectError, type CaseJson, type MediaJson } from './support.js';
@@ -222,13 +222,7 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
       const joined = await world.report('tenzin', { duplicateOf: caseId });
 
       // Through to resolution: the handler's after-photo was taken before the problem was reported.
-      for (const [who, action, body] of [
-        ['dispatcher', 'accept', {}],
-        ['dispatcher', 'file', {}],
-        ['dispatcher', 'dispatch', { departmentId: world.department('nj-municipal').id }],
-        ['municipal', 'sign', {}],
-        ['municipal', 'start', {}],
-      ] as const) await act(world, who, caseId, action, body);
+      await toHandling(world, caseId);
       expectError(await api.act('municipal', caseId, 'resolve', { note: '已修复' }), 400, 'after_photo_required', 'media');
       const stale = await uploaded('municipal', await photo({ label: 'stale after', takenAt: exifTime(new Date(Date.parse(now) - 3 * 3_600_000).toISOString()) }));
       const res = await api.act('municipal', caseId, 'resolve', { note: '已修复', media: [stale.id] });

@@ -23,6 +23,15 @@ export async function act(world: World, username: string, caseId: string, action
   return world.services.cases.act(await world.as(username), caseId, action, input, idempotencyKey);
 }
 
+/** Work a reported case up to `handling` by the municipal works department (accept, file, dispatch, sign, start). */
+export async function toHandling(world: World, caseId: string): Promise<void> {
+  await act(world, 'dispatcher', caseId, 'accept');
+  await act(world, 'dispatcher', caseId, 'file');
+  await act(world, 'dispatcher', caseId, 'dispatch', { departmentId: world.department('nj-municipal').id });
+  await act(world, 'municipal', caseId, 'sign');
+  await act(world, 'municipal', caseId, 'start');
+}
+
 /** Move the world's clock by `minutes`, then act. */
 export async function actAfter(world: World, minutes: number, username: string, caseId: string, action: Action, input: ActionInput = {}) {
   world.clock.advance(minutes);
