@@ -1,6 +1,7 @@
-// npm run bench: routing, then for each dialect one synthetic 1,000,000-case city shared by the map and
-// duplicate benchmarks; one table of every result at the end. Benchmarks report, they do not gate: the
-// process exits 0 even when a target is missed (it exits non-zero only if a benchmark could not run).
+// npm run bench: routing, media (photo throughput; the server's memory under 20 uploads at once), then for
+// each dialect one synthetic 1,000,000-case city shared by the map and duplicate benchmarks; one table of
+// every result at the end. Benchmarks report, they do not gate: the process exits 0 even when a target is
+// missed (it exits non-zero only if a benchmark could not run).
 //
 // Knobs: BENCH_DIALECTS=sqlite,postgres  BENCH_CASES=1000000  BENCH_DATABASE_URL (else TEST_DATABASE_URL)
 
@@ -8,6 +9,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchCases, benchDialects, buildCity } from './city.js';
 import { benchDuplicates } from './duplicates.bench.js';
+import { run as runMedia } from './media.bench.js';
 import { benchMap, buildRows } from './map.bench.js';
 import { formatTable, run as runRouting, type BenchResult } from './routing.bench.js';
 
@@ -17,6 +19,7 @@ log(`gridline bench: node ${process.version}, ${os.cpus().length} cores (${os.cp
 
 const results: BenchResult[] = [];
 results.push(...(await runRouting(log)));
+results.push(...(await runMedia(log)));
 for (const target of benchDialects(log)) {
   const city = await buildCity(target, benchCases(), log);
   try {
