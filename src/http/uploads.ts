@@ -7,7 +7,29 @@ import type { Services } from '../services/index.js';
 
 export interface UploadedFile {
   field: string;
+  /** The client's name for the file: only ever echoed back in errors, never used for storage. */
+  filename: string;
   bytes: Buffer;
+}
+
+/**
+ * Upload each file of a form in order. A refused file is named in the error (`details.file`: its position,
+ * field and name), so the rider knows which photo to retake; files before it are kept, and sending the
+ * form again without it returns the same media for them (same rider, same bytes).
+ */
+export async function uploadAll(files: UploadedFile[], upload: (bytes: Buffer) => Promise<{ id: string }>): Promise<string[]> {
+  const ids: string[] = [];
+  for (const [index, file] of files.entries()) {
+    try {
+      ids.push((await upload(file.bytes)).id);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        throw new DomainError(error.kind, error.code, `${file.filename || `File ${index + 1}`}: ${error.message}`, { ...error.details, file: { index, field: file.field, name: file.filename.slice(0, 200) } });
+      }
+      throw error;
+    }
+  }
+  return ids;
 }
 
 export async function readFiles(request: FastifyRequest, services: Services): Promise<{ files: UploadedFile[]; fields: Record<string, string> }> {
@@ -18,7 +40,7 @@ export async function readFiles(request: FastifyRequest, services: Services): Pr
   const fields: Record<string, string> = {};
   try {
     for await (const part of request.parts({ limits: { fileSize: largest, files: maxFiles, fields: 30, fieldSize: 256 * 1024 } })) {
-      if (part.type === 'file') files.push({ field: part.fieldname, bytes: await part.toBuffer() });
+      if (part.type === 'file') files.push({ field: part.fieldname, filename: part.filename ?? '', bytes: await part.toBuffer() });
       else fields[part.fieldname] = String(part.value);
     }
   } catch (error) {

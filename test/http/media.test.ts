@@ -103,7 +103,22 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
     it('refuses a renamed executable, SVG and HTML with 415 and the detected type', async () => {
       const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]);
       const err = expectError(await api.postForm('solang', '/api/v1/media', [{ name: 'file', value: elf, filename: 'photo.jpg', type: 'image/jpeg' }]), 415, 'unsupported_media_type');
-      expect(err.details).toMatchObject({ detected: 'application/x-elf' });
+      expect(err.details).toMatchObject({ detected: 'application/x-elf', file: { index: 0, field: 'file', name: 'photo.jpg' } });
+      expect(err.message).toMatch(/^photo\.jpg: /);
+      // In a form with good photos too, the refusal names the bad one; sending the form again without it
+      // gives back the same media for the good ones.
+      const good = await photo({ label: 'good beside bad' });
+      const mixed = expectError(
+        await api.postForm('solang', '/api/v1/media', [
+          { name: 'file', value: good, filename: 'IMG_1.JPG' },
+          { name: 'file', value: elf, filename: 'IMG_2.JPG' },
+        ]),
+        415,
+        'unsupported_media_type',
+      );
+      expect(mixed.details).toMatchObject({ file: { index: 1, name: 'IMG_2.JPG' } });
+      const again = await api.postForm('solang', '/api/v1/media', [{ name: 'file', value: good, filename: 'IMG_1.JPG' }]);
+      expect(again.json<{ media: MediaJson[] }>().media[0]!.sha256).toBe(sha256(good));
       const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>');
       expectError(await api.upload('solang', svg, 'image/svg+xml'), 415, 'unsupported_media_type');
       expectError(await api.upload('solang', Buffer.from('<!doctype html><script>alert(1)</script>'), 'image/jpeg'), 415, 'unsupported_media_type');

@@ -4,7 +4,7 @@ import { invalid } from '../../domain/errors.js';
 import { localeOf, principalOf } from '../auth.js';
 import { ActionBody, ActionParams, CaseListQuery, IdParams, NearbyQuery, PageQuery, ReportBody, ViewQuery } from '../schemas.js';
 import { convert, type CoordSys } from '../../geo/coords.js';
-import { readFiles } from '../uploads.js';
+import { readFiles, uploadAll } from '../uploads.js';
 
 /** Answer a view's location in the system the client asked for (the stored WGS-84 point, converted). */
 function located<T extends { location: { lat: number; lon: number; coordSys: string } }>(view: T, coordSys: CoordSys | undefined): T {
@@ -46,8 +46,7 @@ export const caseRoutes =
           }
           if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('report', 'The "report" field must be a JSON object.', 'invalid_json');
           const principal = principalOf(request);
-          const ids: string[] = [];
-          for (const file of files) ids.push((await services.media.upload(principal, file.bytes)).id);
+          const ids = await uploadAll(files, (bytes) => services.media.upload(principal, bytes));
           const given = (body as { media?: unknown }).media;
           // Validated against ReportBody next, like any JSON report.
           request.body = { ...body, media: [...(Array.isArray(given) ? given : []), ...ids] } as typeof request.body;

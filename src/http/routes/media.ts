@@ -7,11 +7,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import type { MediaCopy } from '../../services/media.service.js';
+import type { MediaRecord } from '../../storage/media.repository.js';
 import { mediaInfo } from '../../services/media.views.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../auth.js';
 import { IdParams } from '../schemas.js';
-import { readFiles } from '../uploads.js';
+import { readFiles, uploadAll } from '../uploads.js';
 
 const TUS_VERSION = '1.0.0';
 
@@ -93,9 +94,13 @@ export const mediaRoutes =
         if (request.isMultipart()) {
           const { files } = await readFiles(request, services);
           if (files.length === 0) throw new DomainError('invalid', 'no_files', 'The form carries no files: add the photos or videos as file fields.', { field: 'file' });
-          const media = [];
-          for (const file of files) media.push(mediaInfo(await services.media.upload(principal, file.bytes), true));
-          return reply.status(201).send({ media });
+          const records = new Map<string, MediaRecord>();
+          const ids = await uploadAll(files, async (bytes) => {
+            const record = await services.media.upload(principal, bytes);
+            records.set(record.id, record);
+            return record;
+          });
+          return reply.status(201).send({ media: ids.map((id) => mediaInfo(records.get(id)!, true)) });
         }
         const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const media = await services.media.upload(principal, bytes);
