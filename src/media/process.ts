@@ -162,10 +162,15 @@ async function readHeader(input: Buffer, kind: MediaKind): Promise<Metadata> {
 async function renderCopies(input: Buffer, header: Metadata, autoOrient: boolean, limits: MediaLimits, kind: MediaKind) {
   const [width, height] = autoOrient ? [header.autoOrient.width, header.autoOrient.height] : [header.width, header.height];
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'error', autoOrient })
-      .resize(limits.displayPx, limits.displayPx, { fit: 'inside', withoutEnlargement: true })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    const shrunk = sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'error', autoOrient }).resize(limits.displayPx, limits.displayPx, {
+      fit: 'inside',
+      withoutEnlargement: true,
+    });
+    // A colour profile (an iPhone's Display P3) is converted to sRGB after shrinking, not before: at 12 MP
+    // the conversion alone costs as much as everything else (bench: ~360 ms against ~170 ms per photo).
+    const { data, info } = header.hasProfile
+      ? await sharp(await shrunk.keepIccProfile().tiff({ compression: 'none' }).toBuffer()).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
+      : await shrunk.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
     const [display, thumb] = await Promise.all([
       sharp(data, raw).webp({ quality: DISPLAY_QUALITY, effort: WEBP_EFFORT }).toBuffer(),
