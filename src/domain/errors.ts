@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'conflict' //      409: not allowed in the case's current state, or a concurrent change
   | 'unsupported' //   415
   | 'too_large' //     413
+  | 'too_many' //      429: slow down or finish what is open
   | 'unavailable'; //  503
 
 export class DomainError extends Error {

@@ -33,6 +33,9 @@ export interface MediaOptions {
   uploadTtlHours: number;
 }
 
+/** Unfinished resumable uploads one user may have at once (each report carries at most 9 files). */
+export const MAX_OPEN_UPLOADS = 20;
+
 export const DEFAULT_MEDIA_OPTIONS: MediaOptions = { limits: DEFAULT_MEDIA_LIMITS, concurrency: Math.max(1, os.availableParallelism()), uploadTtlHours: 24 };
 
 /** A served copy: its bytes and what to say about them. */
@@ -265,6 +268,10 @@ export class MediaService {
     if (!Number.isSafeInteger(length) || length <= 0) throw invalid('Upload-Length', 'Upload-Length must be the whole size of the file in bytes.', 'invalid_upload_length');
     if (length > max) throw new DomainError('too_large', 'file_too_large', `Files may be at most ${mb(max)} MB.`, { bytes: length, limit: max });
     const now = this.ctx.now();
+    // Each open upload holds its chunks in the database: a rider has a few on the go, not hundreds.
+    if ((await this.ctx.uow.read.media.openUploads(principal.user.id, now.toISOString())) >= MAX_OPEN_UPLOADS) {
+      throw new DomainError('too_many', 'too_many_open_uploads', `You have ${MAX_OPEN_UPLOADS} unfinished uploads: finish or cancel one (DELETE) before starting another.`, { limit: MAX_OPEN_UPLOADS });
+    }
     const row = {
       id: newId(now.getTime()),
       owner_id: principal.user.id,

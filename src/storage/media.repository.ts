@@ -192,6 +192,18 @@ export class MediaRepository {
     await this.db.insertInto('uploads').values(row).execute();
   }
 
+  /** Unfinished, unexpired uploads of a user. */
+  async openUploads(ownerId: string, now: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('uploads')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner_id', '=', ownerId)
+      .where('media_id', 'is', null)
+      .where('expires_at', '>=', now)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async findUpload(id: string): Promise<UploadRecord | undefined> {
     const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toUpload(row);

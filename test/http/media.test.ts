@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { MemoryMediaStore } from '../../src/media/memory.js';
+import { MAX_OPEN_UPLOADS } from '../../src/services/media.service.js';
 import { buildServices } from '../../src/services/index.js';
 import { DIALECTS } from '../support/db.js';
 import { toHandling } from '../support/cases.js';
@@ -361,6 +362,17 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
       expect((await tus('solang', 'HEAD', url, {})).statusCode).toBe(404);
       const abandoned = await tus('solang', 'POST', '/api/v1/uploads', { 'upload-length': '100' });
       expect((await tus('solang', 'DELETE', abandoned.headers.location as string, {})).statusCode).toBe(204);
+      // A few uploads on the go, not hundreds: past the limit, finish or cancel one first.
+      const open: string[] = [];
+      for (let i = 0; i < MAX_OPEN_UPLOADS; i++) {
+        const res = await tus('tenzin', 'POST', '/api/v1/uploads', { 'upload-length': '100' });
+        if (res.statusCode !== 201) break;
+        open.push(res.headers.location as string);
+      }
+      expect(open).toHaveLength(MAX_OPEN_UPLOADS);
+      expectError(await tus('tenzin', 'POST', '/api/v1/uploads', { 'upload-length': '100' }), 429, 'too_many_open_uploads');
+      await tus('tenzin', 'DELETE', open[0]!, {});
+      expect((await tus('tenzin', 'POST', '/api/v1/uploads', { 'upload-length': '100' })).statusCode).toBe(201);
     });
   });
 
