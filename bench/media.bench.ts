@@ -36,6 +36,7 @@ import { DEFAULT_MEDIA_LIMITS } from '../src/media/types.js';
 import { mulberry32 } from '../src/seed/prng.js';
 import { percentile } from './city.js';
 import { formatTable, type BenchResult } from './routing.bench.js';
+import { dms } from '../test/support/media.js';
 
 const WIDTH = 4000;
 const HEIGHT = 3000;
@@ -74,14 +75,6 @@ interface Photo {
   gps: { lat: number; lon: number };
 }
 
-/** Degrees as EXIF rationals "d/1 m/1 s/10000" (what libvips parses for GPSLatitude/GPSLongitude). */
-function dms(value: number): string {
-  const a = Math.abs(value);
-  const d = Math.floor(a);
-  const m = Math.floor((a - d) * 60);
-  const s = Math.round(((a - d) * 60 - m) * 60 * 10000);
-  return `${d}/1 ${m}/1 ${s}/10000`;
-}
 
 /** Sensor-like noise, ±NOISE_AMP levels: one plane, shared by all photos at different offsets. */
 const NOISE_AMP = 8;

@@ -26,8 +26,8 @@ export interface PhotoOptions {
   noise?: boolean;
 }
 
-/** Degrees as EXIF rationals: "d/1 m/1 s*100/100". */
-function dms(value: number): string {
+/** Degrees as EXIF rationals "d/1 m/1 s/10000" (what libvips parses for GPSLatitude/GPSLongitude). */
+export function dms(value: number): string {
   const a = Math.abs(value);
   const d = Math.floor(a);
   const m = Math.floor((a - d) * 60);
