@@ -35,6 +35,7 @@ import { place } from '../src/services/placement.js';
 import { routeDepartment } from '../src/services/routing.js';
 import { connect, migrate, type Database, type DialectName } from '../src/storage/db.js';
 import { newId } from '../src/storage/ids.js';
+import type { BenchResult } from './routing.bench.js';
 import type { Category, Jurisdiction } from '../src/storage/reference.repository.js';
 import type { CaseCellTable, CaseTable } from '../src/storage/schema.js';
 import { mulberry32 } from '../src/seed/prng.js';
@@ -614,4 +615,28 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   const t = performance.now();
   const value = await fn();
   return { ms: performance.now() - t, value };
+}
+
+/** The build of a city as result rows (reported, not judged). */
+export function buildRows(city: City): BenchResult[] {
+  return [
+    { name: `city build ${city.dialect}: ${city.cases.toLocaleString('en')} cases, ${city.cellRows.toLocaleString('en')} case_cells rows`, value: city.buildMs / 1000, unit: 's' },
+    { name: `city build ${city.dialect}: bulk load (no secondary indexes)`, value: city.loadMs / 1000, unit: 's' },
+    { name: `city build ${city.dialect}: re-create indexes${city.dialect === 'postgres' ? ' + VACUUM ANALYZE' : ''}`, value: city.indexMs / 1000, unit: 's' },
+  ];
+}
+
+/** Build one city per dialect (BENCH_DIALECTS, BENCH_CASES) and run the benchmarks on it, in order; the build's rows first. */
+export async function onEachCity(log: (line: string) => void, ...benches: ((city: City, log: (line: string) => void) => Promise<BenchResult[]>)[]): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const target of benchDialects(log)) {
+    const city = await buildCity(target, benchCases(), log);
+    try {
+      results.push(...buildRows(city));
+      for (const bench of benches) results.push(...(await bench(city, log)));
+    } finally {
+      await city.close();
+    }
+  }
+  return results;
 }

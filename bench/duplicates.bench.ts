@@ -16,12 +16,10 @@
 // Run: see bench/README.md.
 
 import { PerformanceObserver } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { relatedCategories, type DuplicateCandidate, type DuplicateQuery } from '../src/services/duplicate.service.js';
-import { benchCases, benchDialects, buildCity, percentile, rng, timed, type City } from './city.js';
-import { buildRows } from './map.bench.js';
-import { formatTable, type BenchResult } from './routing.bench.js';
+import { onEachCity, percentile, rng, timed, type City } from './city.js';
+import { runIfMain, type BenchResult } from './routing.bench.js';
 
 const CHECKS = 1000;
 const WARMUP = 50;
@@ -179,22 +177,7 @@ export async function benchDuplicates(city: City, log: (line: string) => void = 
   ];
 }
 
-export async function run(log: (line: string) => void = () => {}): Promise<BenchResult[]> {
-  const results: BenchResult[] = [];
-  for (const target of benchDialects(log)) {
-    const city = await buildCity(target, benchCases(), log);
-    try {
-      const dup = await benchDuplicates(city, log);
-      results.push(...buildRows(city), ...dup);
-    } finally {
-      await city.close();
-    }
-  }
-  return results;
-}
+/** The duplicate benchmark alone, on a city per dialect. */
+export const run = (log: (line: string) => void = () => {}): Promise<BenchResult[]> => onEachCity(log, benchDuplicates);
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const results = await run((line) => console.log(line));
-  console.log(formatTable(results));
-  if (results.some((r) => r.pass === false)) process.exitCode = 1;
-}
+await runIfMain(import.meta.url, run);

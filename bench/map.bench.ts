@@ -19,15 +19,14 @@
 //
 // Run: see bench/README.md (npm run bench; BENCH_DIALECTS, BENCH_CASES, BENCH_DATABASE_URL).
 
-import { pathToFileURL } from 'node:url';
 import { sql, type RawBuilder } from 'kysely';
 import type { CaseStatus } from '../src/domain/types.js';
 import { CELL_DEGREES, FINEST, cellRange } from '../src/geo/cells.js';
 import type { Principal } from '../src/services/context.js';
 import { MAX_POINTS, type MapQuery } from '../src/services/map.service.js';
 import { toCase } from '../src/storage/case.repository.js';
-import { benchCases, benchDialects, buildCity, cityPoint, OPEN_STATUSES, percentile, rng, timed, type City } from './city.js';
-import { formatTable, type BenchResult } from './routing.bench.js';
+import { onEachCity, cityPoint, OPEN_STATUSES, percentile, rng, timed, type City } from './city.js';
+import { runIfMain, type BenchResult } from './routing.bench.js';
 
 export const ZOOMS = [11, 13, 14, 16, 18] as const;
 const VIEWPORT = { width: 1280, height: 800 };
@@ -266,31 +265,7 @@ export async function benchMap(city: City, log: (line: string) => void = () => {
   return results;
 }
 
-/** The build of a city as result rows (reported, not judged). */
-export function buildRows(city: City): BenchResult[] {
-  return [
-    { name: `city build ${city.dialect}: ${city.cases.toLocaleString('en')} cases, ${city.cellRows.toLocaleString('en')} case_cells rows`, value: city.buildMs / 1000, unit: 's' },
-    { name: `city build ${city.dialect}: bulk load (no secondary indexes)`, value: city.loadMs / 1000, unit: 's' },
-    { name: `city build ${city.dialect}: re-create indexes${city.dialect === 'postgres' ? ' + VACUUM ANALYZE' : ''}`, value: city.indexMs / 1000, unit: 's' },
-  ];
-}
+/** The map benchmark alone, on a city per dialect. */
+export const run = (log: (line: string) => void = () => {}): Promise<BenchResult[]> => onEachCity(log, benchMap);
 
-export async function run(log: (line: string) => void = () => {}): Promise<BenchResult[]> {
-  const results: BenchResult[] = [];
-  for (const target of benchDialects(log)) {
-    const city = await buildCity(target, benchCases(), log);
-    try {
-      const map = await benchMap(city, log);
-      results.push(...buildRows(city), ...map);
-    } finally {
-      await city.close();
-    }
-  }
-  return results;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const results = await run((line) => console.log(line));
-  console.log(formatTable(results));
-  if (results.some((r) => r.pass === false)) process.exitCode = 1;
-}
+await runIfMain(import.meta.url, run);

@@ -29,13 +29,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { NO_MEDIA_TOOLS, processMedia } from '../src/media/process.js';
 import { DEFAULT_MEDIA_LIMITS } from '../src/media/types.js';
 import { mulberry32 } from '../src/seed/prng.js';
 import { percentile } from './city.js';
-import { formatTable, type BenchResult } from './routing.bench.js';
+import { runIfMain, type BenchResult } from './routing.bench.js';
 import { dms } from '../test/support/media.js';
 
 const WIDTH = 4000;
@@ -559,10 +559,4 @@ export async function run(log: Log = () => {}): Promise<BenchResult[]> {
   return [...(await benchThroughput(photos, log)), ...(await benchServer(photos, log))];
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const t = performance.now();
-  const results = await run((line) => console.log(line));
-  console.log(formatTable(results));
-  console.log(`${((performance.now() - t) / 1000).toFixed(0)} s`);
-  if (results.some((r) => r.pass === false)) process.exitCode = 1;
-}
+await runIfMain(import.meta.url, run);

@@ -337,8 +337,17 @@ export function formatTable(results: BenchResult[]): string {
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/**
+ * Run a benchmark module when it is the program (`node dist-bench/bench/x.bench.js`): print its table and
+ * the time taken, and exit 1 if a target is missed. Imported by bench/run.ts, it does nothing.
+ */
+export async function runIfMain(moduleUrl: string, run: (log: (line: string) => void) => Promise<BenchResult[]>): Promise<void> {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  const t0 = performance.now();
   const results = await run((line) => console.log(line));
   console.log(formatTable(results));
+  console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s`);
   if (results.some((r) => r.pass === false)) process.exitCode = 1;
 }
+
+await runIfMain(import.meta.url, run);

@@ -7,10 +7,10 @@
 
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { benchCases, benchDialects, buildCity } from './city.js';
+import { onEachCity } from './city.js';
 import { benchDuplicates } from './duplicates.bench.js';
 import { run as runMedia } from './media.bench.js';
-import { benchMap, buildRows } from './map.bench.js';
+import { benchMap } from './map.bench.js';
 import { formatTable, run as runRouting, type BenchResult } from './routing.bench.js';
 
 const log = (line: string): void => console.log(line);
@@ -20,17 +20,7 @@ log(`gridline bench: node ${process.version}, ${os.cpus().length} cores (${os.cp
 const results: BenchResult[] = [];
 results.push(...(await runRouting(log)));
 results.push(...(await runMedia(log)));
-for (const target of benchDialects(log)) {
-  const city = await buildCity(target, benchCases(), log);
-  try {
-    results.push(...buildRows(city));
-    results.push(...(await benchMap(city, log)));
-    results.push(...(await benchDuplicates(city, log)));
-  } finally {
-    await city.close();
-  }
-}
-
+results.push(...(await onEachCity(log, benchMap, benchDuplicates)));
 log('');
 log(formatTable(results));
 const judged = results.filter((r) => r.pass !== undefined);

@@ -4,6 +4,7 @@
 // they never refuse a report, since many phones and chat apps strip EXIF.
 
 import { distanceM } from '../geo/area.js';
+import { DomainError } from './errors.js';
 
 export interface EvidenceOptions {
   /** Most media one report, action or comment may carry (default 9). */
@@ -15,6 +16,10 @@ export interface EvidenceOptions {
 }
 
 export const DEFAULT_EVIDENCE: EvidenceOptions = { maxFiles: 9, flagDistanceM: 500, flagAgeHours: 48 };
+
+/** More files than one item may carry. */
+export const tooManyMedia = (limit: number, count?: number): DomainError =>
+  new DomainError('invalid', 'too_many_media', `Attach at most ${limit} photos or videos at a time.`, { field: 'media', limit, ...(count === undefined ? {} : { count }) });
 
 export type EvidenceRole = 'before' | 'after' | 'other';
 

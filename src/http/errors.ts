@@ -3,6 +3,13 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError, type ErrorKind } from '../domain/errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The request body is an uploaded file: a body over the limit is `file_too_large`. */
+    bodyIsFile?: boolean;
+  }
+}
+
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
   unauthenticated: 401,
@@ -49,10 +56,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return reply.status(500).send({ error: { code: 'internal', message: 'Something went wrong on our side. It has been logged; please try again.' } });
     }
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      // On the upload routes the body is the file: say so in the same words as a form upload would.
-      const upload = /^\/api\/v1\/(media|uploads)(\/|$|\?)/.test(request.url);
+      // Where the body is the file (raw uploads), say so in the same words as a form upload would.
       return reply.status(413).send({
-        error: upload
+        error: request.routeOptions.config.bodyIsFile
           ? { code: 'file_too_large', message: 'The file is larger than this server accepts; see the limits in the API documentation.' }
           : { code: 'body_too_large', message: 'The request body is larger than this endpoint accepts.' },
       });

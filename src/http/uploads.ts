@@ -3,6 +3,7 @@
 
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
+import { tooManyMedia } from '../domain/evidence.js';
 import type { Services } from '../services/index.js';
 
 export interface UploadedFile {
@@ -17,11 +18,11 @@ export interface UploadedFile {
  * field and name), so the rider knows which photo to retake; files before it are kept, and sending the
  * form again without it returns the same media for them (same rider, same bytes).
  */
-export async function uploadAll(files: UploadedFile[], upload: (bytes: Buffer) => Promise<{ id: string }>): Promise<string[]> {
-  const ids: string[] = [];
+export async function uploadAll<T>(files: UploadedFile[], upload: (bytes: Buffer) => Promise<T>): Promise<T[]> {
+  const done: T[] = [];
   for (const [index, file] of files.entries()) {
     try {
-      ids.push((await upload(file.bytes)).id);
+      done.push(await upload(file.bytes));
     } catch (error) {
       if (error instanceof DomainError) {
         throw new DomainError(error.kind, error.code, `${file.filename || `File ${index + 1}`}: ${error.message}`, { ...error.details, file: { index, field: file.field, name: file.filename.slice(0, 200) } });
@@ -29,7 +30,7 @@ export async function uploadAll(files: UploadedFile[], upload: (bytes: Buffer) =
       throw error;
     }
   }
-  return ids;
+  return done;
 }
 
 export async function readFiles(request: FastifyRequest, services: Services): Promise<{ files: UploadedFile[]; fields: Record<string, string> }> {
@@ -49,7 +50,7 @@ export async function readFiles(request: FastifyRequest, services: Services): Pr
       throw new DomainError('too_large', 'file_too_large', `A file is larger than ${Math.round(largest / 1024 / 1024)} MB, the most any upload may be.`, { limit: largest });
     }
     if (code === 'FST_FILES_LIMIT') {
-      throw new DomainError('invalid', 'too_many_media', `Attach at most ${maxFiles} photos or videos at a time.`, { field: 'media', limit: maxFiles });
+      throw tooManyMedia(maxFiles);
     }
     if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') throw new DomainError('invalid', 'too_many_fields', 'The form has too many fields.');
     if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') throw new DomainError('unsupported', 'not_multipart', 'Send the form as multipart/form-data.');

@@ -1,7 +1,7 @@
 // A media store in memory, for tests, benchmarks and throwaway demos: the same contract as the local
 // and S3 stores (content-addressed, idempotent), nothing written to disk.
 
-import { createHash } from 'node:crypto';
+import { mediaKeyOf } from './store.js';
 import { MediaMissingError, type MediaStore } from './types.js';
 
 export class MemoryMediaStore implements MediaStore {
@@ -9,7 +9,7 @@ export class MemoryMediaStore implements MediaStore {
   readonly objects = new Map<string, { bytes: Buffer; contentType: string }>();
 
   async put(bytes: Buffer, contentType: string): Promise<{ key: string; created: boolean }> {
-    const key = createHash('sha256').update(bytes).digest('hex');
+    const key = mediaKeyOf(bytes);
     const created = !this.objects.has(key);
     if (created) this.objects.set(key, { bytes: Buffer.from(bytes), contentType });
     return { key, created };

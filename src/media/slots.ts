@@ -21,9 +21,4 @@ export class Slots {
       else this.running--;
     }
   }
-
-  /** Jobs running and waiting, for progress and metrics. */
-  get load(): { running: number; waiting: number } {
-    return { running: this.running, waiting: this.waiting.length };
-  }
 }

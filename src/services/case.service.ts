@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { caseAccess, type CaseAccess } from '../domain/access.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
-import { evidenceFlags, type AttachFacts } from '../domain/evidence.js';
+import { evidenceFlags, tooManyMedia, type AttachFacts } from '../domain/evidence.js';
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types.js';
 import { RULES, decide, isWithin, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
@@ -13,6 +13,7 @@ import { isTransient, isUniqueViolation, toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
 import type { Category } from '../storage/reference.repository.js';
 import type { CaseEventTable, CaseTable } from '../storage/schema.js';
+import type { MediaRecord } from '../storage/media.repository.js';
 import type { Repos } from '../storage/unit-of-work.js';
 import { applyClocks } from './clocks.js';
 import type { Principal, ServiceContext } from './context.js';
@@ -105,6 +106,7 @@ export class CaseService {
     if (input.urgency && !URGENCIES.includes(input.urgency)) throw invalid('urgency', `urgency must be one of ${URGENCIES.join(', ')}.`);
     if (input.channel && !CHANNELS.includes(input.channel)) throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
     const media = await this.checkMedia(repos, principal, input.media ?? []);
+    const mediaIds = media.map((m) => m.id);
     if (category.reportMediaRequired && media.length === 0) {
       throw invalid('media', 'Attach a photo or video of the problem: this category needs evidence.', 'media_required');
     }
@@ -139,7 +141,7 @@ export class CaseService {
       assignee_id: null,
       reporter_id: principal.user.id,
       channel: input.channel ?? 'app',
-      media_ids: toJson(media),
+      media_ids: toJson(mediaIds),
       closure_type: null,
       rating_score: null,
       rating_unit_at_fault: null,
@@ -182,7 +184,7 @@ export class CaseService {
         actor_role: principal.actor.role,
         from_status: null,
         note: description,
-        evidence: toJson(media),
+        evidence: toJson(mediaIds),
       }),
     );
     await this.linkEvidence(repos, { caseId: id, seq: 1, role: 'before', lat: point.lat, lon: point.lon, reportedAt: nowIso, at: nowIso }, media);
@@ -226,17 +228,17 @@ export class CaseService {
   }
 
   /** Media must exist, be few enough, and have been uploaded by the one who attaches them. */
-  private async checkMedia(repos: Repos, principal: Principal, ids: string[]): Promise<string[]> {
+  private async checkMedia(repos: Repos, principal: Principal, ids: string[]): Promise<MediaRecord[]> {
     const unique = [...new Set(ids)];
     const { maxFiles } = this.ctx.evidence;
-    if (unique.length > maxFiles) throw new DomainError('invalid', 'too_many_media', `Attach at most ${maxFiles} photos or videos at a time.`, { field: 'media', limit: maxFiles, count: unique.length });
-    const found = await repos.media.findMany(unique);
-    for (const id of unique) {
-      const media = found.find((m) => m.id === id);
+    if (unique.length > maxFiles) throw tooManyMedia(maxFiles, unique.length);
+    const found = new Map((await repos.media.findMany(unique)).map((m) => [m.id, m]));
+    return unique.map((id) => {
+      const media = found.get(id);
       if (!media) throw invalid('media', `No uploaded media with id ${id}. Upload it first with POST /api/v1/media.`, 'media_not_found');
       if (media.uploadedBy !== principal.user.id) throw invalid('media', `Media ${id} was uploaded by someone else.`, 'media_not_yours');
-    }
-    return unique;
+      return media;
+    });
   }
 
   // ---- actions --------------------------------------------------------------------------------
@@ -270,13 +272,13 @@ export class CaseService {
     const loaded = await this.load(repos, principal, caseId, router);
     if (loaded.access === 'none') throw notFound('case', caseId);
     if (!(await this.checkAgainstHistory(repos, loaded.record))) return false;
-    await this.checkActionInput(repos, principal, loaded, action, input, router);
+    const media = await this.checkActionInput(repos, principal, loaded, action, input, router);
     const transition = decide(action, loaded.facts, input, principal.actor);
-    return this.store(repos, principal, loaded, transition, input, router);
+    return this.store(repos, principal, loaded, transition, input, router, media);
   }
 
   /** Write a decided transition: the case row (under its version), map cells, clocks and the event. */
-  private async store(repos: Repos, principal: Principal, loaded: LoadedCase, transition: Transition, input: ActionInput, router: Router): Promise<boolean> {
+  private async store(repos: Repos, principal: Principal, loaded: LoadedCase, transition: Transition, input: ActionInput, router: Router, media: MediaRecord[] = []): Promise<boolean> {
     const now = this.ctx.now();
     const nowIso = now.toISOString();
     const { record } = loaded;
@@ -319,14 +321,12 @@ export class CaseService {
       clocks: toJson(clocks),
     });
     const attached = { caseId: record.id, seq: record.version + 1, role: transition.action === 'resolve' ? ('after' as const) : ('other' as const) };
-    await this.linkEvidence(repos, { ...attached, lat: record.lat, lon: record.lon, reportedAt: record.reportedAt, at: nowIso }, [...new Set(input.media ?? [])]);
+    await this.linkEvidence(repos, { ...attached, lat: record.lat, lon: record.lon, reportedAt: record.reportedAt, at: nowIso }, media);
     return true;
   }
 
   /** Link an event's media to the case (for access and the before/after view), with what their capture metadata says. */
-  private async linkEvidence(repos: Repos, at: AttachFacts & { caseId: string; seq: number }, mediaIds: string[]): Promise<void> {
-    if (mediaIds.length === 0) return;
-    const media = await repos.media.findMany(mediaIds);
+  private async linkEvidence(repos: Repos, at: AttachFacts & { caseId: string; seq: number }, media: MediaRecord[]): Promise<void> {
     await repos.media.link(
       media.map((m) => ({ mediaId: m.id, caseId: at.caseId, eventSeq: at.seq, role: at.role, flags: evidenceFlags(m, at, this.ctx.evidence), createdAt: at.at })),
     );
@@ -366,7 +366,8 @@ export class CaseService {
   }
 
   /** Reference checks the pure state machine cannot do: ids exist, media are photos, units are right. */
-  private async checkActionInput(repos: Repos, principal: Principal, loaded: LoadedCase, action: Action, input: ActionInput, router: Router): Promise<void> {
+  /** Checks what the state machine cannot; returns the media the action attaches. */
+  private async checkActionInput(repos: Repos, principal: Principal, loaded: LoadedCase, action: Action, input: ActionInput, router: Router): Promise<MediaRecord[]> {
     if (input.departmentId !== undefined && (action === 'dispatch' || action === 'record-decision')) {
       if (!(await repos.reference.department(input.departmentId))) {
         throw invalid('departmentId', `There is no department with id ${input.departmentId}.`, 'department_not_found');
@@ -400,15 +401,11 @@ export class CaseService {
         throw invalid('jurisdictionId', 'The case is already in that subdistrict.', 'same_jurisdiction');
       }
     }
-    if (input.media?.length) {
-      const media = await this.checkMedia(repos, principal, input.media);
-      if (action === 'resolve' && loaded.facts.resolvePhotoRequired) {
-        const found = await repos.media.findMany(media);
-        if (!found.some((m) => m.kind === 'photo')) {
-          throw invalid('media', 'This category needs an after-photo: attach a photo of the fixed problem.', 'after_photo_required');
-        }
-      }
+    const media = await this.checkMedia(repos, principal, input.media ?? []);
+    if (media.length > 0 && action === 'resolve' && loaded.facts.resolvePhotoRequired && !media.some((m) => m.kind === 'photo')) {
+      throw invalid('media', 'This category needs an after-photo: attach a photo of the fixed problem.', 'after_photo_required');
     }
+    return media;
   }
 
   private async columnChanges(repos: Repos, t: Transition, record: CaseRecord, category: Category, router: Router, nowIso: string): Promise<Partial<CaseTable>> {

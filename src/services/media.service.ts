@@ -4,12 +4,12 @@
 // The original is kept privately. Readers get a copy only if they may see a case that carries the media
 // (or uploaded it); public copies exist only once staff publish them, redacted as they choose.
 
-import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type { CaseAccess } from '../domain/access.js';
 import { DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
 import { detectTools, processMedia, type MediaTools } from '../media/process.js';
 import { redact, type Region } from '../media/redact.js';
+import { mediaKeyOf } from '../media/store.js';
 import { Slots } from '../media/slots.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits, type MediaStore, type ProcessedMedia } from '../media/types.js';
 import { toJson } from '../storage/dialect.js';
@@ -74,14 +74,15 @@ export class MediaService {
   /** Sniff, check, process and store one upload. Uploading the same bytes again returns the same item. */
   async upload(principal: Principal, bytes: Buffer): Promise<MediaRecord> {
     if (bytes.length === 0) throw new DomainError('invalid', 'empty_upload', 'The upload is empty: send the photo or video bytes.');
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = mediaKeyOf(bytes);
     const repos = this.ctx.uow.read;
+    const earlier = await repos.media.withSha(sha256);
     // A retry (the phone never heard the answer) or the same photo attached again: the same media item.
-    const mine = await repos.media.uploadedBy(principal.user.id, sha256);
+    const mine = earlier.find((m) => m.uploadedBy === principal.user.id);
     if (mine) return this.processed(mine);
     // The same bytes from someone else: a new item of theirs, reusing the copies made the first time.
-    const earlier = await repos.media.processedBySha(sha256);
-    const copies = earlier ? copiesOf(earlier) : await this.processAndStore(bytes);
+    const processed = earlier.find((m) => m.preview !== null);
+    const copies = processed ? copiesOf(processed) : await this.processAndStore(bytes);
     const record: MediaRecord = {
       ...copies,
       id: newId(),
@@ -225,10 +226,7 @@ export class MediaService {
    * (faces, number plates), no metadata and no link to the reporter. Publishing again replaces it.
    */
   async publish(principal: Principal, id: string, regions: Region[]): Promise<MediaInfo> {
-    const { record, access } = await this.readable(principal, id);
-    if (access !== 'handling_chain' || !['dispatcher', 'supervisor'].includes(principal.actor.role)) {
-      throw forbidden('role_not_allowed', 'Only the command centre handling the case may publish its photos.');
-    }
+    const record = await this.publishable(principal, id);
     if (record.kind !== 'photo' || !record.displayKey) throw invalid('id', 'Only photos with a display copy can be published.', 'not_publishable');
     const copy = await this.slots.run(async () => redact(await this.store.get(record.displayKey!), regions));
     const { key } = await this.store.put(copy, 'image/webp');
@@ -241,16 +239,22 @@ export class MediaService {
   }
 
   async withdraw(principal: Principal, id: string): Promise<void> {
-    const { record, access } = await this.readable(principal, id);
-    if (access !== 'handling_chain' || !['dispatcher', 'supervisor'].includes(principal.actor.role)) {
-      throw forbidden('role_not_allowed', 'Only the command centre handling the case may withdraw its public photos.');
-    }
+    const record = await this.publishable(principal, id);
     if (!record.publicKey) return;
     const now = this.ctx.now().toISOString();
     await this.ctx.transaction(async (repos) => {
       await repos.media.update(id, { public_key: null, published_at: null });
       await repos.media.recordPublication({ id: newId(), mediaId: id, action: 'withdraw', regions: [], publicKey: null, actorId: principal.user.id, at: now });
     });
+  }
+
+  /** A media item the reader may publish or withdraw: theirs as the command centre handling its case. */
+  private async publishable(principal: Principal, id: string): Promise<MediaRecord> {
+    const { record, access } = await this.readable(principal, id);
+    if (access !== 'handling_chain' || !['dispatcher', 'supervisor'].includes(principal.actor.role)) {
+      throw forbidden('role_not_allowed', 'Only the command centre handling the case may publish or withdraw its photos.');
+    }
+    return record;
   }
 
   /** The public copy, for anyone: only what staff published. */

@@ -3,12 +3,11 @@
 
 import type { Kysely } from 'kysely';
 import type { EvidenceFlag, EvidenceRole } from '../domain/evidence.js';
+import type { MediaKind } from '../media/types.js';
 import { fromJson, toJson } from './dialect.js';
 import type { DB, MediaLinkTable, MediaTable, UploadTable } from './schema.js';
 
-export type MediaKind = 'photo' | 'video';
 export type MediaVariant = 'original' | 'display' | 'thumb' | 'poster' | 'video';
-export type { EvidenceFlag, EvidenceRole };
 export interface MediaRecord {
   id: string;
   sha256: string;
@@ -53,7 +52,7 @@ export interface UploadRecord {
   expiresAt: string;
 }
 
-export const toMedia = (r: MediaTable): MediaRecord => ({
+const toMedia = (r: MediaTable): MediaRecord => ({
   id: r.id,
   sha256: r.sha256,
   kind: r.kind as MediaKind,
@@ -77,7 +76,7 @@ export const toMedia = (r: MediaTable): MediaRecord => ({
   publishedAt: r.published_at,
 });
 
-export const fromMedia = (m: MediaRecord): MediaTable => ({
+const fromMedia = (m: MediaRecord): MediaTable => ({
   id: m.id,
   sha256: m.sha256,
   kind: m.kind,
@@ -142,16 +141,9 @@ export class MediaRepository {
     return (await this.db.selectFrom('media').selectAll().where('id', 'in', ids).execute()).map(toMedia);
   }
 
-  /** This user's earlier upload of the same bytes (a retry from a phone's offline queue). */
-  async uploadedBy(userId: string, sha256: string): Promise<MediaRecord | undefined> {
-    const row = await this.db.selectFrom('media').selectAll().where('uploaded_by', '=', userId).where('sha256', '=', sha256).orderBy('created_at').limit(1).executeTakeFirst();
-    return row && toMedia(row);
-  }
-
-  /** An earlier upload of the same bytes whose copies are made: its copies serve the new upload too. */
-  async processedBySha(sha256: string): Promise<MediaRecord | undefined> {
-    const row = await this.db.selectFrom('media').selectAll().where('sha256', '=', sha256).where('preview', 'is not', null).orderBy('created_at').limit(1).executeTakeFirst();
-    return row && toMedia(row);
+  /** Earlier uploads of the same bytes, oldest first. */
+  async withSha(sha256: string): Promise<MediaRecord[]> {
+    return (await this.db.selectFrom('media').selectAll().where('sha256', '=', sha256).orderBy('created_at').execute()).map(toMedia);
   }
 
   async link(links: MediaLink[]): Promise<void> {

@@ -2,21 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { distanceM, EARTH_RADIUS_M, geodesicAreaM2, ringAreaM2, signedRingAreaM2 } from '../../src/geo/area.js';
 import type { AreaGeometry } from '../../src/geo/polygon.js';
 import { JURISDICTIONS, NAJIN_CODE, ZHAXI_CODE } from '../../src/seed/najin-data.js';
-
-const R = 6_371_008.8;
-const rad = (d: number): number => (d * Math.PI) / 180;
-
-/** Closed, counter-clockwise lon/lat box. */
-const box = (w: number, s: number, e: number, n: number): number[][] => [
-  [w, s],
-  [e, s],
-  [e, n],
-  [w, n],
-  [w, s],
-];
-
-/** Exact area of a lon/lat box on the sphere: R² · Δλ · (sin φn − sin φs). */
-const analyticBox = (w: number, s: number, e: number, n: number): number => R * R * rad(e - w) * (Math.sin(rad(n)) - Math.sin(rad(s)));
+import { analyticBox, box, R, rad } from '../support/geo.js';
 
 const within = (actual: number, expected: number, fraction: number): void => {
   expect(Math.abs(actual - expected) / expected).toBeLessThanOrEqual(fraction);

@@ -18,24 +18,12 @@ import {
   NAJIN_CODE,
   type SeedJurisdiction,
 } from '../../src/seed/najin-data.js';
+import { analyticBox, box } from '../support/geo.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------
 
-const R = 6_371_008.8;
-const rad = (d: number): number => (d * Math.PI) / 180;
-/** Exact area of a lon/lat box on the sphere (independent of the module under test). */
-const analyticBox = (w: number, s: number, e: number, n: number): number => R * R * rad(e - w) * (Math.sin(rad(n)) - Math.sin(rad(s)));
-
-/** Closed, counter-clockwise lon/lat box. */
-const box = (w: number, s: number, e: number, n: number): number[][] => [
-  [w, s],
-  [e, s],
-  [e, n],
-  [w, n],
-  [w, s],
-];
 const rect = (w: number, s: number, e: number, n: number): AreaGeometry => ({ type: 'Polygon', coordinates: [box(w, s, e, n)] });
 
 interface Props {

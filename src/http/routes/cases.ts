@@ -46,7 +46,7 @@ export const caseRoutes =
           }
           if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('report', 'The "report" field must be a JSON object.', 'invalid_json');
           const principal = principalOf(request);
-          const ids = await uploadAll(files, (bytes) => services.media.upload(principal, bytes));
+          const ids = (await uploadAll(files, (bytes) => services.media.upload(principal, bytes))).map((m) => m.id);
           const given = (body as { media?: unknown }).media;
           // Validated against ReportBody next, like any JSON report.
           request.body = { ...body, media: [...(Array.isArray(given) ? given : []), ...ids] } as typeof request.body;

@@ -7,7 +7,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import type { MediaCopy } from '../../services/media.service.js';
-import type { MediaRecord } from '../../storage/media.repository.js';
 import { mediaInfo } from '../../services/media.views.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../auth.js';
@@ -83,6 +82,7 @@ export const mediaRoutes =
       {
         ...secured,
         bodyLimit: largest,
+        config: { bodyIsFile: true },
         schema: {
           tags: ['media'],
           summary: `Upload photos or videos: one file as the raw request body, or up to ${services.ctx.evidence.maxFiles} as multipart/form-data. Returns what each became.`,
@@ -94,13 +94,8 @@ export const mediaRoutes =
         if (request.isMultipart()) {
           const { files } = await readFiles(request, services);
           if (files.length === 0) throw new DomainError('invalid', 'no_files', 'The form carries no files: add the photos or videos as file fields.', { field: 'file' });
-          const records = new Map<string, MediaRecord>();
-          const ids = await uploadAll(files, async (bytes) => {
-            const record = await services.media.upload(principal, bytes);
-            records.set(record.id, record);
-            return record;
-          });
-          return reply.status(201).send({ media: ids.map((id) => mediaInfo(records.get(id)!, true)) });
+          const media = await uploadAll(files, (bytes) => services.media.upload(principal, bytes));
+          return reply.status(201).send({ media: media.map((m) => mediaInfo(m, true)) });
         }
         const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const media = await services.media.upload(principal, bytes);
