@@ -177,7 +177,7 @@ const CASE_COLUMNS = [
   'master_case_id', 'cy', 'cx',
 ] as const satisfies readonly (keyof CaseTable)[];
 const allCaseColumns: [Exclude<keyof CaseTable, (typeof CASE_COLUMNS)[number]>] extends [never] ? true : never = true;
-const CELL_COLUMNS = ['level', 'cy', 'cx', 'unit_id', 'status', 'category_id', 'n', 'sum_lat', 'sum_lon'] as const satisfies readonly (keyof CaseCellTable)[];
+const CELL_COLUMNS = ['level', 'cy', 'cx', 'unit_id', 'origin_unit_id', 'status', 'category_id', 'n', 'sum_lat', 'sum_lon'] as const satisfies readonly (keyof CaseCellTable)[];
 const allCellColumns: [Exclude<keyof CaseCellTable, (typeof CELL_COLUMNS)[number]>] extends [never] ? true : never = true;
 void allCaseColumns;
 void allCellColumns;
@@ -508,14 +508,15 @@ async function fill(
     };
     batch.push(CASE_COLUMNS.map((c) => row[c]));
 
-    // The cell counts adjustCells would hold for this case (its current status and handling unit).
+    // The cell counts adjustCells would hold for this case (its current status, handling and origin units).
     const unitId = handlingUnit(router, placement.jurisdictionId);
+    const originUnitId = handlingUnit(router, placement.originJurisdictionId);
     for (let level = 0; level < CELL_LEVELS; level++) {
       const c = cellOf(lat, lon, level);
-      const key = `${level}/${c.cy}/${c.cx}/${unitId}/${status}/${category.id}`;
+      const key = `${level}/${c.cy}/${c.cx}/${unitId}/${originUnitId}/${status}/${category.id}`;
       let cell = cells.get(key);
       if (!cell) {
-        cell = { level, cy: c.cy, cx: c.cx, unit_id: unitId, status, category_id: category.id, n: 0, sum_lat: 0, sum_lon: 0 };
+        cell = { level, cy: c.cy, cx: c.cx, unit_id: unitId, origin_unit_id: originUnitId, status, category_id: category.id, n: 0, sum_lat: 0, sum_lon: 0 };
         cells.set(key, cell);
       }
       cell.n += 1;

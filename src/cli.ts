@@ -2,16 +2,16 @@
 // gridline: serve, start, migrate, seed --demo, user add, sweep.
 
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.js';
 import { ROLES, type Role } from './domain/types.js';
 import { DomainError } from './domain/errors.js';
 import { buildApp } from './http/app.js';
-import { isSeeded, seedDemo, type DemoCredentials } from './seed/demo.js';
+import { isSeeded, seedDemo } from './seed/demo.js';
+import { printCredentials } from './seed/credentials.js';
 import { DEFAULT_MEDIA_LIMITS } from './media/types.js';
 import { buildServices, type ServiceOptions } from './services/index.js';
-import { connect, isPostgresUrl, migrate, sqlitePath, type Database } from './storage/db.js';
+import { connect, migrate, type Database } from './storage/db.js';
 
 const USAGE = `Usage: gridline <command> [options]
 
@@ -26,6 +26,7 @@ Commands:
            [--department-code C] [--jurisdiction-code J]
                         add a user; R is one of ${ROLES.join(', ')}
   sweep                 run the deadline sweep once (reminders 催办, supervision 督办)
+  unlock --username U   lift U's login lockout (after repeated failed logins) and forget the failures
   import boundaries FILE.geojson
                         import jurisdiction boundaries (any level); all or nothing, problems listed
 
@@ -33,27 +34,13 @@ Environment: DATABASE_URL (default sqlite:data/gridline.db; postgres://... for P
 HOST, PORT, MEDIA_STORE (a directory, or s3://BUCKET/PREFIX?endpoint=URL&region=R&forcePathStyle=true
 with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), MEDIA_DIR, MEDIA_MAX_PHOTO_MB, MEDIA_MAX_VIDEO_MB, MEDIA_MAX_FILES,
 MEDIA_MAX_PIXELS, MEDIA_CONCURRENCY, EVIDENCE_FLAG_DISTANCE_M, EVIDENCE_FLAG_AGE_HOURS, LOG_LEVEL, TOKEN_TTL_HOURS,
-SWEEP_INTERVAL_MS, BORDER_DISTANCE_M, DEMO_PASSWORD.`;
+SWEEP_INTERVAL_MS, BORDER_DISTANCE_M, DEMO_PASSWORD, THROTTLE_LOGIN_ACCOUNT, THROTTLE_LOCKOUT_MINUTES,
+THROTTLE_LOGIN_ADDRESS, THROTTLE_REPORT, THROTTLE_READ, THROTTLE_PUBLIC, THROTTLE_PUBLIC_WRITE, TRUST_PROXY.`;
 
-function printCredentials(creds: DemoCredentials, config: Config): void {
-  const lines = [
-    'Demo accounts (log in with POST /api/v1/auth/login):',
-    ...creds.staff.map((s) => `  ${s.username.padEnd(16)} ${s.role.padEnd(11)} password: ${s.password}`),
-    `  ${creds.riders.usernames.padEnd(28)}password: ${creds.riders.password}  (40 riders)`,
-  ];
-  console.log(lines.join('\n'));
-  // Kept beside the database so the passwords can be found after the log has scrolled away.
-  if (!isPostgresUrl(config.databaseUrl) && sqlitePath(config.databaseUrl) !== ':memory:') {
-    const file = path.join(path.dirname(path.resolve(sqlitePath(config.databaseUrl))), 'demo-credentials.txt');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
-    console.log(`(also written to ${path.relative(process.cwd(), file)})`);
-  }
-}
 
 /** What the services take from the configuration. */
-function serviceOptions(config: Config): Pick<ServiceOptions, 'mediaStoreUrl' | 'media' | 'evidence'> {
-  return { mediaStoreUrl: config.mediaStore, media: { limits: { ...DEFAULT_MEDIA_LIMITS, ...config.media }, concurrency: config.media.concurrency }, evidence: config.evidence };
+function serviceOptions(config: Config): Pick<ServiceOptions, 'mediaStoreUrl' | 'media' | 'evidence' | 'throttle'> {
+  return { mediaStoreUrl: config.mediaStore, media: { limits: { ...DEFAULT_MEDIA_LIMITS, ...config.media }, concurrency: config.media.concurrency }, evidence: config.evidence, throttle: config.throttle };
 }
 
 async function seed(database: Database, config: Config, password?: string, cases?: number): Promise<void> {
@@ -65,7 +52,7 @@ async function seed(database: Database, config: Config, password?: string, cases
 
 async function serve(database: Database, config: Config): Promise<void> {
   const services = buildServices(database, { ...serviceOptions(config), tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
-  const app = await buildApp({ database, services, logLevel: config.logLevel });
+  const app = await buildApp({ database, services, logLevel: config.logLevel, trustProxy: config.trustProxy });
   let sweeping = false;
   const timer =
     config.sweepIntervalMs > 0
@@ -172,6 +159,12 @@ async function main(argv: string[]): Promise<void> {
           }
           throw error;
         }
+        break;
+      }
+      case 'unlock': {
+        if (!values.username) throw new Error('Usage: gridline unlock --username U');
+        const { wasLocked } = await buildServices(database, serviceOptions(config)).throttle.unlock(values.username);
+        console.log(wasLocked ? `Lifted the login lockout of ${values.username}; its failed logins are forgotten.` : `${values.username} was not locked out; its failed logins (if any) are forgotten.`);
         break;
       }
       case 'user': {

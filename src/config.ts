@@ -4,6 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_BORDER_DISTANCE_M } from './services/placement.js';
+import { DEFAULT_THROTTLE, type RateRule, type ThrottleRules } from './services/throttle.service.js';
 
 export interface Config {
   /** `postgres://...` for PostgreSQL; `sqlite:FILE`, a file path or `:memory:` for embedded SQLite. */
@@ -12,8 +13,9 @@ export interface Config {
   port: number;
   /** Where media bytes live: a directory (local:DIR) or s3://BUCKET/PREFIX?endpoint=...; see src/media/stores.ts. */
   mediaStore: string;
-  /** Upload limits and processing (MEDIA_MAX_PHOTO_MB, MEDIA_MAX_VIDEO_MB, MEDIA_MAX_PIXELS, MEDIA_CONCURRENCY). */
-  media: { photoBytes: number; videoBytes: number; maxPixels: number; concurrency: number };
+  /** Upload limits and processing (MEDIA_MAX_PHOTO_MB, MEDIA_MAX_VIDEO_MB, MEDIA_MAX_PIXELS, MEDIA_CONCURRENCY), and the bytes
+   *  one user may hold in unfinished resumable uploads (MEDIA_UPLOAD_QUOTA_MB). */
+  media: { photoBytes: number; videoBytes: number; maxPixels: number; concurrency: number; uploadQuotaBytes: number };
   /** Evidence rules (MEDIA_MAX_FILES, EVIDENCE_FLAG_DISTANCE_M, EVIDENCE_FLAG_AGE_HOURS). */
   evidence: { maxFiles: number; flagDistanceM: number; flagAgeHours: number };
   logLevel: string;
@@ -23,6 +25,10 @@ export interface Config {
   sweepIntervalMs: number;
   /** Reports within this many metres of a unit's border are flagged for the dispatcher. */
   borderDistanceM: number;
+  /** Rate limits and login throttling (THROTTLE_*). */
+  throttle: ThrottleRules;
+  /** Fastify's trustProxy (TRUST_PROXY): false, true, or the proxies' addresses/CIDRs. */
+  trustProxy: boolean | string;
 }
 
 const int = (value: string | undefined, fallback: number, name: string): number => {
@@ -40,6 +46,25 @@ const positive = (value: string | undefined, fallback: number, name: string): nu
   return n;
 };
 
+/** A rate rule as `LIMIT/WINDOW`: `30/1m`, `10/15m`, `300/60s`, `1000/1h`; `off` or `0` turns it off. */
+export function rateRule(value: string | undefined, fallback: RateRule, name: string): RateRule {
+  if (value === undefined || value.trim() === '') return fallback;
+  const text = value.trim().toLowerCase();
+  if (text === 'off' || text === '0') return { limit: 0, windowS: fallback.windowS };
+  const match = /^(\d+)\s*\/\s*(\d*)\s*(s|m|h)$/.exec(text);
+  const window = match ? Number(match[2] || '1') * { s: 1, m: 60, h: 3600 }[match[3] as 's' | 'm' | 'h'] : 0;
+  if (!match || window < 1) throw new Error(`${name} must look like 30/1m (a number per a window in s, m or h) or off, got "${value}"`);
+  return { limit: Number(match[1]), windowS: window };
+}
+
+/** TRUST_PROXY: unset/false/off (default), true (every hop: only behind a proxy that sets X-Forwarded-For), or addresses/CIDRs. */
+function trustProxy(value: string | undefined): boolean | string {
+  const text = value?.trim() ?? '';
+  if (text === '' || /^(false|off|0|no)$/i.test(text)) return false;
+  if (/^(true|on|1|yes)$/i.test(text)) return true;
+  return text;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: env.DATABASE_URL || `sqlite:${path.resolve('data', 'gridline.db')}`,
@@ -51,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       videoBytes: positive(env.MEDIA_MAX_VIDEO_MB, 100, 'MEDIA_MAX_VIDEO_MB') * MB,
       maxPixels: positive(env.MEDIA_MAX_PIXELS, 100_000_000, 'MEDIA_MAX_PIXELS'),
       concurrency: positive(env.MEDIA_CONCURRENCY, Math.max(1, os.availableParallelism()), 'MEDIA_CONCURRENCY'),
+      uploadQuotaBytes: positive(env.MEDIA_UPLOAD_QUOTA_MB, 300, 'MEDIA_UPLOAD_QUOTA_MB') * MB,
     },
     evidence: {
       maxFiles: positive(env.MEDIA_MAX_FILES, 9, 'MEDIA_MAX_FILES'),
@@ -61,5 +87,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlHours: int(env.TOKEN_TTL_HOURS, 24 * 7, 'TOKEN_TTL_HOURS'),
     sweepIntervalMs: int(env.SWEEP_INTERVAL_MS, 60_000, 'SWEEP_INTERVAL_MS'),
     borderDistanceM: int(env.BORDER_DISTANCE_M, DEFAULT_BORDER_DISTANCE_M, 'BORDER_DISTANCE_M'),
+    throttle: {
+      loginAccount: rateRule(env.THROTTLE_LOGIN_ACCOUNT, DEFAULT_THROTTLE.loginAccount, 'THROTTLE_LOGIN_ACCOUNT'),
+      lockoutS: positive(env.THROTTLE_LOCKOUT_MINUTES, DEFAULT_THROTTLE.lockoutS / 60, 'THROTTLE_LOCKOUT_MINUTES') * 60,
+      loginAddress: rateRule(env.THROTTLE_LOGIN_ADDRESS, DEFAULT_THROTTLE.loginAddress, 'THROTTLE_LOGIN_ADDRESS'),
+      report: rateRule(env.THROTTLE_REPORT, DEFAULT_THROTTLE.report, 'THROTTLE_REPORT'),
+      read: rateRule(env.THROTTLE_READ, DEFAULT_THROTTLE.read, 'THROTTLE_READ'),
+      public: rateRule(env.THROTTLE_PUBLIC, DEFAULT_THROTTLE.public, 'THROTTLE_PUBLIC'),
+      publicWrite: rateRule(env.THROTTLE_PUBLIC_WRITE, DEFAULT_THROTTLE.publicWrite, 'THROTTLE_PUBLIC_WRITE'),
+      cleanupEveryS: DEFAULT_THROTTLE.cleanupEveryS,
+    },
+    trustProxy: trustProxy(env.TRUST_PROXY),
   };
 }

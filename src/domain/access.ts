@@ -41,6 +41,14 @@ export function caseAccess(actor: Actor, c: CaseReach): CaseAccess {
   }
 }
 
+/**
+ * Publishing a case's photo for the public is for the command centre that handles the case: a
+ * subdistrict that referred the case away still sees it (joint handling) but no longer speaks for it.
+ */
+export function mayPublishCaseMedia(actor: Actor, handlingPath: string): boolean {
+  return (actor.role === 'dispatcher' || actor.role === 'supervisor') && isWithin(handlingPath, actor.jurisdictionPath);
+}
+
 /** 138****5678: keeps the first three and last four digits. */
 export function maskPhone(phone: string | null): string | null {
   if (!phone) return null;

@@ -20,9 +20,19 @@
 // Numbering in messages: `feature N` is the 0-based index in the file's `features` array (the same number
 // as BoundaryProblem.feature); rings and parts are counted from 1, ring 1 being the outer ring.
 // Coordinates in messages are "lon, lat" in degrees.
+//
+// Limits. Whoever sends the file controls how much work these checks do, and they run on the server's
+// one thread, so every step is bounded (BOUNDARY_LIMITS). A file with too many features or vertices is
+// refused before any geometry is looked at; the pairwise work (edges against edges, points against rings,
+// and above all polygon-clipping, ~20 µs per vertex) has a budget per file, and the clipping a file needs
+// is added up before the first call. Over a limit, planBoundaryImport throws a 400 DomainError with a
+// stable code (boundary_too_many_features, boundary_too_many_vertices, boundary_feature_too_large,
+// boundary_too_complex) rather than returning problems: the file is not worth checking further.
 
+import Flatbush from 'flatbush';
 import polygonClipping from 'polygon-clipping';
 import type { MultiPolygon as ClipMultiPolygon, Pair, Polygon as ClipPolygon } from 'polygon-clipping';
+import { invalid } from '../domain/errors.js';
 import { LEVELS, type JurisdictionLevel } from '../domain/types.js';
 import { geodesicAreaM2, ringAreaM2 } from './area.js';
 import type { AreaGeometry, Position } from './polygon.js';
@@ -99,6 +109,8 @@ export interface BoundaryPlan {
 }
 
 export interface BoundaryImportOptions {
+  /** How much pairwise work one file may take (default BOUNDARY_LIMITS; a server uses ONLINE_BOUNDARY_LIMITS). */
+  limits?: BoundaryLimits;
   /** Overlaps, gaps and overhangs up to this many m² are floating-point noise, not problems. Default 1. */
   toleranceM2?: number;
   /**
@@ -111,6 +123,43 @@ export interface BoundaryImportOptions {
 }
 
 export const DEFAULT_GAP_CHECK_LEVELS: readonly JurisdictionLevel[] = ['subdistrict', 'community'];
+
+/**
+ * How much one file may ask of the checks. Real boundaries are far inside: a subdistrict has hundreds to a
+ * few thousand vertices, a city file hundreds of features; the Najin demo (32 units, about 570 positions)
+ * needs about 1,700 edge tests and 3,300 clipped vertices. A city's grids are best imported level by level
+ * anyway (each level is checked against the stored one above it).
+ */
+export const BOUNDARY_LIMITS = {
+  /** Features in one file. */
+  maxFeatures: 10_000,
+  /** Positions in one file, all rings of all features. */
+  maxVertices: 2_000_000,
+  /** Positions in one feature. */
+  maxFeatureVertices: 200_000,
+  /** Rings in one feature (outer rings and holes of all its parts). */
+  maxFeatureRings: 2_000,
+  /**
+   * Edge-against-edge and point-against-edge tests for the whole file (self-intersections, holes). A
+   * plausible ring needs a few per vertex; a comb of long parallel diagonal edges needs n². About 1.5 s.
+   */
+  maxEdgeTests: 20_000_000,
+  /**
+   * Vertices passed to polygon-clipping for the whole file (overlaps, overhangs, gaps, MultiPolygon parts),
+   * counted before the first call. Some 300 detailed features (1,500 positions each) need about 3 million;
+   * at ~20 µs a vertex the limit is about 80 s of work, and a file planning more is refused at once.
+   */
+  maxClipVertices: 4_000_000,
+};
+
+export type BoundaryLimits = typeof BOUNDARY_LIMITS;
+
+/**
+ * The budget of an import that runs inside a server's request (POST /admin/boundaries): the checks run on
+ * the event loop, so the pairwise work is held to a few seconds; larger files go through the CLI
+ * (`gridline import boundaries`), which runs offline with BOUNDARY_LIMITS.
+ */
+export const ONLINE_BOUNDARY_LIMITS: BoundaryLimits = { ...BOUNDARY_LIMITS, maxEdgeTests: 10_000_000, maxClipVertices: 250_000 };
 
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
@@ -127,6 +176,37 @@ interface Box {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const count = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** The pairwise work left for one file (BOUNDARY_LIMITS); over it, the file is refused as too complex. */
+class Budget {
+  private edgeTests = 0;
+  private clipVertices = 0;
+
+  constructor(private readonly limits: BoundaryLimits) {}
+
+  /** `what` is only worded when the budget runs out. */
+  edges(n: number, what: () => string): void {
+    this.edgeTests += n;
+    if (this.edgeTests > this.limits.maxEdgeTests)
+      throw invalid(
+        'features',
+        `checking ${what()} takes more than ${count(this.limits.maxEdgeTests)} edge comparisons, the most Gridline does for one file here; the shape has very many long edges side by side (a comb or zig-zag?) — simplify it, or import it in smaller files`,
+        'boundary_too_complex',
+      );
+  }
+
+  clip(n: number, what: () => string): void {
+    this.clipVertices += n;
+    if (this.clipVertices > this.limits.maxClipVertices)
+      throw invalid(
+        'features',
+        `comparing the shapes in this file would pass more than ${count(this.limits.maxClipVertices)} vertices through the geometry engine (the count passed it at ${what()}), the most Gridline does for one file here; usually many siblings whose extents overlap (a layer exported twice?) or very detailed shapes — simplify them, import the file in smaller parts (a level or a district at a time), or with the command line (gridline import boundaries), which allows more`,
+        'boundary_too_complex',
+      );
+  }
+}
 
 const levelIndex = (level: JurisdictionLevel): number => LEVELS.indexOf(level);
 const isLevel = (v: unknown): v is JurisdictionLevel => typeof v === 'string' && (LEVELS as readonly string[]).includes(v);
@@ -234,12 +314,13 @@ interface Edge {
 
 /**
  * Every pair of edges (from the given open rings) whose bounding boxes meet, handed to `visit`, which
- * returns false to stop. Sweep along x: edges sorted by their west end, with an active list of edges
- * still reaching east of the sweep line. O(n log n + n·k) where k is the number of edges the sweep line
- * crosses at a time (about √n for a compact ring of n vertices); O(n²) only in pathological rings made
- * of long east-west edges. A 10,000-vertex boundary takes milliseconds.
+ * returns false to stop. Pairs come in sweep order: by the west end of the later edge, then of the earlier
+ * one. A packed R-tree over the edges finds the candidates, so the work grows with the pairs whose boxes
+ * actually meet (a few per edge for a real boundary, including combs of long east-west edges), not with
+ * the edges a sweep line crosses; each candidate is charged to the budget, which refuses the n² pairs of
+ * a comb of long parallel diagonal edges.
  */
-function sweepEdgePairs(rings: readonly Ring[], visit: (e: Edge, f: Edge) => boolean): void {
+function sweepEdgePairs(rings: readonly Ring[], budget: Budget, what: () => string, visit: (e: Edge, f: Edge) => boolean): void {
   const edges: Edge[] = [];
   rings.forEach((ring, r) => {
     const n = ring.length;
@@ -258,29 +339,72 @@ function sweepEdgePairs(rings: readonly Ring[], visit: (e: Edge, f: Edge) => boo
       });
     }
   });
+  if (edges.length === 0) return;
   edges.sort((e, f) => e.minX - f.minX);
-  let active: Edge[] = [];
-  for (const e of edges) {
-    active = active.filter((f) => f.maxX >= e.minX);
-    for (const f of active) {
-      if (f.maxY < e.minY || f.minY > e.maxY) continue;
-      if (!visit(f, e)) return;
-    }
-    active.push(e);
+  const index = new Flatbush(edges.length);
+  for (const e of edges) index.add(e.minX, e.minY, e.maxX, e.maxY);
+  index.finish();
+  for (let k = 0; k < edges.length; k++) {
+    const e = edges[k]!;
+    let found = 0;
+    // Only earlier edges (ids are sweep positions), so each pair comes once.
+    const earlier = index.search(e.minX, e.minY, e.maxX, e.maxY, (id) => {
+      found++;
+      return id < k;
+    });
+    budget.edges(found, what);
+    // Back into sweep order; a typed array sorts numbers without a comparator call per step.
+    for (const id of Uint32Array.from(earlier).sort()) if (!visit(edges[id]!, e)) return;
   }
 }
 
-/** 1 inside, 0 on the boundary, -1 outside (even-odd; the ring is open). */
-function ringSide(ring: readonly Pt[], p: Pt): -1 | 0 | 1 {
-  let inside = false;
-  const n = ring.length;
-  for (let i = 0, j = n - 1; i < n; j = i++) {
-    const a = ring[i]!;
-    const b = ring[j]!;
-    if (orient(a, b, p) === 0 && within(p, a, b)) return 0;
-    if (a[1] > p[1] !== b[1] > p[1] && p[0] < ((b[0] - a[0]) * (p[1] - a[1])) / (b[1] - a[1]) + a[0]) inside = !inside;
+/**
+ * Where points lie against one open ring: 1 inside, 0 on the boundary, -1 outside (even-odd). An R-tree
+ * over the ring's edges finds the ones that can matter for a point (its ray eastwards meets their box), so
+ * a point costs about log n plus the edges that ray crosses, not n; the candidates are charged to the budget.
+ */
+class RingIndex {
+  private readonly index: Flatbush;
+  private readonly maxX: number;
+
+  constructor(
+    private readonly ring: readonly Pt[],
+    private readonly budget: Budget,
+    private readonly what: () => string,
+  ) {
+    const n = ring.length;
+    this.index = new Flatbush(n);
+    let maxX = -Infinity;
+    // Edge i runs from vertex i back to vertex i-1.
+    for (let i = 0; i < n; i++) {
+      const a = ring[i]!;
+      const b = ring[(i + n - 1) % n]!;
+      this.index.add(Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]));
+      maxX = Math.max(maxX, a[0]);
+    }
+    this.index.finish();
+    this.maxX = maxX;
   }
-  return inside ? 1 : -1;
+
+  side(p: Pt): -1 | 0 | 1 {
+    if (p[0] > this.maxX) return -1;
+    const n = this.ring.length;
+    let inside = false;
+    let onEdge = false;
+    let found = 0;
+    this.index.search(p[0], p[1], this.maxX, p[1], (i) => {
+      found++;
+      if (onEdge) return false;
+      const a = this.ring[i]!;
+      const b = this.ring[(i + n - 1) % n]!;
+      if (orient(a, b, p) === 0 && within(p, a, b)) onEdge = true;
+      else if (a[1] > p[1] !== b[1] > p[1] && p[0] < ((b[0] - a[0]) * (p[1] - a[1])) / (b[1] - a[1]) + a[0]) inside = !inside;
+      return false;
+    });
+    this.budget.edges(found, this.what);
+    if (onEdge) return 0;
+    return inside ? 1 : -1;
+  }
 }
 
 /** All vertices on one line (relative to the ring's size; 1e-9 of its length is micrometres). */
@@ -449,6 +573,7 @@ function parseGeometry(
   raw: unknown,
   toleranceM2: number,
   problems: BoundaryProblem[],
+  budget: Budget,
 ): { geometry: AreaGeometry | null; ok: boolean } {
   const fail = (kind: ProblemKind, reason: string): void => {
     problems.push({ feature: index, code, kind, reason });
@@ -557,7 +682,7 @@ function parseGeometry(
         fail('empty_area', `${name} has no area: all its corners lie on one line`);
         return null;
       }
-      const crossings = selfIntersections(open);
+      const crossings = selfIntersections(open, budget, () => name);
       if (crossings.length > 0) {
         const [firstX, ...more] = crossings;
         const extra = more.length > 0 ? ` (and at ${more.length} more place${more.length === 1 ? '' : 's'}, e.g. ${at(more[0]!)})` : '';
@@ -575,9 +700,10 @@ function parseGeometry(
     const [shell, ...holes] = rings as [Ring, ...Ring[]];
     const part = multi ? `part ${p + 1} of ${label}` : label;
 
-    // Hole vs shell and hole vs hole crossings, from one sweep over all the polygon's edges.
+    // Hole vs shell and hole vs hole crossings, from one sweep over all the polygon's edges (none to find
+    // without holes: each ring's own pairs were checked above).
     const reported = new Set<string>();
-    sweepEdgePairs(rings, (e, f) => {
+    sweepEdgePairs(holes.length > 0 ? rings : [], budget, () => part, (e, f) => {
       if (e.ring === f.ring) return true;
       const c = contact(e.a, e.b, f.a, f.b);
       if (c === null || c.kind === 'touch') return true; // rings may touch at single points
@@ -596,25 +722,36 @@ function parseGeometry(
       return true;
     });
 
+    const shellIndex = holes.length > 0 ? new RingIndex(shell, budget, () => part) : null;
     holes.forEach((hole, h) => {
       const r = h + 1;
       if (reported.has(`0,${r}`)) return;
       // No crossings, so the hole is either inside or outside the shell: one vertex (or, if all its
       // vertices sit on the shell, one edge midpoint) decides.
       const probe = [...hole, ...hole.map((a, i): Pt => { const b = hole[(i + 1) % hole.length]!; return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]; })];
-      const outside = probe.find((q) => ringSide(shell, q) < 0);
+      const outside = probe.find((q) => shellIndex!.side(q) < 0);
       if (outside) {
         ok = false;
         fail('hole_outside_shell', `ring ${r + 1} (a hole) of ${part} lies outside its outer ring (ring 1), e.g. at ${at(outside)}; a hole must lie inside it`);
       }
     });
+    const holeBoxes = holes.map((hole) => boxOfRing(hole));
+    const holeIndexes: (RingIndex | undefined)[] = [];
     for (let h = 0; h < holes.length; h++) {
       for (let k = 0; k < holes.length; k++) {
         if (h === k || reported.has(`${Math.min(h, k) + 1},${Math.max(h, k) + 1}`)) continue;
-        const inner = holes[h]!;
-        const outer = holes[k]!;
-        const probe = inner.find((q) => ringSide(outer, q) !== 0);
-        if (probe && ringSide(outer, probe) > 0) {
+        // The first vertex of hole h that is not on hole k decides whether h lies inside k. A vertex outside
+        // k's box is neither, which settles most pairs without looking at k's edges.
+        const outer = holeBoxes[k]!;
+        let probe: Pt | undefined;
+        for (const q of holes[h]!) {
+          if (q[0] < outer.minX || q[0] > outer.maxX || q[1] < outer.minY || q[1] > outer.maxY) break;
+          const side = (holeIndexes[k] ??= new RingIndex(holes[k]!, budget, () => part)).side(q);
+          if (side === 0) continue;
+          if (side > 0) probe = q;
+          break;
+        }
+        if (probe) {
           ok = false;
           fail('self_intersection', `ring ${h + 2} (a hole) of ${part} lies inside ring ${k + 2} (another hole), e.g. at ${at(probe)}; holes must not overlap`);
         }
@@ -632,22 +769,29 @@ function parseGeometry(
   if (ok && multi && good.length > 1) {
     const clips = good.map((rings): ClipPolygon => rings.map((ring) => [...ring, ring[0]!]));
     const boxes = good.map((rings) => boxOfRing(rings[0]!));
+    const sizes = clips.map((poly) => poly.reduce((n, ring) => n + ring.length, 0));
+    // The clipping this needs, counted before the first call.
+    const pairs: [number, number][] = [];
     for (let i = 0; i < good.length; i++) {
       for (let j = i + 1; j < good.length; j++) {
         if (!boxesMeet(boxes[i]!, boxes[j]!)) continue;
-        let inter: ClipMultiPolygon;
-        try {
-          inter = polygonClipping.intersection(clips[i]!, clips[j]!);
-        } catch (e) {
-          ok = false;
-          fail('self_intersection', `could not compare parts ${i + 1} and ${j + 1} of ${label} (geometry engine: ${engineError(e)}); check them for tiny slivers or near-duplicate corners`);
-          continue;
-        }
-        const area = clipArea(inter);
-        if (area > toleranceM2) {
-          ok = false;
-          fail('self_intersection', `parts ${i + 1} and ${j + 1} of ${label} overlap by ${m2(area)}${pieces(inter)} around ${whereIs(inter)}; merge them or cut one back`);
-        }
+        budget.clip(sizes[i]! + sizes[j]!, () => `the parts of ${label} against each other`);
+        pairs.push([i, j]);
+      }
+    }
+    for (const [i, j] of pairs) {
+      let inter: ClipMultiPolygon;
+      try {
+        inter = polygonClipping.intersection(clips[i]!, clips[j]!);
+      } catch (e) {
+        ok = false;
+        fail('self_intersection', `could not compare parts ${i + 1} and ${j + 1} of ${label} (geometry engine: ${engineError(e)}); check them for tiny slivers or near-duplicate corners`);
+        continue;
+      }
+      const area = clipArea(inter);
+      if (area > toleranceM2) {
+        ok = false;
+        fail('self_intersection', `parts ${i + 1} and ${j + 1} of ${label} overlap by ${m2(area)}${pieces(inter)} around ${whereIs(inter)}; merge them or cut one back`);
       }
     }
   }
@@ -658,10 +802,10 @@ function parseGeometry(
  * Where a ring (open, no repeated consecutive vertices) meets itself: non-adjacent edges touching or
  * crossing, or adjacent edges folding back over each other. At most 50 points.
  */
-function selfIntersections(ring: Ring): Pt[] {
+function selfIntersections(ring: Ring, budget: Budget, what: () => string): Pt[] {
   const n = ring.length;
   const found: Pt[] = [];
-  sweepEdgePairs([ring], (e, f) => {
+  sweepEdgePairs([ring], budget, what, (e, f) => {
     const d = Math.abs(e.i - f.i);
     const adjacent = d === 1 || d === n - 1;
     const c = contact(e.a, e.b, f.a, f.b);
@@ -714,12 +858,72 @@ function readFeatures(input: unknown, problems: BoundaryProblem[]): unknown[] | 
   return features;
 }
 
+/**
+ * Refuse a file over the size limits before any geometry work: count features, rings and positions from
+ * the bare structure (whatever the nesting holds, only array lengths are read).
+ */
+function checkSize(features: unknown[]): void {
+  const L = BOUNDARY_LIMITS;
+  if (features.length > L.maxFeatures)
+    throw invalid('features', `the file has ${count(features.length)} features; at most ${count(L.maxFeatures)} can be imported at once — split it (a level or a district at a time)`, 'boundary_too_many_features');
+  let total = 0;
+  features.forEach((raw, index) => {
+    const geometry = isRecord(raw) ? raw['geometry'] : undefined;
+    if (!isRecord(geometry) || !Array.isArray(geometry['coordinates'])) return;
+    const polys: unknown[] = geometry['type'] === 'MultiPolygon' ? geometry['coordinates'] : [geometry['coordinates']];
+    let rings = 0;
+    let vertices = 0;
+    for (const poly of polys) {
+      if (!Array.isArray(poly)) continue;
+      rings += poly.length;
+      for (const ring of poly) if (Array.isArray(ring)) vertices += ring.length;
+    }
+    const props = isRecord(raw) ? raw['properties'] : undefined;
+    const rawCode = isRecord(props) ? props['code'] : undefined;
+    const code = typeof rawCode === 'string' && rawCode.length <= 64 && CODE_RE.test(rawCode) ? ` (${rawCode})` : '';
+    if (vertices > L.maxFeatureVertices || rings > L.maxFeatureRings)
+      throw invalid(
+        'features',
+        `feature ${index}${code} has ${count(vertices)} positions in ${count(rings)} ring${rings === 1 ? '' : 's'}; one feature may have at most ${count(L.maxFeatureVertices)} positions and ${count(L.maxFeatureRings)} rings — simplify it (a tolerance of a metre or so keeps every real corner)`,
+        'boundary_feature_too_large',
+      );
+    total += vertices;
+  });
+  if (total > L.maxVertices)
+    throw invalid('features', `the file has ${count(total)} positions; at most ${count(L.maxVertices)} can be imported at once — split it, or simplify the shapes`, 'boundary_too_many_vertices');
+}
+
+/** Positions in a geometry, all rings of all parts: what polygon-clipping has to chew through. */
+function vertexCount(g: AreaGeometry): number {
+  let n = 0;
+  for (const poly of polygonsOf(g)) for (const ring of poly) n += ring.length;
+  return n;
+}
+
 interface Member {
   code: string;
   geometry: AreaGeometry | null;
   /** file index, or null for a stored unit */
   feature: number | null;
   box: Box | null;
+  /** positions in geometry (0 without one) */
+  vertices: number;
+}
+
+/** One group of siblings' clipping, planned before any of it runs. */
+interface GroupWork {
+  withShape: Member[];
+  /** 4a: sibling pairs whose boxes meet, at least one from the file; the earlier feature first */
+  pairs: [Member, Member][];
+  /** the parent, when its shape is known */
+  parent: Member | null;
+  parentLevel: JurisdictionLevel | null;
+  /** 4b: children to compare with the parent */
+  outside: Member[];
+  /** 4c: check that the children cover the parent */
+  gap: boolean;
+  /** the number of siblings, shaped or not */
+  members: number;
 }
 
 const whoIs = (m: Member): string => (m.feature === null ? `${m.code} (already stored)` : `${m.code} (feature ${m.feature})`);
@@ -731,6 +935,8 @@ export function planBoundaryImport(input: unknown, existing: ExistingUnit[], opt
   const problems: BoundaryProblem[] = [];
   const features = readFeatures(input, problems);
   if (features === null) return { units: [], problems };
+  checkSize(features);
+  const budget = new Budget(options.limits ?? BOUNDARY_LIMITS);
 
   const stored = new Map<string, ExistingUnit>();
   for (const u of existing) if (!stored.has(u.code)) stored.set(u.code, u);
@@ -743,7 +949,7 @@ export function planBoundaryImport(input: unknown, existing: ExistingUnit[], opt
     }
     const { props, code, level, parentCode } = parseProps(index, raw['properties'], problems);
     const label = code === null ? `feature ${index}` : `feature ${index} (${code})`;
-    const { geometry, ok } = parseGeometry(index, label, code, raw['geometry'], toleranceM2, problems);
+    const { geometry, ok } = parseGeometry(index, label, code, raw['geometry'], toleranceM2, problems, budget);
     return { index, code, label, props, level, geometry, geometryOk: ok, duplicate: false, parentHint: parentCode, parentOk: true };
   });
 
@@ -836,8 +1042,15 @@ export function planBoundaryImport(input: unknown, existing: ExistingUnit[], opt
     geometry: f.geometryOk ? f.geometry : null,
     feature: f.index,
     box: f.geometryOk && f.geometry ? boxOfGeometry(f.geometry) : null,
+    vertices: f.geometryOk && f.geometry ? vertexCount(f.geometry) : 0,
   });
-  const storedMember = (u: ExistingUnit): Member => ({ code: u.code, geometry: u.geometry, feature: null, box: u.geometry ? boxOfGeometry(u.geometry) : null });
+  const storedMember = (u: ExistingUnit): Member => ({
+    code: u.code,
+    geometry: u.geometry,
+    feature: null,
+    box: u.geometry ? boxOfGeometry(u.geometry) : null,
+    vertices: u.geometry ? vertexCount(u.geometry) : 0,
+  });
   const groups = new Map<string | null, Member[]>();
   const push = (key: string | null, m: Member): void => {
     const g = groups.get(key);
@@ -870,12 +1083,14 @@ export function planBoundaryImport(input: unknown, existing: ExistingUnit[], opt
       return null;
     }
   };
+  // The clipping the sibling checks need, planned and counted against the budget before the first call.
+  const work: GroupWork[] = [];
   for (const [parentCode, members] of groups) {
     const withShape = members.filter((m) => m.geometry !== null);
-    const clips = new Map(withShape.map((m) => [m.code, toClip(m.geometry!)]));
 
     // 4a. Overlaps between siblings (pairs with at least one unit from the file). Sweep on x to skip
     // pairs whose boxes cannot meet.
+    const pairs: [Member, Member][] = [];
     const sorted = [...withShape].sort((a, b) => a.box!.minX - b.box!.minX);
     for (let i = 0; i < sorted.length; i++) {
       const a = sorted[i]!;
@@ -885,40 +1100,67 @@ export function planBoundaryImport(input: unknown, existing: ExistingUnit[], opt
         if (a.feature === null && b.feature === null) continue;
         if (!boxesMeet(a.box!, b.box!)) continue;
         const [first, second] = a.feature === null || (b.feature !== null && b.feature < a.feature) ? [b, a] : [a, b];
-        const inter = clip(
-          () => polygonClipping.intersection(clips.get(first.code)!, clips.get(second.code)!),
-          (e) =>
-            problems.push({
-              feature: first.feature,
-              code: first.code,
-              kind: 'overlap',
-              reason: `could not compare ${whoIs(first)} with ${whoIs(second)} (geometry engine: ${engineError(e)}); check both shapes for tiny slivers or near-duplicate corners`,
-              other: second.code,
-            }),
-        );
-        if (inter === null) continue;
-        const area = clipArea(inter);
-        if (area > toleranceM2)
+        budget.clip(first.vertices + second.vertices, () => `${whoIs(first)} against its sibling ${whoIs(second)}`);
+        pairs.push([first, second]);
+      }
+    }
+
+    const found = parentCode === null ? null : parentOf(parentCode);
+    const parent = found !== null && found.geometry !== null ? found : null;
+    if (parent === null) {
+      work.push({ withShape, pairs, parent: null, parentLevel: null, outside: [], gap: false, members: members.length });
+      continue;
+    }
+    const parentLevel = byCode.get(parentCode!)?.level ?? stored.get(parentCode!)?.level ?? null;
+    // 4b. Children sticking out of their parent (children from the file, or any child of a parent from the file).
+    const outside = withShape.filter((m) => m.feature !== null || parent.feature !== null);
+    for (const m of outside) budget.clip(m.vertices + parent.vertices, () => `${whoIs(m)} against its parent ${whoIs(parent)}`);
+    // 4c. Gaps: the children must cover the parent (only levels in gapCheckLevels, only when the file
+    // brings at least one child, only when every child's shape is known and valid).
+    const gap =
+      parentLevel !== null &&
+      gapLevels.has(parentLevel) &&
+      members.some((m) => m.feature !== null) &&
+      !uncertain.has(parentCode!) &&
+      withShape.length === members.length;
+    if (gap) budget.clip(withShape.reduce((n, m) => n + m.vertices, parent.vertices), () => `the children of ${whoIs(parent)} against it`);
+    work.push({ withShape, pairs, parent, parentLevel, outside, gap, members: members.length });
+  }
+
+  for (const { withShape, pairs, parent, parentLevel, outside, gap, members } of work) {
+    const clips = new Map(withShape.map((m) => [m.code, toClip(m.geometry!)]));
+
+    // 4a.
+    for (const [first, second] of pairs) {
+      const inter = clip(
+        () => polygonClipping.intersection(clips.get(first.code)!, clips.get(second.code)!),
+        (e) =>
           problems.push({
             feature: first.feature,
             code: first.code,
             kind: 'overlap',
-            reason: `${whoIs(first)} overlaps its sibling ${whoIs(second)} by ${m2(area)}${pieces(inter)} around ${whereIs(inter)}`,
-            areaM2: area,
+            reason: `could not compare ${whoIs(first)} with ${whoIs(second)} (geometry engine: ${engineError(e)}); check both shapes for tiny slivers or near-duplicate corners`,
             other: second.code,
-          });
-      }
+          }),
+      );
+      if (inter === null) continue;
+      const area = clipArea(inter);
+      if (area > toleranceM2)
+        problems.push({
+          feature: first.feature,
+          code: first.code,
+          kind: 'overlap',
+          reason: `${whoIs(first)} overlaps its sibling ${whoIs(second)} by ${m2(area)}${pieces(inter)} around ${whereIs(inter)}`,
+          areaM2: area,
+          other: second.code,
+        });
     }
 
-    if (parentCode === null) continue;
-    const parent = parentOf(parentCode);
-    if (parent === null || parent.geometry === null) continue;
-    const parentClip = toClip(parent.geometry);
-    const parentLevel = byCode.get(parentCode)?.level ?? stored.get(parentCode)?.level ?? null;
+    if (parent === null) continue;
+    const parentClip = toClip(parent.geometry!);
 
-    // 4b. Children sticking out of their parent (children from the file, or any child of a parent from the file).
-    for (const m of withShape) {
-      if (m.feature === null && parent.feature === null) continue;
+    // 4b.
+    for (const m of outside) {
       const out = clip(
         () => polygonClipping.difference(clips.get(m.code)!, parentClip),
         (e) =>
@@ -943,12 +1185,9 @@ export function planBoundaryImport(input: unknown, existing: ExistingUnit[], opt
         });
     }
 
-    // 4c. Gaps: the children must cover the parent (only levels in gapCheckLevels, only when the file
-    // brings at least one child, only when every child's shape is known and valid).
-    if (parentLevel === null || !gapLevels.has(parentLevel)) continue;
-    if (!members.some((m) => m.feature !== null) || uncertain.has(parentCode)) continue;
-    if (withShape.length !== members.length) continue;
-    const gap = clip(
+    // 4c.
+    if (!gap) continue;
+    const uncovered = clip(
       () => polygonClipping.difference(parentClip, ...withShape.map((m) => clips.get(m.code)!)),
       (e) =>
         problems.push({
@@ -958,14 +1197,14 @@ export function planBoundaryImport(input: unknown, existing: ExistingUnit[], opt
           reason: `could not check that the children of ${whoIs(parent)} cover it (geometry engine: ${engineError(e)})`,
         }),
     );
-    if (gap === null) continue;
-    const area = clipArea(gap);
+    if (uncovered === null) continue;
+    const area = clipArea(uncovered);
     if (area > toleranceM2)
       problems.push({
         feature: parent.feature,
         code: parent.code,
         kind: 'gap',
-        reason: `${members.length === 1 ? 'the only child' : `the ${members.length} children`} of ${whoIs(parent)} leave${members.length === 1 ? 's' : ''} ${m2(area)} of it uncovered${pieces(gap)} around ${whereIs(gap)}; every part of a ${parentLevel} must belong to one of its children`,
+        reason: `${members === 1 ? 'the only child' : `the ${members} children`} of ${whoIs(parent)} leave${members === 1 ? 's' : ''} ${m2(area)} of it uncovered${pieces(uncovered)} around ${whereIs(uncovered)}; every part of a ${parentLevel} must belong to one of its children`,
         areaM2: area,
       });
   }

@@ -18,10 +18,15 @@ export function cellOf(lat: number, lon: number, level: number = FINEST): Cell {
   return { cy: Math.floor((lat + 90) / size), cx: Math.floor((lon + 180) / size) };
 }
 
-/** The cell range covering a box (inclusive). */
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+
+/**
+ * The cell range covering a box (inclusive), cut to the world: a box around a point near a pole is
+ * thousands of degrees wide, and cell numbers beyond the world would overflow an integer column.
+ */
 export function cellRange(minLat: number, minLon: number, maxLat: number, maxLon: number, level: number): { y0: number; y1: number; x0: number; x1: number } {
-  const a = cellOf(minLat, minLon, level);
-  const b = cellOf(maxLat, maxLon, level);
+  const a = cellOf(clamp(minLat, -90, 90), clamp(minLon, -180, 180), level);
+  const b = cellOf(clamp(maxLat, -90, 90), clamp(maxLon, -180, 180), level);
   return { y0: a.cy, y1: b.cy, x0: a.cx, x1: b.cx };
 }
 

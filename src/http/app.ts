@@ -1,5 +1,6 @@
 // The Fastify app: plugins, the error handler, authentication and the routes under /api/v1.
 
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -9,24 +10,35 @@ import type { Services } from '../services/index.js';
 import type { Database } from '../storage/db.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
-import { registerValidation } from './validation.js';
+import { registerRateLimit } from './rate-limit.js';
+import { JSON_BODY_LIMIT, registerValidation } from './validation.js';
+import { withLang } from './schemas.js';
 import { authRoutes } from './routes/auth.js';
 import { caseRoutes } from './routes/cases.js';
 import { mapRoutes } from './routes/map.js';
 import { mediaRoutes } from './routes/media.js';
 import { referenceRoutes } from './routes/reference.js';
+import { throttleRoutes } from './routes/throttle.js';
 
 export interface AppOptions {
   database: Database;
   services: Services;
   logLevel?: string;
+  /** Where log lines go (default stdout); tests collect them. */
+  logStream?: { write(line: string): void };
+  /** Fastify's trustProxy (TRUST_PROXY): true, or the proxies' addresses/CIDRs, to take request.ip from X-Forwarded-For. Default off. */
+  trustProxy?: boolean | string;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel ?? 'silent' },
-    bodyLimit: 1024 * 1024,
+    logger: { level: options.logLevel ?? 'silent', ...(options.logStream ? { stream: options.logStream } : {}) },
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: JSON_BODY_LIMIT,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // nosniff, frame options and a CSP that allows nothing on every answer; /docs gets swagger-ui's own CSP.
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
 
   await app.register(swagger, {
     openapi: {
@@ -38,11 +50,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Loopback and LAN demos are served over plain http: no upgrade-insecure-requests there.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '') });
 
   registerErrorHandler(app);
   registerValidation(app);
+  // Every API route validates its whole query string before its handler: `lang` included.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/')) route.schema = { ...route.schema, querystring: withLang(route.schema?.querystring) };
+    // Each route's own limit, or the small JSON one: a content-type parser's larger limit (media,
+    // boundaries) never reaches a route that did not ask for it.
+    route.bodyLimit ??= JSON_BODY_LIMIT;
+  });
   registerAuth(app, options.services);
+  registerRateLimit(app, options.services);
 
   app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness and database reachability' } }, async (_request, reply) => {
     try {
@@ -63,6 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(referenceRoutes(options.services));
       await api.register(mapRoutes(options.services));
       await api.register(mediaRoutes(options.services));
+      await api.register(throttleRoutes(options.services));
     },
     { prefix: '/api/v1' },
   );

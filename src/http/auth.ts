@@ -1,7 +1,8 @@
 // Bearer-token authentication as a Fastify hook: routes declare `onRequest: app.authenticate`.
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../domain/errors.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError, forbidden } from '../domain/errors.js';
+import type { Role } from '../domain/types.js';
 import { parseLocale, type Locale } from '../domain/wording.js';
 import type { Principal } from '../services/context.js';
 import type { Services } from '../services/index.js';
@@ -11,7 +12,7 @@ declare module 'fastify' {
     principal?: Principal;
   }
   interface FastifyInstance {
-    authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+    authenticate(request: FastifyRequest): Promise<void>;
   }
 }
 
@@ -32,14 +33,31 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
   });
 }
 
+/**
+ * An `onRequest` hook after `app.authenticate` that admits only these roles: decided before the body is
+ * read, so a role that may not call a route cannot make the server read (or parse) its body.
+ */
+export function allow(...roles: Role[]): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    if (!roles.includes(principalOf(request).actor.role)) {
+      throw forbidden('role_not_allowed', `Only ${roles.join(' or ')} accounts may do this.`, { roles });
+    }
+  };
+}
+
 /** The authenticated principal of a route that declared `onRequest: app.authenticate`. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new DomainError('unauthenticated', 'unauthenticated', 'Log in first.');
   return request.principal;
 }
 
-/** ?lang=, then Accept-Language, then the user's own setting, then Chinese. */
+/**
+ * ?lang=, then Accept-Language, then the user's own setting, then Chinese. Every route's query schema
+ * names `lang` as one short tag (app.ts), so a repeated ?lang= is a 400 before any handler runs; a value
+ * that is not text is ignored here all the same, since this also runs after writes.
+ */
 export function localeOf(request: FastifyRequest): Locale {
-  const query = (request.query as { lang?: string } | undefined)?.lang;
-  return parseLocale(query) ?? parseLocale(request.headers['accept-language']) ?? parseLocale(request.principal?.user.locale) ?? 'zh-CN';
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const query = text((request.query as { lang?: unknown } | undefined)?.lang);
+  return parseLocale(query) ?? parseLocale(text(request.headers['accept-language'])) ?? parseLocale(request.principal?.user.locale) ?? 'zh-CN';
 }

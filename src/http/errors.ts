@@ -39,7 +39,9 @@ function fieldOf(error: AjvError | undefined): string | undefined {
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {
-      const { field, ...details } = error.details as { field?: string };
+      const { field, ...details } = error.details as { field?: string; retryAfterS?: unknown };
+      // Refusals that say when to come back (429s) carry it as Retry-After, in whole seconds.
+      if (typeof details.retryAfterS === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(details.retryAfterS))));
       return reply.status(STATUS[error.kind]).send({ error: { code: error.code, message: error.message, ...(field ? { field } : {}), ...(Object.keys(details).length ? { details } : {}) } });
     }
     const fe = error as FastifyError;

@@ -8,6 +8,17 @@ import { COORD_SYSTEMS } from '../geo/coords.js';
 const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+/** ?lang=: one language tag (zh-CN default, en, bo); a repeated parameter is a 400 like any other. */
+export const Lang = Type.String({ minLength: 1, maxLength: 35, pattern: '^[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*$', description: 'Language of the answer: zh-CN (default), en or bo' });
+
+/** A route's query schema with `lang` added when it does not name it: every answer can be localised. */
+export function withLang(querystring: unknown): object {
+  if (querystring === undefined) return Type.Object({ lang: Type.Optional(Lang) });
+  const schema = querystring as { type?: string; properties?: Record<string, unknown> };
+  if (schema.type !== 'object' || schema.properties?.lang) return schema;
+  return { ...schema, properties: { ...schema.properties, lang: Lang } };
+}
 const Text = (maxLength: number) => Type.String({ maxLength });
 
 export const ErrorBody = Type.Object(
@@ -78,7 +89,7 @@ export const CaseListQuery = Type.Object({
   to: Type.Optional(Type.String({ format: 'date-time', description: 'Reported before (ISO 8601)' })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  lang: Type.Optional(Type.String()),
+  lang: Type.Optional(Lang),
   coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
 });
 export type CaseListQuery = Static<typeof CaseListQuery>;
@@ -86,12 +97,12 @@ export type CaseListQuery = Static<typeof CaseListQuery>;
 export const PageQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  lang: Type.Optional(Type.String()),
+  lang: Type.Optional(Lang),
   coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
 });
 
 export const ViewQuery = Type.Object({
-  lang: Type.Optional(Type.String()),
+  lang: Type.Optional(Lang),
   coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
 });
 export type ViewQuery = Static<typeof ViewQuery>;
@@ -101,7 +112,7 @@ export const NearbyQuery = Type.Object({
   lon: Type.Number({ minimum: -180, maximum: 180 }),
   coord_sys: Type.Optional(literals(COORD_SYSTEMS)),
   categoryId: Id,
-  lang: Type.Optional(Type.String()),
+  lang: Type.Optional(Lang),
 });
 export type NearbyQuery = Static<typeof NearbyQuery>;
 

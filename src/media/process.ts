@@ -1,10 +1,12 @@
-// From an upload's bytes to what the platform keeps and serves (ProcessedMedia): the type from the bytes
-// (sniff.ts), size and pixel limits before any decoding, capture time and place from EXIF or the video's
-// tags, and fresh copies that carry no metadata at all — WebP display and thumbnail for photos, a WebP
-// poster and a remuxed, tag-free video for videos. HEIC needs heif-convert (the prebuilt sharp decodes
-// AV1 only, not HEVC) and videos need ffmpeg/ffprobe; without them a placeholder stands in and `preview`
-// says why. External tools run with execFile (argument arrays, timeouts) on files in a private mkdtemp
-// directory under fixed names, removed afterwards; no user-supplied name ever reaches a path.
+// From an upload to what the platform keeps and serves (ProcessedMedia): the type from the bytes
+// (sniff.ts), size and pixel limits before any decoding, the container's structure for MP4/MOV/HEIC
+// (container.ts), capture time and place from EXIF or the video's tags, and fresh copies that carry no
+// metadata at all — WebP display and thumbnail for photos, a WebP poster and a remuxed, tag-free video for
+// videos. HEIC needs heif-convert (the prebuilt sharp decodes AV1 only, not HEVC) and videos need
+// ffmpeg/ffprobe; without them a placeholder stands in and `preview` says why. The upload is read from its
+// file (spool.ts), never whole into memory; external tools run with execFile (argument arrays, timeouts)
+// and write into the caller's private work directory under fixed names; no user-supplied name ever reaches
+// a path.
 
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
@@ -14,8 +16,13 @@ import path from 'node:path';
 import exifr from 'exifr';
 import sharp, { type Metadata } from 'sharp';
 import { DomainError } from '../domain/errors.js';
+import { checkContainerFile } from './container.js';
 import { sniffMedia } from './sniff.js';
+import { HEAD_BYTES } from './spool.js';
 import type { AcceptedMime, MediaKind, MediaLimits, ProcessedMedia } from './types.js';
+
+// Inputs are files with unique names, removed after use: libvips must not keep them open in its cache.
+sharp.cache({ files: 0 });
 
 /** The UTC offset assumed for EXIF times without OffsetTime* tags: China Standard Time. */
 export const DEFAULT_EXIF_UTC_OFFSET = '+08:00';
@@ -36,8 +43,9 @@ const THUMB_QUALITY = 70;
 const WEBP_EFFORT = 2;
 const HEIF_JPEG_QUALITY = '92';
 const TEMP_PREFIX = 'gridline-media-';
-/** A path into one of our temp dirs, up to and including the dir (tool messages name their input). */
-const TEMP_PATH = /[^\s'"]*gridline-media-[^/\s]*\//g;
+/** A path into one of our temp dirs, up to and including the dir, or a spooled upload's whole path (tool
+ *  and decoder messages name their input). */
+const TEMP_PATH = /[^\s'"]*gridline-(?:media-[^/\s'"]*\/|upload-[0-9a-f-]{36})/g;
 const TIMEOUT_MS = { probe: 15_000, poster: 30_000, remux: 120_000, heif: 30_000 };
 /** Capture times outside [1990, now + 1 day] are unset clocks (1970, 1904, 0000:00:00), not facts. */
 const EARLIEST_CAPTURE_MS = Date.UTC(1990, 0, 1);
@@ -58,16 +66,51 @@ export function detectTools(): Promise<MediaTools> {
   return toolsOnPath;
 }
 
+/** An upload on local disk: its path, its length and its first bytes (at most HEAD_BYTES) for sniffing. */
+export interface MediaFile {
+  path: string;
+  bytes: number;
+  head: Buffer;
+}
+
 /**
- * Everything the platform needs from an upload. Throws DomainError: 'invalid' empty_upload, 'unsupported'
- * unsupported_media_type / undecodable_media, 'too_large' file_too_large / image_too_large. `tools`
- * defaults to detectTools(); pass NO_MEDIA_TOOLS (or a partial set) to force the placeholder paths.
+ * Everything the platform needs from an upload in a file. Throws DomainError: 'invalid' empty_upload,
+ * 'unsupported' unsupported_media_type / undecodable_media, 'too_large' file_too_large / image_too_large.
+ * Tools write into `workDir` (the caller's, private, removed by the caller), where `cleanVideo` stays.
  */
-export async function processMedia(bytes: Buffer, limits: MediaLimits, tools?: MediaTools): Promise<ProcessedMedia> {
-  const { kind, mime } = await sniffMedia(bytes);
-  checkFileSize(kind, bytes.length, limits);
+export async function processFile(input: MediaFile, limits: MediaLimits, tools: MediaTools, workDir: string): Promise<ProcessedMedia> {
+  const { kind, mime } = await sniffMedia(input.head);
+  checkFileSize(kind, input.bytes, limits);
+  await checkStructure(input.path, kind, mime);
+  return kind === 'photo' ? processPhoto(input.path, mime, limits, tools, workDir) : processVideo(input.path, mime, limits, tools, workDir);
+}
+
+/** What processMedia makes of bytes in memory: the same, with the clean video's bytes. */
+export type ProcessedBytes = Omit<ProcessedMedia, 'cleanVideo'> & { cleanVideo: Buffer | null };
+
+/**
+ * processFile for bytes in memory (tests, benchmarks). `tools` defaults to detectTools(); pass
+ * NO_MEDIA_TOOLS (or a partial set) to force the placeholder paths.
+ */
+export async function processMedia(bytes: Buffer, limits: MediaLimits, tools?: MediaTools): Promise<ProcessedBytes> {
   const available = tools ?? (await detectTools());
-  return kind === 'photo' ? processPhoto(bytes, mime, limits, available) : processVideo(bytes, mime, limits, available);
+  return withTempDir(async (dir) => {
+    const file = path.join(dir, 'upload');
+    await fs.writeFile(file, bytes, { mode: 0o600 });
+    const media = await processFile({ path: file, bytes: bytes.length, head: bytes.subarray(0, HEAD_BYTES) }, limits, available, dir);
+    return { ...media, cleanVideo: media.cleanVideo === null ? null : await fs.readFile(media.cleanVideo) };
+  });
+}
+
+/** ISO-BMFF files (MP4, MOV, HEIC/HEIF) must be what their header says, tools or no tools (container.ts). */
+async function checkStructure(file: string, kind: MediaKind, mime: AcceptedMime): Promise<void> {
+  const heif = mime === 'image/heic' || mime === 'image/heif';
+  if (kind === 'photo' && !heif) return;
+  try {
+    await checkContainerFile(file, heif ? 'heif' : 'video', mime === 'video/quicktime');
+  } catch (error) {
+    throw undecodable(kind, error);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -113,27 +156,27 @@ function undecodable(kind: MediaKind, error: unknown): DomainError {
 // ---------------------------------------------------------------------------------------------------------
 // Photos
 
-async function processPhoto(bytes: Buffer, mime: AcceptedMime, limits: MediaLimits, tools: MediaTools): Promise<ProcessedMedia> {
-  if (mime === 'image/heic' || mime === 'image/heif') return processHeif(bytes, mime, limits, tools);
-  const header = await readHeader(bytes, 'photo');
+async function processPhoto(input: string, mime: AcceptedMime, limits: MediaLimits, tools: MediaTools, workDir: string): Promise<ProcessedMedia> {
+  if (mime === 'image/heic' || mime === 'image/heif') return processHeif(input, mime, limits, tools, workDir);
+  const header = await readHeader(input, 'photo');
   checkPixels(header, limits);
-  const facts = await readExif(header.exif ?? bytes);
-  return { ...photoFields(mime, facts), ...(await renderCopies(bytes, header, true, limits, 'photo')) };
+  const facts = await readExif(header.exif ?? input);
+  return { ...photoFields(mime, facts), ...(await renderCopies(input, header, true, limits, 'photo')) };
 }
 
 /**
  * HEIC/HEIF: sharp's libheif parses the container (dimensions, EXIF) but cannot decode HEVC, so the pixels
  * come from heif-convert when it is installed, and a placeholder stands in when it is not.
  */
-async function processHeif(bytes: Buffer, mime: AcceptedMime, limits: MediaLimits, tools: MediaTools): Promise<ProcessedMedia> {
-  const header = await readHeader(bytes, 'photo').catch(() => null);
+async function processHeif(input: string, mime: AcceptedMime, limits: MediaLimits, tools: MediaTools, workDir: string): Promise<ProcessedMedia> {
+  const header = await readHeader(input, 'photo').catch(() => null);
   if (header) checkPixels(header, limits); // before heif-convert spends any time on it
-  const fields = photoFields(mime, await readExif(header?.exif ?? bytes));
+  const fields = photoFields(mime, await readExif(header?.exif ?? input));
   if (!tools.heifConvert) {
     const thumb = await placeholder('photo', limits.thumbPx);
     return { ...fields, width: header?.width ?? null, height: header?.height ?? null, display: null, thumb, preview: 'no_heif_decoder' };
   }
-  const jpeg = await decodeHeif(tools.heifConvert, bytes);
+  const jpeg = await decodeHeif(tools.heifConvert, input, workDir);
   const converted = await readHeader(jpeg, 'photo');
   checkPixels(converted, limits);
   // libheif has applied the HEIF transforms (irot/imir); an EXIF Orientation it copied along must not apply twice.
@@ -145,7 +188,7 @@ const photoFields = (mime: AcceptedMime, facts: CaptureFacts) =>
 
 /** Dimensions, orientation and EXIF from the header alone. No pixel limit here: nothing is decoded, and
  *  the dimensions it reports are what checkPixels judges. */
-async function readHeader(input: Buffer, kind: MediaKind): Promise<Metadata> {
+async function readHeader(input: Buffer | string, kind: MediaKind): Promise<Metadata> {
   try {
     return await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
@@ -159,7 +202,7 @@ async function readHeader(input: Buffer, kind: MediaKind): Promise<Metadata> {
  * fastest of the variants measured (two pipelines from the original, or the thumb from the display WebP).
  * `width`/`height` are the upright dimensions of the whole image.
  */
-async function renderCopies(input: Buffer, header: Metadata, autoOrient: boolean, limits: MediaLimits, kind: MediaKind) {
+async function renderCopies(input: Buffer | string, header: Metadata, autoOrient: boolean, limits: MediaLimits, kind: MediaKind) {
   const [width, height] = autoOrient ? [header.autoOrient.width, header.autoOrient.height] : [header.width, header.height];
   try {
     const shrunk = sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'error', autoOrient }).resize(limits.displayPx, limits.displayPx, {
@@ -185,22 +228,19 @@ async function renderCopies(input: Buffer, header: Metadata, autoOrient: boolean
   }
 }
 
-/** HEIC/HEIF -> JPEG with heif-convert (primary image; transforms applied), in a private temp dir. */
-async function decodeHeif(tool: string, bytes: Buffer): Promise<Buffer> {
-  return withTempDir(async (dir) => {
-    const input = path.join(dir, 'input.heic');
-    await fs.writeFile(input, bytes, { mode: 0o600 });
-    try {
-      await run(tool, ['-q', HEIF_JPEG_QUALITY, input, path.join(dir, 'output.jpg')], TIMEOUT_MS.heif);
-    } catch (error) {
-      throw undecodable('photo', error);
-    }
-    // A file with several top-level images becomes output-1.jpg, output-2.jpg, ...
-    const files = await fs.readdir(dir);
-    const output = files.includes('output.jpg') ? 'output.jpg' : files.includes('output-1.jpg') ? 'output-1.jpg' : null;
-    if (!output) throw undecodable('photo', new Error('heif-convert wrote no image'));
-    return fs.readFile(path.join(dir, output));
-  });
+/** HEIC/HEIF -> JPEG with heif-convert (primary image; transforms applied), in a directory of its own under workDir. */
+async function decodeHeif(tool: string, input: string, workDir: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(workDir, 'heif-'));
+  try {
+    await run(tool, ['-q', HEIF_JPEG_QUALITY, input, path.join(dir, 'output.jpg')], TIMEOUT_MS.heif);
+  } catch (error) {
+    throw undecodable('photo', error);
+  }
+  // A file with several top-level images becomes output-1.jpg, output-2.jpg, ...
+  const files = await fs.readdir(dir);
+  const output = files.includes('output.jpg') ? 'output.jpg' : files.includes('output-1.jpg') ? 'output-1.jpg' : null;
+  if (!output) throw undecodable('photo', new Error('heif-convert wrote no image'));
+  return path.join(dir, output);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -221,11 +261,11 @@ const EXIFR_OPTIONS = {
 
 /**
  * Capture time and position from EXIF. `source` is sharp's EXIF block (TIFF, possibly behind "Exif\0\0")
- * where sharp found one — exifr cannot read WebP containers, nor some valid HEIC — else the original bytes.
- * Anything missing or malformed gives nulls, never an error.
+ * where sharp found one — exifr cannot read WebP containers, nor some valid HEIC — else the original file,
+ * which exifr reads in chunks. Anything missing or malformed gives nulls, never an error.
  */
-async function readExif(source: Buffer): Promise<CaptureFacts> {
-  const tiff = source.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? source.subarray(6) : source;
+async function readExif(source: Buffer | string): Promise<CaptureFacts> {
+  const tiff = typeof source === 'string' || source.subarray(0, 6).toString('latin1') !== 'Exif\0\0' ? source : source.subarray(6);
   let tags: unknown;
   try {
     tags = await exifr.parse(tiff, EXIFR_OPTIONS);
@@ -293,23 +333,19 @@ interface Probe {
   facts: CaptureFacts;
 }
 
-async function processVideo(bytes: Buffer, mime: AcceptedMime, limits: MediaLimits, tools: MediaTools): Promise<ProcessedMedia> {
+async function processVideo(input: string, mime: AcceptedMime, limits: MediaLimits, tools: MediaTools, dir: string): Promise<ProcessedMedia> {
   const base = { kind: 'video' as const, mime, display: null };
   if (!tools.ffmpeg && !tools.ffprobe) {
     return { ...base, width: null, height: null, durationS: null, ...NO_FACTS, ...(await videoPlaceholders(limits)) };
   }
-  return withTempDir(async (dir) => {
-    const input = path.join(dir, mime === 'video/quicktime' ? 'input.mov' : 'input.mp4');
-    await fs.writeFile(input, bytes, { mode: 0o600 });
-    const probe = tools.ffprobe ? await probeVideo(tools.ffprobe, input) : null;
-    const { facts = NO_FACTS, ...size } = probe ?? { width: null, height: null, durationS: null };
-    const known = { ...size, ...facts };
-    if (!tools.ffmpeg) return { ...base, ...known, ...(await videoPlaceholders(limits)) };
-    const frame = await posterFrame(tools.ffmpeg, input, dir, known.durationS, limits);
-    const cleanVideo = await stripVideo(tools.ffmpeg, input, dir, mime);
-    const copies = await renderCopies(frame, await readHeader(frame, 'video'), false, limits, 'video');
-    return { ...base, ...known, poster: copies.display, thumb: copies.thumb, cleanVideo, preview: 'full' };
-  });
+  const probe = tools.ffprobe ? await probeVideo(tools.ffprobe, input) : null;
+  const { facts = NO_FACTS, ...size } = probe ?? { width: null, height: null, durationS: null };
+  const known = { ...size, ...facts };
+  if (!tools.ffmpeg) return { ...base, ...known, ...(await videoPlaceholders(limits)) };
+  const frame = await posterFrame(tools.ffmpeg, input, dir, known.durationS, limits);
+  const cleanVideo = await stripVideo(tools.ffmpeg, input, dir, mime);
+  const copies = await renderCopies(frame, await readHeader(frame, 'video'), false, limits, 'video');
+  return { ...base, ...known, poster: copies.display, thumb: copies.thumb, cleanVideo, preview: 'full' };
 }
 
 async function videoPlaceholders(limits: MediaLimits) {
@@ -392,13 +428,14 @@ async function posterFrame(ffmpeg: string, input: string, dir: string, durationS
  * than `-map 0`: those data tracks (mebx, camera motion) are exactly what must go, and the MP4 muxer would
  * refuse some of them anyway.
  */
-async function stripVideo(ffmpeg: string, input: string, dir: string, mime: AcceptedMime): Promise<Buffer> {
+async function stripVideo(ffmpeg: string, input: string, dir: string, mime: AcceptedMime): Promise<string> {
   const mov = mime === 'video/quicktime';
   const output = path.join(dir, mov ? 'clean.mov' : 'clean.mp4');
   try {
     await run(ffmpeg, ['-v', 'error', '-nostdin', '-y', '-f', 'mov', '-i', input, '-map', '0:V', '-map', '0:a?', '-map_metadata', '-1',
       '-map_chapters', '-1', '-c', 'copy', '-movflags', '+faststart', '-f', mov ? 'mov' : 'mp4', output], TIMEOUT_MS.remux);
-    return await fs.readFile(output);
+    if (!(await nonEmpty(output))) throw new Error('ffmpeg wrote no video');
+    return output;
   } catch (error) {
     throw undecodable('video', error);
   }

@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
 import type { User } from '../storage/user.repository.js';
 import type { Principal, ServiceContext } from './context.js';
+import type { Log, ThrottleService } from './throttle.service.js';
 
 const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -29,15 +30,24 @@ export class AuthService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly tokenTtlHours: number,
+    private readonly throttle?: ThrottleService,
   ) {}
 
-  async login(username: string, password: string): Promise<{ token: string; expiresAt: string; user: User }> {
+  /**
+   * Log in. The throttle comes first: a locked account or an address out of attempts is refused (429)
+   * before any password work; a failure counts against both, a success does not. An unknown username is
+   * counted and locked like a real one, so lockouts say nothing about which accounts exist.
+   */
+  async login(username: string, password: string, from: { address: string; log?: Log } = { address: 'local' }): Promise<{ token: string; expiresAt: string; user: User }> {
+    const attempt = await this.throttle?.loginAttempt(username, from.address, from.log);
     const found = await this.ctx.uow.read.users.byUsername(username);
     dummyHash ??= hash('not-a-real-password');
     const ok = await verify(found?.passwordHash ?? (await dummyHash), password).catch(() => false);
     if (!found || !ok || !found.active) {
+      await attempt?.failed();
       throw new DomainError('unauthenticated', 'invalid_credentials', 'Wrong username or password.');
     }
+    await attempt?.succeeded();
     const token = randomBytes(32).toString('base64url');
     const now = this.ctx.now();
     const expiresAt = new Date(now.getTime() + this.tokenTtlHours * 3_600_000).toISOString();

@@ -3,7 +3,7 @@
 
 import { DomainError } from '../domain/errors.js';
 import { bboxOf } from '../geo/polygon.js';
-import { planBoundaryImport, type BoundaryProblem } from '../geo/boundaries.js';
+import { planBoundaryImport, type BoundaryLimits, type BoundaryProblem } from '../geo/boundaries.js';
 import { newId } from '../storage/ids.js';
 import { toJson } from '../storage/dialect.js';
 import type { ServiceContext } from './context.js';
@@ -16,13 +16,17 @@ export interface BoundaryImportResult {
 export class BoundaryService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** Validate and import; throws 400 `boundaries_invalid` with every problem when anything is wrong. */
-  async import(input: unknown): Promise<BoundaryImportResult> {
+  /**
+   * Validate and import; throws 400 `boundaries_invalid` with every problem when anything is wrong.
+   * `limits` bounds the checking work (a server passes ONLINE_BOUNDARY_LIMITS).
+   */
+  async import(input: unknown, limits?: BoundaryLimits): Promise<BoundaryImportResult> {
     const stored = await this.ctx.uow.read.reference.jurisdictions();
     const codeOf = new Map(stored.map((u) => [u.id, u.code]));
     const plan = planBoundaryImport(
       input,
       stored.map((u) => ({ code: u.code, level: u.level, parentCode: u.parentId ? (codeOf.get(u.parentId) ?? null) : null, geometry: u.geometry })),
+      { limits },
     );
     if (plan.problems.length > 0) {
       throw new DomainError('invalid', 'boundaries_invalid', describeProblems(plan.problems), { field: 'features', problems: plan.problems });

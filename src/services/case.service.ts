@@ -8,16 +8,16 @@ import { evidenceFlags, tooManyMedia, type AttachFacts } from '../domain/evidenc
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types.js';
 import { RULES, decide, isWithin, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
-import type { CaseRecord, CaseQuery, ClockRow } from '../storage/case.repository.js';
+import { fromClock, toCase, toEvent, type CaseRecord, type CaseQuery, type ClockRow, type EventRecord } from '../storage/case.repository.js';
 import { isTransient, isUniqueViolation, toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
 import type { Category } from '../storage/reference.repository.js';
 import type { CaseEventTable, CaseTable } from '../storage/schema.js';
-import type { MediaRecord } from '../storage/media.repository.js';
+import type { MediaLink, MediaRecord } from '../storage/media.repository.js';
 import type { Repos } from '../storage/unit-of-work.js';
-import { applyClocks } from './clocks.js';
+import { applyClocks, planClocks } from './clocks.js';
 import type { Principal, ServiceContext } from './context.js';
-import { routeDepartment } from './routing.js';
+import { routeIn } from './routing.js';
 import { place } from './placement.js';
 import { checkPoint, toWgs84, type CoordSys, type LatLon } from '../geo/coords.js';
 import { distanceM } from '../geo/area.js';
@@ -57,6 +57,18 @@ export interface CaseFilters {
 }
 
 /** A loaded case with what is needed to authorise and present it. */
+/** A report just written: the rows as stored, to answer with. */
+export interface CreatedCase {
+  record: CaseRecord;
+  category: Category;
+  clocks: ClockRow[];
+  events: EventRecord[];
+  links: MediaLink[];
+  media: MediaRecord[];
+  /** Folded into a master at once (duplicateOf): the case was changed again after these rows. */
+  merged: boolean;
+}
+
 export interface LoadedCase {
   record: CaseRecord;
   category: Category;
@@ -76,16 +88,23 @@ export class CaseService {
 
   // ---- report ---------------------------------------------------------------------------------
 
-  /** Create a case from a report. With an idempotency key, a retry returns the first case. */
-  async report(principal: Principal, input: ReportInput, idempotencyKey?: string): Promise<{ caseId: string; replayed: boolean }> {
+  /**
+   * Create a case from a report. With an idempotency key, a retry returns the first case. A case created
+   * here comes back with what was written (`created`), so the answer needs no second look at the database.
+   */
+  async report(principal: Principal, input: ReportInput, idempotencyKey?: string): Promise<{ caseId: string; replayed: boolean; created?: CreatedCase }> {
     const requestHash = hashRequest(input);
     if (idempotencyKey) {
       const replay = await this.replay(principal, idempotencyKey, requestHash);
       if (replay) return { caseId: replay, replayed: true };
     }
     try {
-      const caseId = await this.ctx.transaction((repos) => this.createCase(repos, principal, input, idempotencyKey, requestHash));
-      return { caseId, replayed: false };
+      const create = (repos: Repos) => this.createCase(repos, principal, input, idempotencyKey, requestHash);
+      // Where the report's writes are one statement (PostgreSQL), that statement is its transaction; folding
+      // it into a master (duplicateOf) writes more, so it takes a transaction of its own.
+      const read = this.ctx.uow.read;
+      const created = read.cases.insertNewIsOneStatement && !input.duplicateOf ? await create(read) : await this.ctx.transaction(create);
+      return { caseId: created.record.id, replayed: false, created };
     } catch (error) {
       // Two retries raced: the loser returns the winner's case.
       if (idempotencyKey && isUniqueViolation(error)) {
@@ -96,8 +115,25 @@ export class CaseService {
     }
   }
 
-  private async createCase(repos: Repos, principal: Principal, input: ReportInput, idempotencyKey: string | undefined, requestHash: string): Promise<string> {
-    const [router, calendar] = await Promise.all([this.ctx.routing(), this.ctx.workingCalendar()]);
+  /**
+   * The answer to a report, as `get` would give it. A rider's new report is built from the rows just
+   * written (the same reporter view, read from nothing); a replay, a report folded into a master at once
+   * (its view follows the master) and a report by staff are read like any case.
+   */
+  async reportView(principal: Principal, result: { caseId: string; created?: CreatedCase }, locale: Locale): Promise<CaseView | ReporterCaseView> {
+    const created = result.created;
+    if (!created || created.merged) return this.get(principal, result.caseId, locale);
+    const [router, reference] = await Promise.all([this.ctx.routing(), this.ctx.reference()]);
+    const { record, category, clocks } = created;
+    const { facts, access } = deriveFacts(record, category, router, principal, clocks, this.ctx.now());
+    if (access !== 'reporter') return this.get(principal, result.caseId, locale);
+    const lookups: Lookups = { router, categories: reference.categoryById, departments: reference.departmentById, users: new Map(), locale };
+    const view = reporterView(record, facts, created.events, principal, lookups);
+    return { ...view, evidence: evidenceView(created.links, created.media, 'reporter', principal) };
+  }
+
+  private async createCase(repos: Repos, principal: Principal, input: ReportInput, idempotencyKey: string | undefined, requestHash: string): Promise<CreatedCase> {
+    const [router, calendar, reference] = await Promise.all([this.ctx.routing(), this.ctx.workingCalendar(), this.ctx.reference()]);
     const category = await this.activeCategory(repos, input.categoryId);
     const { point: original, coordSys } = checkPoint(input.lat, input.lon, input.coordSys ?? 'wgs84');
     const point = toWgs84(original, coordSys);
@@ -113,15 +149,47 @@ export class CaseService {
     const master = input.duplicateOf ? await this.openMaster(repos, principal, input.duplicateOf, 'duplicateOf', point) : undefined;
 
     const placement = place(router, point, principal.user.jurisdictionId, this.ctx.borderDistanceM);
-    const routed = await routeDepartment(repos, category, router.chain(placement.jurisdictionId));
+    const routed = routeIn(reference, category, router.chain(placement.jurisdictionId));
     const now = this.ctx.now();
     const nowIso = now.toISOString();
     const id = newId(now.getTime());
     const urgency = input.urgency ?? category.defaultUrgency;
     const cell = cellOf(point.lat, point.lon);
-    const row: CaseTable = {
+    const clocks = planClocks({ caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] }, []);
+    const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<CaseEventTable> = {}): CaseEventTable => ({
+      id: newId(now.getTime()),
+      case_id: id,
+      seq,
+      action,
+      actor_id: null,
+      actor_role: 'system',
+      at: nowIso,
+      from_status: 'reported',
+      to_status: 'reported',
+      note: null,
+      data: toJson(data),
+      evidence: '[]',
+      clocks: toJson(clocks.snapshot),
+      ...extra,
+    });
+    // Everything the reporter submitted, exactly as submitted.
+    const events = [
+      event(1, 'report', { submitted: input, routedDepartmentId: routed?.id ?? null, placement }, {
+        actor_id: principal.user.id,
+        actor_role: principal.actor.role,
+        from_status: null,
+        note: description,
+        evidence: toJson(mediaIds),
+      }),
+    ];
+    if (placement.referredTo) {
+      // 转办: the point lies in another subdistrict; its command centre takes it, the reporter keeps credit.
+      events.push(event(2, 'refer', { jurisdictionId: placement.referredTo, automatic: true, fromJurisdictionId: placement.originJurisdictionId }));
+    }
+    const attached: AttachFacts = { role: 'before', lat: point.lat, lon: point.lon, reportedAt: nowIso, at: nowIso };
+    const links: MediaLink[] = media.map((m) => ({ mediaId: m.id, caseId: id, eventSeq: 1, role: 'before', flags: evidenceFlags(m, attached, this.ctx.evidence), createdAt: nowIso }));
+    const row: Omit<CaseTable, 'ref'> = {
       id,
-      ref: await this.nextRef(repos, nowIso),
       status: 'reported',
       category_id: category.id,
       urgency,
@@ -149,7 +217,8 @@ export class CaseService {
       reported_at: nowIso,
       updated_at: nowIso,
       closed_at: null,
-      version: 1,
+      // The row is the projection of its events: its version is the last event's number.
+      version: events.length,
       near_border: placement.nearBorder ? 1 : 0,
       border_unit_ids: toJson(placement.borderUnitIds),
       outside_area: placement.outsideArea ? 1 : 0,
@@ -158,43 +227,16 @@ export class CaseService {
       cy: cell.cy,
       cx: cell.cx,
     };
-    await repos.cases.insert(row);
-    await repos.cases.adjustCells({ lat: point.lat, lon: point.lon, unitId: handlingUnit(router, placement.jurisdictionId), status: 'reported', categoryId: category.id }, 1);
-    const clocks = await applyClocks(repos.cases, { caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] });
-    const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<CaseEventTable> = {}): CaseEventTable => ({
-      id: newId(now.getTime()),
-      case_id: id,
-      seq,
-      action,
-      actor_id: null,
-      actor_role: 'system',
-      at: nowIso,
-      from_status: 'reported',
-      to_status: 'reported',
-      note: null,
-      data: toJson(data),
-      evidence: '[]',
-      clocks: toJson(clocks),
-      ...extra,
+    // The case, its reference, cell counts, clocks, events, evidence and key: one statement on PostgreSQL.
+    const ref = await repos.cases.insertNew({
+      row,
+      refDay: nowIso.slice(0, 10).replace(/-/g, ''),
+      cells: { lat: point.lat, lon: point.lon, unitId: handlingUnit(router, placement.jurisdictionId), originUnitId: handlingUnit(router, placement.originJurisdictionId), status: 'reported', categoryId: category.id },
+      clocks: clocks.inserts.map(fromClock),
+      events,
+      links: links.map((l) => ({ media_id: l.mediaId, case_id: l.caseId, event_seq: l.eventSeq, role: l.role, flags: toJson(l.flags), created_at: l.createdAt })),
+      idempotency: idempotencyKey ? { scope: principal.user.id, key: idempotencyKey, request_hash: requestHash, case_id: id, created_at: nowIso } : undefined,
     });
-    // Everything the reporter submitted, exactly as submitted.
-    await repos.cases.appendEvent(
-      event(1, 'report', { submitted: input, routedDepartmentId: routed?.id ?? null, placement }, {
-        actor_id: principal.user.id,
-        actor_role: principal.actor.role,
-        from_status: null,
-        note: description,
-        evidence: toJson(mediaIds),
-      }),
-    );
-    await this.linkEvidence(repos, { caseId: id, seq: 1, role: 'before', lat: point.lat, lon: point.lon, reportedAt: nowIso, at: nowIso }, media);
-    let seq = 1;
-    if (placement.referredTo) {
-      // 转办: the point lies in another subdistrict; its command centre takes it, the reporter keeps credit.
-      await repos.cases.appendEvent(event(++seq, 'refer', { jurisdictionId: placement.referredTo, automatic: true, fromJurisdictionId: placement.originJurisdictionId }));
-    }
-    if (seq > 1) await repos.cases.bumpVersion(id);
-    if (idempotencyKey) await repos.cases.saveIdempotencyKey(principal.user.id, idempotencyKey, requestHash, id, nowIso);
     if (master) {
       // The reporter said "it is one of these": their report folds into the master at once. Merging is a
       // command-centre action; here it is the reporter's own choice about their own new report.
@@ -203,7 +245,7 @@ export class CaseService {
       const transition: Transition = { action: 'merge', from: created.record.status, ...RULES.merge.apply(created.facts, input, principal.actor) };
       await this.store(repos, principal, created, transition, input, router);
     }
-    return id;
+    return { record: toCase({ ...row, ref }), category, clocks: clocks.inserts, events: events.map(toEvent), links, media, merged: master !== undefined };
   }
 
   /** The case a key already created or acted on with this same request; throws when it did a different one. */
@@ -215,14 +257,9 @@ export class CaseService {
     return saved?.caseId;
   }
 
-  private async nextRef(repos: Repos, nowIso: string): Promise<string> {
-    const day = nowIso.slice(0, 10).replace(/-/g, '');
-    const n = await repos.cases.nextCounter(`case_ref:${day}`);
-    return `${day}-${String(n).padStart(4, '0')}`;
-  }
-
-  private async activeCategory(repos: Repos, id: string): Promise<Category> {
-    const category = await repos.reference.category(id);
+  /** From the context's cache of reference data, not the database: categories change only with invalidate(). */
+  private async activeCategory(_repos: Repos, id: string): Promise<Category> {
+    const category = (await this.ctx.reference()).categoryById.get(id);
     if (!category || !category.active) throw invalid('categoryId', `There is no active category with id ${id}.`, 'category_not_found');
     return category;
   }
@@ -290,8 +327,9 @@ export class CaseService {
     const unitBefore = handlingUnit(router, record.jurisdictionId);
     const unitAfter = handlingUnit(router, changes.jurisdiction_id ?? record.jurisdictionId);
     if (transition.to !== record.status || categoryId !== record.categoryId || unitAfter !== unitBefore) {
-      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitBefore, status: record.status, categoryId: record.categoryId }, -1);
-      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitAfter, status: transition.to, categoryId }, 1);
+      const originUnitId = handlingUnit(router, record.originJurisdictionId);
+      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitBefore, originUnitId, status: record.status, categoryId: record.categoryId }, -1);
+      await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitAfter, originUnitId, status: transition.to, categoryId }, 1);
     }
     const category = categoryId !== record.categoryId ? await this.activeCategory(repos, categoryId) : loaded.category;
     const urgency = (changes.urgency as Urgency | undefined) ?? record.urgency;
@@ -365,34 +403,50 @@ export class CaseService {
     return true;
   }
 
-  /** Reference checks the pure state machine cannot do: ids exist, media are photos, units are right. */
-  /** Checks what the state machine cannot; returns the media the action attaches. */
+  /**
+   * Checks the pure state machine cannot do: ids exist, units and departments are within the actor's
+   * reach (anything that would move a case out of it goes through referral), media are the actor's.
+   * Returns the media the action attaches.
+   */
   private async checkActionInput(repos: Repos, principal: Principal, loaded: LoadedCase, action: Action, input: ActionInput, router: Router): Promise<MediaRecord[]> {
-    if (input.departmentId !== undefined && (action === 'dispatch' || action === 'record-decision')) {
-      if (!(await repos.reference.department(input.departmentId))) {
-        throw invalid('departmentId', `There is no department with id ${input.departmentId}.`, 'department_not_found');
+    const scope = principal.actor.jurisdictionPath;
+    // A department serves the actor's area when it sits inside it (a community office) or above it (a
+    // district bureau); another subdistrict's department would take the case out of the actor's hands.
+    const department = async (id: string, field: string) => {
+      const found = await repos.reference.department(id);
+      if (!found) throw invalid(field, `There is no department with id ${id}.`, 'department_not_found');
+      const path = router.unit(found.jurisdictionId)?.path ?? `/${found.jurisdictionId}`;
+      if (!isWithin(path, scope) && !(scope !== null && isWithin(scope, path))) {
+        throw forbidden('out_of_scope', `${found.names.zh} belongs to another jurisdiction: refer the case to its subdistrict instead.`, { action, field });
       }
-    }
-    for (const id of input.assistingDepartmentIds ?? []) {
-      if (!(await repos.reference.department(id))) throw invalid('assistingDepartmentIds', `There is no department with id ${id}.`, 'department_not_found');
-    }
+      return found;
+    };
+    const leadId = input.departmentId ?? (action === 'dispatch' ? loaded.record.routedDepartmentId : undefined);
+    if (input.departmentId !== undefined && (action === 'dispatch' || action === 'record-decision')) await department(input.departmentId, 'departmentId');
+    const assisting = input.assistingDepartmentIds ?? [];
+    if (new Set(assisting).size !== assisting.length) throw invalid('assistingDepartmentIds', 'Name each assisting department once.', 'duplicate_department');
+    if (leadId && assisting.includes(leadId)) throw invalid('assistingDepartmentIds', 'The lead department cannot also assist; name it only as the lead.', 'lead_department_assisting');
+    for (const id of assisting) await department(id, 'assistingDepartmentIds');
     if (input.categoryId !== undefined) await this.activeCategory(repos, input.categoryId);
     if (input.urgency !== undefined && !URGENCIES.includes(input.urgency)) throw invalid('urgency', `urgency must be one of ${URGENCIES.join(', ')}.`);
     if (input.gridId !== undefined) {
       const grid = router.unit(input.gridId);
       if (!grid || grid.level !== 'grid') throw invalid('gridId', `There is no grid with id ${input.gridId}.`, 'grid_not_found');
-    }
-    if (action === 'reroute' && input.gridId !== undefined) {
-      const grid = router.unit(input.gridId);
-      if (grid && !isWithin(grid.path, principal.actor.jurisdictionPath)) {
-        throw forbidden('out_of_scope', 'That grid is outside your jurisdiction: refer the case to its subdistrict instead.', { action });
+      // Filing or rerouting into another subdistrict's grid would hand the case over without a referral.
+      if (!isWithin(grid.path, scope)) {
+        throw forbidden('out_of_scope', 'That grid is outside your jurisdiction: refer the case to its subdistrict instead.', { action, field: 'gridId' });
       }
     }
     if (action === 'merge' && input.masterCaseId !== undefined) {
       if (input.masterCaseId === loaded.record.id) throw invalid('masterCaseId', 'A case cannot be merged into itself.', 'merge_into_self');
       await this.openMaster(repos, principal, input.masterCaseId, 'masterCaseId');
+      // Its own duplicates would be left following a merged case: they must move first.
+      const held = await repos.cases.mergedInto(loaded.record.id);
+      if (held.length > 0) {
+        throw conflict('merge_master_with_duplicates', `Case ${loaded.record.ref} holds ${held.length} merged report(s); merge the other case into this one, or unmerge them first.`, { duplicates: held.map((c) => c.ref) });
+      }
     }
-        if (action === 'refer' && input.jurisdictionId !== undefined) {
+    if (action === 'refer' && input.jurisdictionId !== undefined) {
       const target = router.unit(input.jurisdictionId);
       if (!target || target.level !== 'subdistrict') {
         throw invalid('jurisdictionId', 'Refer a case to a subdistrict (街道) Gridline knows.', 'jurisdiction_not_found');
@@ -432,7 +486,7 @@ export class CaseService {
     if (c.categoryId !== undefined || c.gridId !== undefined || c.jurisdictionId !== undefined) {
       const target = await this.activeCategory(repos, c.categoryId ?? record.categoryId);
       const unitId = out.jurisdiction_id ?? record.jurisdictionId;
-      out.routed_department_id = (await routeDepartment(repos, target ?? category, router.chain(unitId)))?.id ?? null;
+      out.routed_department_id = routeIn(await this.ctx.reference(), target ?? category, router.chain(unitId))?.id ?? null;
     }
     if (t.to === 'closed' && t.from !== 'closed') out.closed_at = nowIso;
     if (t.from === 'closed' && t.to !== 'closed') out.closed_at = null;
@@ -446,7 +500,7 @@ export class CaseService {
     const r = router ?? (await this.ctx.routing());
     const record = await repos.cases.find(caseId);
     if (!record) throw notFound('case', caseId);
-    const category = await repos.reference.category(record.categoryId);
+    const category = (await this.ctx.reference()).categoryById.get(record.categoryId);
     if (!category) throw new DomainError('unavailable', 'category_missing', `Case ${caseId} names a category that no longer exists.`);
     const clocks = await repos.cases.clocks(caseId);
     const { facts, access } = deriveFacts(record, category, r, principal, clocks, this.ctx.now());
@@ -473,12 +527,16 @@ export class CaseService {
     }
   }
 
-  /** One case with its clocks and full event history, if the reader may see it. */
-  async get(principal: Principal, caseId: string, locale: Locale): Promise<CaseView> {
+  /**
+   * One case, if the reader may see it: staff get its clocks and full event history; its reporter gets
+   * the plain-words view of their own reports (no staff names, no internal notes).
+   */
+  async get(principal: Principal, caseId: string, locale: Locale): Promise<CaseView | ReporterCaseView> {
     const repos = this.ctx.uow.read;
     const loaded = await this.load(repos, principal, caseId);
     // A case the reader may not see does not exist for them: no hint that the id is real.
     if (loaded.access === 'none') throw notFound('case', caseId);
+    if (loaded.access === 'reporter') return (await this.reporterViews(principal, [loaded.record], locale))[0]!;
     const [clocks, events] = await Promise.all([repos.cases.clocks(caseId), repos.cases.events(caseId)]);
     const userIds = [loaded.record.reporterId, loaded.record.assigneeId, ...events.map((e) => e.actorId)];
     const lookups = await this.lookups(userIds, locale);
@@ -504,17 +562,21 @@ export class CaseService {
   /** The reporter's own reports, newest first, each with its plain-words timeline. */
   async myReports(principal: Principal, pageNumber: number, size: number, locale: Locale): Promise<Page<ReporterCaseView>> {
     const { page, pageSize } = paging(pageNumber, size);
-    const repos = this.ctx.uow.read;
-    const { items, total } = await repos.cases.list({
+    const { items, total } = await this.ctx.uow.read.cases.list({
       visibility: { kind: 'reporter', reporterId: principal.user.id },
       now: this.ctx.now().toISOString(),
       limit: pageSize,
       offset: (page - 1) * pageSize,
     });
+    return { items: await this.reporterViews(principal, items, locale), total, page, pageSize };
+  }
+
+  /** Reporters' views of their own cases, each with its timeline and evidence; merged reports follow their master. */
+  private async reporterViews(principal: Principal, items: CaseRecord[], locale: Locale): Promise<ReporterCaseView[]> {
+    const repos = this.ctx.uow.read;
     const ids = items.map((c) => c.id);
     const [events, clocks] = await Promise.all([repos.cases.eventsFor(ids), repos.cases.clocksFor(ids)]);
     const lookups = await this.lookups([], locale);
-    // Merged reports follow their master's progress.
     const masterIds = [...new Set(items.map((c) => c.masterCaseId).filter((id): id is string => id !== null))];
     const [masters, masterEvents] = await Promise.all([Promise.all(masterIds.map((id) => repos.cases.find(id))), repos.cases.eventsFor(masterIds)]);
     const links = await repos.media.linksOf([...ids, ...masterIds]);
@@ -523,37 +585,21 @@ export class CaseService {
       const record = masters.find((m) => m?.id === id);
       return record ? { record, events: masterEvents.filter((e) => e.caseId === record.id) } : undefined;
     };
-    return {
-      items: items.map((record) => {
-        const { facts } = this.factsFor(record, principal, lookups, clocks.filter((k) => k.caseId === record.id));
-        const view = reporterView(record, facts, events.filter((e) => e.caseId === record.id), principal, lookups, followed(record.masterCaseId));
-        // The result comes back to the rider: their photos beside the repair's (a merged report shows its master's repair).
-        const own = links.filter((l) => l.caseId === record.id && l.role === 'before');
-        const repair = links.filter((l) => l.caseId === (record.masterCaseId ?? record.id) && l.role === 'after');
-        return { ...view, evidence: evidenceView([...own, ...repair], media, 'reporter', principal) };
-      }),
-      total,
-      page,
-      pageSize,
-    };
+    return items.map((record) => {
+      const { facts } = this.factsFor(record, principal, lookups, clocks.filter((k) => k.caseId === record.id));
+      const view = reporterView(record, facts, events.filter((e) => e.caseId === record.id), principal, lookups, followed(record.masterCaseId));
+      // The result comes back to the rider: their photos beside the repair's (a merged report shows its master's repair).
+      const own = links.filter((l) => l.caseId === record.id && l.role === 'before');
+      const repair = links.filter((l) => l.caseId === (record.masterCaseId ?? record.id) && l.role === 'after');
+      return { ...view, evidence: evidenceView([...own, ...repair], media, 'reporter', principal) };
+    });
   }
 
   private async lookups(userIds: (string | null)[], locale: Locale): Promise<Lookups> {
     const repos = this.ctx.uow.read;
     const ids = [...new Set(userIds.filter((id): id is string => id !== null))];
-    const [router, categories, departments, users] = await Promise.all([
-      this.ctx.routing(),
-      repos.reference.categories(),
-      repos.reference.departments(),
-      repos.users.findMany(ids),
-    ]);
-    return {
-      router,
-      categories: new Map(categories.map((c) => [c.id, c])),
-      departments: new Map(departments.map((d) => [d.id, d])),
-      users: new Map(users.map((u) => [u.id, u])),
-      locale,
-    };
+    const [router, reference, users] = await Promise.all([this.ctx.routing(), this.ctx.reference(), repos.users.findMany(ids)]);
+    return { router, categories: reference.categoryById, departments: reference.departmentById, users: new Map(users.map((u) => [u.id, u])), locale };
   }
 
   /** Facts and access for a record already loaded in a batch. */

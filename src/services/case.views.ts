@@ -77,6 +77,9 @@ export interface CaseView {
   evidence?: EvidenceView;
 }
 
+/** A staff view, as opposed to a reporter's plain-words view of their own report. */
+export const isStaffView = (view: CaseView | ReporterCaseView): view is CaseView => 'clocks' in view;
+
 export interface EvidenceItem {
   media: MediaInfo;
   eventSeq: number;
@@ -227,6 +230,8 @@ export interface ReporterCaseView {
   status: string;
   statusText: string;
   category: Ref;
+  /** As the reporter said it (or the category's default). */
+  urgency: string;
   description: string;
   address: string | null;
   location: { lat: number; lon: number; coordSys: 'wgs84' };
@@ -293,6 +298,7 @@ export function reporterView(record: CaseRecord, facts: CaseFacts, events: Event
     status: shown.status,
     statusText: statusWords(shown.status, l.locale),
     category: ref(category, l.locale)!,
+    urgency: record.urgency,
     description: record.description,
     address: record.address,
     location: { lat: record.lat, lon: record.lon, coordSys: 'wgs84' },

@@ -1,10 +1,10 @@
-// Applies a transition's clock changes to a case's stored clocks.
+// A transition's clock changes: worked out against the clocks a case has (planClocks, pure), then stored.
 
 import type { WorkingCalendar } from '../domain/calendar.js';
 import { addMinutes, dueAt, outcomeAt, policyFor, remindAt, type SlaOverrides } from '../domain/deadlines.js';
 import type { Stage, Urgency } from '../domain/types.js';
 import type { ClockChanges } from '../domain/workflow.js';
-import type { CaseRepository, ClockRow } from '../storage/case.repository.js';
+import { fromClock, type CaseRepository, type ClockRow } from '../storage/case.repository.js';
 import { newId } from '../storage/ids.js';
 
 export interface ClockContext {
@@ -27,12 +27,20 @@ export interface ClockSnapshot {
 
 const snapshot = (c: ClockRow): ClockSnapshot => ({ stage: c.stage, round: c.round, dueAt: c.dueAt, completedAt: c.completedAt, outcome: c.outcome });
 
-/** Apply clock changes; returns the snapshot of the clocks that are open or were stopped by this change. */
-export async function applyClocks(repo: CaseRepository, ctx: ClockContext, changes: ClockChanges): Promise<ClockSnapshot[]> {
-  const clocks = await repo.clocks(ctx.caseId);
+/** What a transition does to a case's clocks: rows to update, rows to insert, and the event's snapshot. */
+export interface ClockPlan {
+  updates: ClockRow[];
+  inserts: ClockRow[];
+  snapshot: ClockSnapshot[];
+}
+
+/** Work out clock changes against the clocks a case has (none for a new case); writes nothing. */
+export function planClocks(ctx: ClockContext, changes: ClockChanges, clocks: ClockRow[]): ClockPlan {
   const nowIso = ctx.now.toISOString();
   const policy = policyFor(ctx.urgency, ctx.sla);
   const touched: ClockRow[] = [];
+  const updates: ClockRow[] = [];
+  const inserts: ClockRow[] = [];
 
   for (const clock of clocks) {
     if (clock.completedAt !== null) continue;
@@ -49,20 +57,8 @@ export async function applyClocks(repo: CaseRepository, ctx: ClockContext, chang
       const due = dueAt(policy, clock.stage, { stageStart: new Date(clock.startedAt), reportedAt: clock.round === 1 ? ctx.reportedAt : new Date(clock.startedAt) }, ctx.calendar);
       next = { ...clock, dueAt: due.toISOString(), originalDueAt: due.toISOString(), remindAt: remindAt(new Date(clock.startedAt), due).toISOString() };
     }
-    if (next) {
-      await repo.updateClock(clock.id, {
-        completed_at: next.completedAt,
-        outcome: next.outcome,
-        due_at: next.dueAt,
-        original_due_at: next.originalDueAt,
-        remind_at: next.remindAt,
-        reminded_at: next.remindedAt,
-        supervised_at: next.supervisedAt,
-      });
-      touched.push(next);
-    } else {
-      touched.push(clock);
-    }
+    if (next) updates.push(next);
+    touched.push(next ?? clock);
   }
 
   for (const stage of changes.start ?? []) {
@@ -85,22 +81,27 @@ export async function applyClocks(repo: CaseRepository, ctx: ClockContext, chang
       remindedAt: null,
       supervisedAt: null,
     };
-    await repo.insertClock({
-      id: row.id,
-      case_id: row.caseId,
-      stage: row.stage,
-      round: row.round,
-      started_at: row.startedAt,
-      due_at: row.dueAt,
-      original_due_at: row.originalDueAt,
-      remind_at: row.remindAt,
-      completed_at: null,
-      outcome: null,
-      reminded_at: null,
-      supervised_at: null,
-    });
+    inserts.push(row);
     touched.push(row);
   }
 
-  return touched.filter((c) => c.completedAt === null || c.completedAt === nowIso).map(snapshot);
+  return { updates, inserts, snapshot: touched.filter((c) => c.completedAt === null || c.completedAt === nowIso).map(snapshot) };
+}
+
+/** Apply clock changes to a case's stored clocks; returns the snapshot of the clocks that are open or were stopped by this change. */
+export async function applyClocks(repo: CaseRepository, ctx: ClockContext, changes: ClockChanges): Promise<ClockSnapshot[]> {
+  const plan = planClocks(ctx, changes, await repo.clocks(ctx.caseId));
+  for (const next of plan.updates) {
+    await repo.updateClock(next.id, {
+      completed_at: next.completedAt,
+      outcome: next.outcome,
+      due_at: next.dueAt,
+      original_due_at: next.originalDueAt,
+      remind_at: next.remindAt,
+      reminded_at: next.remindedAt,
+      supervised_at: next.supervisedAt,
+    });
+  }
+  await repo.insertClocks(plan.inserts.map(fromClock));
+  return plan.snapshot;
 }

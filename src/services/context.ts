@@ -1,5 +1,7 @@
 // What every service is built from: the unit of work, the clock, and caches of slow-changing reference
-// data (jurisdiction polygons, the working calendar) that are reloaded when they change.
+// data (jurisdiction polygons, the working calendar, categories, departments and routing rules) that are
+// reloaded when they change: whoever changes them calls invalidate() (seeding, boundary import, the
+// calendar admin route).
 
 import { makeCalendar, type WorkingCalendar } from '../domain/calendar.js';
 import { DEFAULT_EVIDENCE, type EvidenceOptions } from '../domain/evidence.js';
@@ -9,15 +11,46 @@ import type { Clock } from '../ports.js';
 import { DEFAULT_BORDER_DISTANCE_M } from './placement.js';
 import type { Repos, UnitOfWork } from '../storage/unit-of-work.js';
 import type { User } from '../storage/user.repository.js';
+import type { Category, Department } from '../storage/reference.repository.js';
+import type { RoutingTables } from './routing.js';
 
 export interface Principal {
   user: User;
   actor: Actor;
 }
 
+/** Categories, departments and routing rules: a few dozen rows each, read on every report and view. */
+export interface ReferenceData extends RoutingTables {
+  categories: Category[];
+  categoryById: Map<string, Category>;
+  departmentById: Map<string, Department>;
+}
+
+/** A value loaded on first use and kept; a failed load is not kept, so the next use tries again. */
+class Cached<T> {
+  private value?: Promise<T>;
+  constructor(private readonly load: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (!this.value) {
+      const loading = this.load();
+      this.value = loading;
+      loading.catch(() => {
+        if (this.value === loading) this.value = undefined;
+      });
+    }
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = undefined;
+  }
+}
+
 export class ServiceContext {
-  private router?: Promise<Router>;
-  private calendar?: Promise<WorkingCalendar>;
+  private readonly router = new Cached(() => this.uow.read.reference.jurisdictions().then((units) => new Router(units)));
+  private readonly calendar = new Cached(() => this.uow.read.reference.calendarDays().then((days) => makeCalendar(days)));
+  private readonly referenceData = new Cached(() => this.loadReference());
 
   constructor(
     readonly uow: UnitOfWork,
@@ -33,13 +66,28 @@ export class ServiceContext {
   }
 
   routing(): Promise<Router> {
-    this.router ??= this.uow.read.reference.jurisdictions().then((units) => new Router(units));
-    return this.router;
+    return this.router.get();
   }
 
   workingCalendar(): Promise<WorkingCalendar> {
-    this.calendar ??= this.uow.read.reference.calendarDays().then((days) => makeCalendar(days));
-    return this.calendar;
+    return this.calendar.get();
+  }
+
+  /** Categories, departments and routing rules, by id. */
+  reference(): Promise<ReferenceData> {
+    return this.referenceData.get();
+  }
+
+  private async loadReference(): Promise<ReferenceData> {
+    const read = this.uow.read.reference;
+    const [categories, departments, routes] = await Promise.all([read.categories(), read.departments(), read.allRoutes()]);
+    return {
+      categories,
+      categoryById: new Map(categories.map((c) => [c.id, c])),
+      departments,
+      departmentById: new Map(departments.map((d) => [d.id, d])),
+      routes,
+    };
   }
 
   /**
@@ -47,14 +95,15 @@ export class ServiceContext {
    * only connection, so a cache loading inside it would wait for itself forever.
    */
   async transaction<T>(work: (repos: Repos) => Promise<T>): Promise<T> {
-    await Promise.all([this.routing(), this.workingCalendar()]);
+    await Promise.all([this.routing(), this.workingCalendar(), this.reference()]);
     return this.uow.run(work);
   }
 
   /** Drop cached reference data after it changed. */
   invalidate(): void {
-    this.router = undefined;
-    this.calendar = undefined;
+    this.router.reset();
+    this.calendar.reset();
+    this.referenceData.reset();
   }
 
   /** The actor a user acts as: their role, department and jurisdiction path. */

@@ -40,21 +40,23 @@ export class DuplicateService {
   async candidates(q: DuplicateQuery, locale: Locale, excludeId?: string): Promise<DuplicateCandidate[]> {
     const { point: sent, coordSys } = checkPoint(q.lat, q.lon, q.coordSys ?? 'wgs84');
     const point = toWgs84(sent, coordSys);
-    const categories = await this.ctx.uow.read.reference.categories();
-    const category = categories.find((c) => c.id === q.categoryId);
+    const { categories, categoryById: byId } = await this.ctx.reference();
+    const category = byId.get(q.categoryId);
     if (!category) throw invalid('categoryId', `There is no category with id ${q.categoryId}.`, 'category_not_found');
     const related = relatedCategories(category, categories);
     const radius = category.duplicateRadiusM;
     const box = boxAround(point.lat, point.lon, radius);
     const since = new Date(this.ctx.now().getTime() - DUPLICATE_WINDOW_DAYS * 86_400_000).toISOString();
+    // The SQL box is a little larger than the circle's: the exact distance decides below.
+    const margin = { lat: (box.maxLat - box.minLat) * 0.01, lon: (box.maxLon - box.minLon) * 0.01 };
     const rows = await this.ctx.uow.read.cases.openNear({
       ...cellRange(box.minLat, box.minLon, box.maxLat, box.maxLon, FINEST),
+      box: { minLat: box.minLat - margin.lat, maxLat: box.maxLat + margin.lat, minLon: box.minLon - margin.lon, maxLon: box.maxLon + margin.lon },
       categoryIds: related.map((c) => c.id),
       since,
       excludeId,
       limit: 200,
     });
-    const byId = new Map(categories.map((c) => [c.id, c]));
     return rows
       .map((c) => ({ c, d: distanceM([point.lon, point.lat], [c.lon, c.lat]) }))
       .filter(({ d }) => d <= radius)

@@ -14,6 +14,7 @@ import { MapService, type MapLimits } from './map.service.js';
 import { ServiceContext } from './context.js';
 import { MediaService, type MediaOptions } from './media.service.js';
 import { SweepService } from './sweep.service.js';
+import { DEFAULT_THROTTLE, ThrottleService, type ThrottleRules } from './throttle.service.js';
 
 export interface Services {
   ctx: ServiceContext;
@@ -24,6 +25,7 @@ export interface Services {
   map: MapService;
   media: MediaService;
   sweep: SweepService;
+  throttle: ThrottleService;
 }
 
 export interface ServiceOptions {
@@ -36,20 +38,25 @@ export interface ServiceOptions {
   tokenTtlHours?: number;
   borderDistanceM?: number;
   mapLimits?: Partial<MapLimits>;
+  /** Rate limits and login throttling; e.g. `{ report: { limit: 100_000, windowS: 60 } }` for a load test (limit 0 turns a rule off). */
+  throttle?: Partial<ThrottleRules>;
 }
 
 export function buildServices(database: Database, options: ServiceOptions = {}): Services {
   const ctx = new ServiceContext(new UnitOfWork(database), options.clock ?? systemClock, options.borderDistanceM, { ...DEFAULT_EVIDENCE, ...options.evidence });
   const store = options.mediaStore ?? mediaStoreFromUrl(options.mediaStoreUrl ?? 'data/media');
   const cases = new CaseService(ctx);
+  const throttle = new ThrottleService(ctx, { ...DEFAULT_THROTTLE, ...options.throttle });
+  const media = new MediaService(ctx, store, cases, options.media);
   return {
     ctx,
-    auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7),
+    auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7, throttle),
     boundaries: new BoundaryService(ctx),
     cases,
     duplicates: new DuplicateService(ctx),
     map: new MapService(ctx, cases, options.mapLimits),
-    media: new MediaService(ctx, store, cases, options.media),
-    sweep: new SweepService(ctx),
+    media,
+    sweep: new SweepService(ctx, () => media.expireUploads()),
+    throttle,
   };
 }

@@ -142,7 +142,8 @@ export class MapService {
     if (actor.role === 'admin') return null;
     if ((actor.role !== 'dispatcher' && actor.role !== 'supervisor') || !actor.jurisdictionPath) return 'points';
     const units = await this.ctx.uow.read.reference.jurisdictions();
-    const own = units.filter((u) => u.level === 'subdistrict' && isWithin(u.path, actor.jurisdictionPath));
+    // Counts are kept per subdistrict (or the unit itself above that level): every such unit within reach.
+    const own = units.filter((u) => COUNTED_LEVELS.has(u.level) && isWithin(u.path, actor.jurisdictionPath));
     // Below subdistrict level (a community's staff) counts are too coarse to show: points instead.
     return own.length > 0 ? own.map((u) => u.id) : 'points';
   }
@@ -185,5 +186,8 @@ function checkBox(q: MapQuery): void {
   const cells = ((q.maxLat - q.minLat) / size) * ((q.maxLon - q.minLon) / size);
   if (cells > MAX_CELLS) throw invalid('bbox', 'This box is too large for the zoom level; zoom out or ask for a smaller box.', 'bbox_too_large');
 }
+
+/** The levels whose units own cell counts: a case counts on its subdistrict, or its unit above that level. */
+const COUNTED_LEVELS = new Set<string>(['city', 'district', 'subdistrict']);
 
 const total = (cells: readonly { n: number }[]): number => cells.reduce((s, c) => s + c.n, 0);

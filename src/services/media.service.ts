@@ -1,17 +1,28 @@
-// Evidence uploads and their copies. An upload is sniffed from its bytes, limited, processed (upright,
-// metadata-free WebP display copy and thumbnail; for videos a poster frame and a remuxed copy without
-// metadata), and stored content-addressed: the same bytes uploaded twice are stored and processed once.
-// The original is kept privately. Readers get a copy only if they may see a case that carries the media
-// (or uploaded it); public copies exist only once staff publish them, redacted as they choose.
+// Evidence uploads and their copies. An upload arrives as a stream and is spooled to a private temporary
+// file (media/spool.ts: hashed and counted on the way, the photo or video limit enforced as bytes arrive,
+// the type sniffed from the first bytes), then sniffed, limited, checked and processed from that file
+// (upright, metadata-free WebP display copy and thumbnail; for videos a poster frame and a remuxed copy
+// without metadata), and stored content-addressed: the same bytes uploaded twice are stored and processed
+// once. Memory per upload stays bounded whatever its size. Preparing (everything that may refuse an
+// upload) and committing (store objects, a media row) are separate steps, so a form of several files, or
+// a report with its photos, stores nothing when anything in it is refused. The original is kept
+// privately. Readers get a copy only if they may see a case that carries the media (or uploaded it);
+// public copies exist only once staff publish them, redacted as they choose.
 
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
 import os from 'node:os';
-import type { CaseAccess } from '../domain/access.js';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { mayPublishCaseMedia, type CaseAccess } from '../domain/access.js';
 import { DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
-import { detectTools, processMedia, type MediaTools } from '../media/process.js';
+import { ROLES, type Role } from '../domain/types.js';
+import { detectTools, processFile, type MediaTools } from '../media/process.js';
 import { redact, type Region } from '../media/redact.js';
-import { mediaKeyOf } from '../media/store.js';
+import { sniffMedia } from '../media/sniff.js';
+import { removeStale, spool, spoolBuffer, WORK_PREFIX, type SpooledFile } from '../media/spool.js';
 import { Slots } from '../media/slots.js';
-import { DEFAULT_MEDIA_LIMITS, type MediaLimits, type MediaStore, type ProcessedMedia } from '../media/types.js';
+import { DEFAULT_MEDIA_LIMITS, partName, type MediaKind, type MediaLimits, type MediaStore, type ProcessedMedia } from '../media/types.js';
 import { toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
 import type { MediaRecord, MediaVariant, UploadRecord } from '../storage/media.repository.js';
@@ -20,6 +31,7 @@ import { extension, mediaInfo, type MediaInfo } from './media.views.js';
 import type { Principal, ServiceContext } from './context.js';
 
 export interface MediaOptions {
+  /** Sizes, pixels, copies, and the bytes one user may hold in unfinished resumable uploads. */
   limits: MediaLimits;
   /**
    * Processing jobs at once: default the number of cores. sharp also queues on Node's thread pool (4 threads
@@ -31,21 +43,49 @@ export interface MediaOptions {
   tools?: MediaTools;
   /** How long an unfinished resumable upload is kept (default 24 h). */
   uploadTtlHours: number;
+  /** Where uploads are spooled and processed (default the system's temporary directory). */
+  tempDir?: string;
 }
+
+/** Temporary files older than this are leftovers of a killed process (no upload takes a day). */
+const STALE_TEMP_MS = 24 * 3_600_000;
 
 /** Unfinished resumable uploads one user may have at once (each report carries at most 9 files). */
 export const MAX_OPEN_UPLOADS = 20;
 
+/** The roles that send evidence: everyone signed in but administrators (users and reference data only). */
+export const MEDIA_ROLES: readonly Role[] = ROLES.filter((role) => role !== 'admin');
+
 export const DEFAULT_MEDIA_OPTIONS: MediaOptions = { limits: DEFAULT_MEDIA_LIMITS, concurrency: Math.max(1, os.availableParallelism()), uploadTtlHours: 24 };
 
-/** A served copy: its bytes and what to say about them. */
+/** A served copy: its bytes (WebP copies) or a stream of them (originals and videos), and what to say about them. */
 export interface MediaCopy {
-  bytes: Buffer;
+  body: Buffer | Readable;
+  /** Length of the body in bytes. */
+  length: number;
   mime: string;
   /** A download rather than inline display (originals: never rendered by the browser as they came). */
   attachment: boolean;
   filename: string;
 }
+
+/** An upload checked and processed, not yet stored: commit() stores it, dispose() forgets it. */
+export interface PreparedUpload {
+  readonly sha256: string;
+  readonly bytes: number;
+  /** Remove what preparing left on disk (processed copies); safe to call twice, also after commit. */
+  dispose(): Promise<void>;
+}
+
+interface Prepared extends PreparedUpload {
+  readonly uploader: string;
+  readonly file: string;
+  /** The uploader's own earlier item of the same bytes, a reusable processed item of someone else's, or fresh copies. */
+  readonly outcome: { mine: MediaRecord } | { reuse: Copies } | { fresh: ProcessedMedia };
+}
+
+/** Sources of a spooled upload: a request body (pass `iterator({ destroyOnReturn: false })`), a part stream, bytes. */
+export type UploadSource = AsyncIterable<Buffer | string> | Iterable<Buffer>;
 
 export class MediaService {
   private readonly options: MediaOptions;
@@ -61,6 +101,8 @@ export class MediaService {
     this.options = { ...DEFAULT_MEDIA_OPTIONS, ...options, limits: { ...DEFAULT_MEDIA_LIMITS, ...options.limits } };
     this.slots = new Slots(this.options.concurrency);
     if (options.tools) this.tools = Promise.resolve(options.tools);
+    // What a process killed mid-upload left in the temporary directory, a day on.
+    void removeStale(this.options.tempDir ?? os.tmpdir(), STALE_TEMP_MS).catch(() => undefined);
   }
 
   get limits(): MediaLimits {
@@ -71,51 +113,131 @@ export class MediaService {
     return this.store.driver;
   }
 
-  /** Sniff, check, process and store one upload. Uploading the same bytes again returns the same item. */
+  /** The largest upload of any kind (the video limit, normally). */
+  get largest(): number {
+    return Math.max(this.options.limits.photoBytes, this.options.limits.videoBytes);
+  }
+
+  /** Whether a role sends evidence (MEDIA_ROLES); the HTTP layer refuses the others before reading a body. */
+  mayUpload(principal: Principal): boolean {
+    return MEDIA_ROLES.includes(principal.actor.role);
+  }
+
+  assertMayUpload(principal: Principal): void {
+    if (!this.mayUpload(principal)) throw forbidden('role_not_allowed', 'Administrators manage users and reference data; evidence comes from reporters and staff.', { role: principal.actor.role });
+  }
+
+  // ---- spooling ---------------------------------------------------------------------------------
+
+  /**
+   * Spool an upload to a temporary file. The video limit holds until the first bytes show the type; a photo
+   * then has the photo limit, and anything that is not media is refused before the rest is read. `expected`
+   * is the announced length (Content-Length), refused at once when over the limit for the type.
+   */
+  spool(source: UploadSource, options: { expected?: number } = {}): Promise<SpooledFile> {
+    const limits = this.options.limits;
+    let kind: MediaKind | undefined;
+    return spool(source, {
+      dir: this.options.tempDir,
+      limit: this.largest,
+      ...(options.expected === undefined ? {} : { expected: options.expected }),
+      judge: async (head) => {
+        kind = (await sniffMedia(head)).kind;
+        const limit = kind === 'photo' ? limits.photoBytes : limits.videoBytes;
+        if (options.expected !== undefined && options.expected > limit) throw fileTooLarge(kind, limit, options.expected);
+        return limit;
+      },
+      tooLarge: (limit) => fileTooLarge(kind, limit),
+      cutOff: (received, expected) => cutOff(received, expected),
+      broken: (received) => broken(received),
+    });
+  }
+
+  // ---- uploading --------------------------------------------------------------------------------
+
+  /** Bytes in memory (the demo seed, tests): spooled, then uploaded like any file. */
   async upload(principal: Principal, bytes: Buffer): Promise<MediaRecord> {
-    if (bytes.length === 0) throw new DomainError('invalid', 'empty_upload', 'The upload is empty: send the photo or video bytes.');
-    const sha256 = mediaKeyOf(bytes);
-    const repos = this.ctx.uow.read;
-    const earlier = await repos.media.withSha(sha256);
+    const file = await spoolBuffer(bytes, this.options.tempDir);
+    try {
+      return await this.uploadFile(principal, file);
+    } finally {
+      await file.discard();
+    }
+  }
+
+  /** Sniff, check, process and store one spooled upload. Uploading the same bytes again returns the same item. */
+  async uploadFile(principal: Principal, file: SpooledFile): Promise<MediaRecord> {
+    const prepared = await this.prepare(principal, file);
+    try {
+      return await this.commit(prepared);
+    } finally {
+      await prepared.dispose();
+    }
+  }
+
+  /**
+   * Everything that may refuse an upload, with nothing stored: emptiness, type, limits, structure, decoding
+   * and the copies (made in a private work directory). The spooled file must stay until commit.
+   */
+  async prepare(principal: Principal, file: SpooledFile): Promise<PreparedUpload> {
+    this.assertMayUpload(principal);
+    if (file.bytes === 0) throw new DomainError('invalid', 'empty_upload', 'The upload is empty: send the photo or video bytes.');
+    const earlier = await this.ctx.uow.read.media.withSha(file.sha256);
+    const base = { sha256: file.sha256, bytes: file.bytes, uploader: principal.user.id, file: file.path };
     // A retry (the phone never heard the answer) or the same photo attached again: the same media item.
     const mine = earlier.find((m) => m.uploadedBy === principal.user.id);
-    if (mine) return this.processed(mine);
+    if (mine) return prepared({ ...base, outcome: { mine }, dispose: async () => undefined });
     // The same bytes from someone else: a new item of theirs, reusing the copies made the first time.
     const processed = earlier.find((m) => m.preview !== null);
-    const copies = processed ? copiesOf(processed) : await this.processAndStore(bytes);
+    if (processed) return prepared({ ...base, outcome: { reuse: copiesOf(processed) }, dispose: async () => undefined });
+    const workDir = await fs.mkdtemp(path.join(this.options.tempDir ?? os.tmpdir(), WORK_PREFIX));
+    const dispose = () => fs.rm(workDir, { recursive: true, force: true });
+    try {
+      const fresh = await this.process(file, workDir);
+      return prepared({ ...base, outcome: { fresh }, dispose });
+    } catch (error) {
+      await dispose();
+      throw error;
+    }
+  }
+
+  /** Store what prepare made and record the media item. */
+  async commit(prepared: PreparedUpload): Promise<MediaRecord> {
+    const p = prepared as Prepared;
+    if ('mine' in p.outcome) return this.processed(p.outcome.mine);
+    const copies = 'reuse' in p.outcome ? p.outcome.reuse : await this.storeCopies(p.file, p.sha256, p.outcome.fresh);
     const record: MediaRecord = {
       ...copies,
       id: newId(),
-      sha256,
-      bytes: bytes.length,
-      uploadedBy: principal.user.id,
+      sha256: p.sha256,
+      bytes: p.bytes,
+      uploadedBy: p.uploader,
       createdAt: this.ctx.now().toISOString(),
       publicKey: null,
       publishedAt: null,
     };
-    await repos.media.insert(record);
+    await this.ctx.uow.read.media.insert(record);
     return record;
   }
 
-  private async processAndStore(bytes: Buffer): Promise<Copies> {
+  private async process(file: SpooledFile, workDir: string): Promise<ProcessedMedia> {
     const tools = await this.toolsFound();
-    const processed = await this.slots.run(() => processMedia(bytes, this.options.limits, tools));
-    return this.storeCopies(bytes, processed);
+    return this.slots.run(() => processFile({ path: file.path, bytes: file.bytes, head: file.head }, this.options.limits, tools, workDir));
   }
 
-  private async storeCopies(bytes: Buffer, p: ProcessedMedia): Promise<Copies> {
+  private async storeCopies(file: string, sha256: string, p: ProcessedMedia): Promise<Copies> {
     const put = async (b: Buffer | null, mime: string) => (b ? (await this.store.put(b, mime)).key : null);
     const [original, display, thumb, poster, clean] = await Promise.all([
-      put(bytes, p.mime),
+      this.store.putFile(file, p.mime, sha256).then((r) => r.key),
       put(p.display, 'image/webp'),
       put(p.thumb, 'image/webp'),
       put(p.poster, 'image/webp'),
-      put(p.cleanVideo, p.mime),
+      p.cleanVideo ? this.store.putFile(p.cleanVideo, p.mime).then((r) => r.key) : null,
     ]);
     return {
       kind: p.kind,
       mime: p.mime,
-      storageKey: original!,
+      storageKey: original,
       width: p.width,
       height: p.height,
       durationS: p.durationS,
@@ -137,7 +259,16 @@ export class MediaService {
   /** Media stored before processing existed get their copies on first use. */
   private async processed(record: MediaRecord): Promise<MediaRecord> {
     if (record.preview !== null) return record;
-    const copies = await this.processAndStore(await this.store.get(record.storageKey));
+    const original = await this.store.open(record.storageKey);
+    const file = await spool(original.stream, { dir: this.options.tempDir, limit: Number.MAX_SAFE_INTEGER, tooLarge: () => new Error('unreachable') });
+    const workDir = await fs.mkdtemp(path.join(this.options.tempDir ?? os.tmpdir(), WORK_PREFIX));
+    let copies: Copies;
+    try {
+      copies = await this.storeCopies(file.path, file.sha256, await this.process(file, workDir));
+    } finally {
+      await fs.rm(workDir, { recursive: true, force: true });
+      await file.discard();
+    }
     const next = { ...record, ...copies };
     await this.ctx.uow.read.media.update(record.id, {
       width: next.width,
@@ -194,13 +325,19 @@ export class MediaService {
   async read(principal: Principal, id: string, variant: MediaVariant = 'display'): Promise<MediaCopy> {
     const { record, uploader, access } = await this.readable(principal, id);
     const mayOriginal = uploader || access === 'handling_chain';
+    // Originals and videos may be large: streamed from the store, never read whole into memory.
+    const streamed = async (key: string, attachment: boolean): Promise<MediaCopy> => {
+      const { stream, bytes } = await this.store.open(key);
+      return { body: stream, length: bytes, mime: record.mime, attachment, filename: `${record.id}${extension(record.mime)}` };
+    };
     const original = async (): Promise<MediaCopy> => {
       if (!mayOriginal) throw forbidden('original_not_allowed', 'The original file is kept for its uploader and the staff handling the case; ask for the display copy.');
-      return { bytes: await this.store.get(record.storageKey), mime: record.mime, attachment: true, filename: `${record.id}${extension(record.mime)}` };
+      return streamed(record.storageKey, true);
     };
     const webp = async (key: string | null, what: string): Promise<MediaCopy> => {
       if (!key) throw notFound(`media_${what}`, id);
-      return { bytes: await this.store.get(key), mime: 'image/webp', attachment: false, filename: `${record.id}-${what}.webp` };
+      const bytes = await this.store.get(key);
+      return { body: bytes, length: bytes.length, mime: 'image/webp', attachment: false, filename: `${record.id}-${what}.webp` };
     };
     switch (variant) {
       case 'original':
@@ -213,7 +350,7 @@ export class MediaService {
         return record.kind === 'video' ? webp(record.posterKey, 'poster') : webp(record.displayKey ?? record.thumbKey, 'display');
       case 'video':
         if (record.kind !== 'video') throw invalid('variant', 'This media item is a photo: ask for display or thumb.', 'not_a_video');
-        if (record.cleanKey) return { bytes: await this.store.get(record.cleanKey), mime: record.mime, attachment: false, filename: `${record.id}${extension(record.mime)}` };
+        if (record.cleanKey) return streamed(record.cleanKey, false);
         // Without ffmpeg there is no metadata-free copy: the original is all there is, for those who may have it.
         return original();
     }
@@ -250,32 +387,41 @@ export class MediaService {
 
   /** A media item the reader may publish or withdraw: theirs as the command centre handling its case. */
   private async publishable(principal: Principal, id: string): Promise<MediaRecord> {
-    const { record, access } = await this.readable(principal, id);
-    if (access !== 'handling_chain' || !['dispatcher', 'supervisor'].includes(principal.actor.role)) {
-      throw forbidden('role_not_allowed', 'Only the command centre handling the case may publish or withdraw its photos.');
+    const { record } = await this.readable(principal, id);
+    const repos = this.ctx.uow.read;
+    for (const caseId of await repos.media.casesOf(record.id)) {
+      if (mayPublishCaseMedia(principal.actor, (await this.cases.load(repos, principal, caseId)).facts.jurisdictionPath)) return record;
     }
-    return record;
+    throw forbidden('role_not_allowed', 'Only the command centre handling the case may publish or withdraw its photos.');
   }
 
   /** The public copy, for anyone: only what staff published. */
   async readPublic(id: string): Promise<MediaCopy> {
     const record = await this.ctx.uow.read.media.find(id);
     if (!record?.publicKey) throw notFound('media', id);
-    return { bytes: await this.store.get(record.publicKey), mime: 'image/webp', attachment: false, filename: `${record.id}.webp` };
+    const bytes = await this.store.get(record.publicKey);
+    return { body: bytes, length: bytes.length, mime: 'image/webp', attachment: false, filename: `${record.id}.webp` };
   }
 
   // ---- resumable uploads (tus 1.0 core + creation + termination) ----------------------------------
+  // Where each upload stands is in the database (`uploads`, `upload_parts`); its bytes are parts in the
+  // media store. Any process can take the next chunk, and the database holds a few rows per upload.
 
-  /** Begin a resumable upload of `length` bytes. */
+  /**
+   * Begin a resumable upload of `length` bytes: at most MAX_OPEN_UPLOADS unfinished ones per user, holding
+   * at most `limits.uploadQuotaBytes` together (counted by their declared lengths, reserved here, so a
+   * started upload can always finish).
+   */
   async createUpload(principal: Principal, length: number, metadata: Record<string, string>): Promise<UploadRecord> {
-    const max = Math.max(this.options.limits.photoBytes, this.options.limits.videoBytes);
+    this.assertMayUpload(principal);
+    const max = this.largest;
+    const quota = this.options.limits.uploadQuotaBytes;
     if (!Number.isSafeInteger(length) || length <= 0) throw invalid('Upload-Length', 'Upload-Length must be the whole size of the file in bytes.', 'invalid_upload_length');
     if (length > max) throw new DomainError('too_large', 'file_too_large', `Files may be at most ${mb(max)} MB.`, { bytes: length, limit: max });
-    const now = this.ctx.now();
-    // Each open upload holds its chunks in the database: a rider has a few on the go, not hundreds.
-    if ((await this.ctx.uow.read.media.openUploads(principal.user.id, now.toISOString())) >= MAX_OPEN_UPLOADS) {
-      throw new DomainError('too_many', 'too_many_open_uploads', `You have ${MAX_OPEN_UPLOADS} unfinished uploads: finish or cancel one (DELETE) before starting another.`, { limit: MAX_OPEN_UPLOADS });
+    if (length > quota) {
+      throw new DomainError('too_large', 'upload_quota_exceeded', `Resumable uploads may hold at most ${mb(quota)} MB per person; this file is ${mb(length)} MB.`, { quotaBytes: quota, heldBytes: 0, requestedBytes: length });
     }
+    const now = this.ctx.now();
     const row = {
       id: newId(now.getTime()),
       owner_id: principal.user.id,
@@ -286,7 +432,22 @@ export class MediaService {
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + this.options.uploadTtlHours * 3_600_000).toISOString(),
     };
-    await this.ctx.uow.read.media.createUpload(row);
+    await this.ctx.transaction(async (repos) => {
+      await repos.media.lockOwner(principal.user.id);
+      const open = await repos.media.openUploads(principal.user.id, now.toISOString());
+      if (open.count >= MAX_OPEN_UPLOADS) {
+        throw new DomainError('too_many', 'too_many_open_uploads', `You have ${MAX_OPEN_UPLOADS} unfinished uploads: finish or cancel one (DELETE) before starting another.`, { limit: MAX_OPEN_UPLOADS });
+      }
+      if (open.bytes + length > quota) {
+        throw new DomainError(
+          'too_many',
+          'upload_quota_exceeded',
+          `Your unfinished uploads already hold ${mb(open.bytes)} of ${mb(quota)} MB: finish or cancel one (DELETE) before starting this one (${mb(length)} MB).`,
+          { quotaBytes: quota, heldBytes: open.bytes, requestedBytes: length },
+        );
+      }
+      await repos.media.createUpload(row);
+    });
     return { id: row.id, ownerId: row.owner_id, length, received: 0, metadata, mediaId: null, createdAt: row.created_at, expiresAt: row.expires_at };
   }
 
@@ -296,45 +457,132 @@ export class MediaService {
     return upload;
   }
 
-  /** Append bytes at `offset`; when the last byte arrives the file is processed like any upload. */
-  async appendUpload(principal: Principal, id: string, offset: number, chunk: Buffer): Promise<UploadRecord> {
+  /**
+   * The upload a chunk from `offset` may go to, checked before the chunk is read: not finished, the offset
+   * where the upload stands, and a declared chunk length (`length`, from Content-Length) that fits.
+   */
+  async uploadFor(principal: Principal, id: string, offset: number, length?: number): Promise<UploadRecord> {
+    this.assertMayUpload(principal);
     const upload = await this.findUpload(principal, id);
     if (upload.mediaId) throw new DomainError('conflict', 'upload_complete', 'This upload is already complete.', { mediaId: upload.mediaId });
     if (offset !== upload.received) {
       throw new DomainError('conflict', 'offset_mismatch', `The upload has ${upload.received} bytes; send the next chunk from there.`, { expected: upload.received, got: offset });
     }
-    if (offset + chunk.length > upload.length) {
-      throw invalid('body', `The chunk runs past the declared Upload-Length (${upload.length} bytes).`, 'chunk_too_long');
-    }
-    if (chunk.length > 0 && !(await this.ctx.transaction((repos) => repos.media.appendChunk(id, offset, chunk)))) {
-      const now = await this.ctx.uow.read.media.findUpload(id);
-      throw new DomainError('conflict', 'offset_mismatch', 'Another request sent bytes first; ask for the offset (HEAD) and continue from there.', { expected: now?.received ?? offset, got: offset });
-    }
-    const received = offset + chunk.length;
-    if (received < upload.length) return { ...upload, received };
-    const bytes = await this.ctx.uow.read.media.chunks(id);
-    let media: MediaRecord;
+    if (length !== undefined && offset + length > upload.length) throw chunkTooLong(upload.length);
+    return upload;
+  }
+
+  /**
+   * Take the chunk at `offset` (at most `chunkLimit` bytes) from `source`: spooled, kept in the store as a
+   * part, then recorded; when the last byte is in, the parts are put together and processed like any
+   * upload. The chunk at offset 0 is sniffed as it arrives: what is not media, or a photo declared larger
+   * than the photo limit, is refused there, and the upload is dropped.
+   */
+  async appendUpload(principal: Principal, id: string, offset: number, source: UploadSource, options: { chunkLimit: number; expected?: number }): Promise<UploadRecord> {
+    const upload = await this.uploadFor(principal, id, offset, options.expected);
+    const room = upload.length - offset;
+    let chunk: SpooledFile;
     try {
-      media = await this.upload(principal, bytes);
+      chunk = await spool(source, {
+        dir: this.options.tempDir,
+        limit: Math.min(room, options.chunkLimit),
+        tooLarge: (limit) => (limit === room ? chunkTooLong(upload.length) : chunkTooLarge(options.chunkLimit)),
+        ...(options.expected === undefined ? {} : { expected: options.expected }),
+        cutOff: (received, expected) => cutOff(received, expected),
+        broken: (received) => broken(received),
+        ...(offset === 0 ? { judge: (head: Buffer) => this.judgeUpload(head, upload.length) } : {}),
+      });
     } catch (error) {
-      // Refused content is not kept: the client learns why, and the upload is gone.
-      await this.ctx.uow.read.media.deleteUpload(id);
+      if (error instanceof DomainError && (error.kind === 'unsupported' || error.code === 'file_too_large')) await this.dropUpload(id);
       throw error;
     }
-    await this.ctx.uow.read.media.completeUpload(id, media.id);
-    return { ...upload, received, mediaId: media.id };
+    try {
+      if (chunk.bytes > 0) {
+        const part = partName(offset, randomBytes(8).toString('hex'));
+        await this.store.putPart(id, part, chunk.path);
+        if (!(await this.ctx.transaction((repos) => repos.media.addPart(id, offset, chunk.bytes, part)))) {
+          // The part stays in the store until the upload ends (deleteParts takes every part of it).
+          const now = await this.ctx.uow.read.media.findUpload(id);
+          throw new DomainError('conflict', 'offset_mismatch', 'Another request sent bytes first; ask for the offset (HEAD) and continue from there.', { expected: now?.received ?? offset, got: offset });
+        }
+      }
+    } finally {
+      await chunk.discard();
+    }
+    const received = offset + chunk.bytes;
+    if (received < upload.length) return { ...upload, received };
+    return { ...upload, received, mediaId: (await this.finishUpload(principal, upload)).id };
+  }
+
+  /** The photo limit as soon as the first chunk shows a photo; what is not media is refused. */
+  private async judgeUpload(head: Buffer, length: number): Promise<number> {
+    const { kind } = await sniffMedia(head);
+    const limit = kind === 'photo' ? this.options.limits.photoBytes : this.options.limits.videoBytes;
+    if (length > limit) throw fileTooLarge(kind, limit, length);
+    return Number.MAX_SAFE_INTEGER;
+  }
+
+  /** All bytes are in: put the parts together (in a temporary file), process and store the file. */
+  private async finishUpload(principal: Principal, upload: UploadRecord): Promise<MediaRecord> {
+    const parts = await this.ctx.uow.read.media.parts(upload.id);
+    let at = 0;
+    for (const p of parts) {
+      if (p.start !== at) throw new Error(`upload ${upload.id} has a gap at byte ${at}`);
+      at += p.bytes;
+    }
+    if (at !== upload.length) throw new Error(`upload ${upload.id} holds ${at} of ${upload.length} bytes`);
+    const store = this.store;
+    const whole = async function* () {
+      for (const p of parts) yield* await store.openPart(upload.id, p.part);
+    };
+    let media: MediaRecord;
+    try {
+      const file = await this.spool(whole());
+      try {
+        media = await this.uploadFile(principal, file);
+      } finally {
+        await file.discard();
+      }
+    } catch (error) {
+      // Refused content is not kept: the client learns why, and the upload is gone.
+      if (error instanceof DomainError) await this.dropUpload(upload.id);
+      throw error;
+    }
+    await this.ctx.uow.read.media.completeUpload(upload.id, media.id);
+    await this.store.deleteParts(upload.id);
+    return media;
   }
 
   async deleteUpload(principal: Principal, id: string): Promise<void> {
     await this.findUpload(principal, id);
+    await this.dropUpload(id);
+  }
+
+  private async dropUpload(id: string): Promise<void> {
+    await this.store.deleteParts(id);
     await this.ctx.uow.read.media.deleteUpload(id);
   }
 
-  /** Drop expired unfinished uploads (run by the sweep). */
-  expireUploads(): Promise<number> {
-    return this.ctx.uow.read.media.expireUploads(this.ctx.now().toISOString());
+  /**
+   * Drop expired unfinished uploads: their stored bytes first, then their rows (the sweep calls this). An
+   * upload whose bytes could not be removed stays for the next sweep to try again.
+   */
+  async expireUploads(): Promise<number> {
+    const stale = await this.ctx.uow.read.media.expiredUploads(this.ctx.now().toISOString(), 1000);
+    let dropped = 0;
+    for (const id of stale) {
+      try {
+        await this.dropUpload(id);
+        dropped++;
+      } catch {
+        // Left for the next sweep.
+      }
+    }
+    return dropped;
   }
 }
+
+const prepared = (p: Prepared): PreparedUpload => p;
 
 type Copies = Omit<MediaRecord, 'id' | 'sha256' | 'bytes' | 'uploadedBy' | 'createdAt' | 'publicKey' | 'publishedAt'>;
 
@@ -344,4 +592,27 @@ function copiesOf(m: MediaRecord): Copies {
 }
 
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
+
+/** Over the limit for its kind (when known): 413 file_too_large, in the words processing uses. */
+function fileTooLarge(kind: MediaKind | undefined, limit: number, bytes?: number): DomainError {
+  const what = kind ?? 'file';
+  const advice = kind === 'photo' ? ' Upload a smaller photo.' : kind === 'video' ? ' Record a shorter video or lower the camera resolution.' : '';
+  const size = bytes === undefined ? 'larger than' : `${mb(bytes)} MB;`;
+  return new DomainError('too_large', 'file_too_large', `This ${what} is ${size} the limit for a ${what} is ${mb(limit)} MB.${advice}`, {
+    ...(kind ? { kind } : {}),
+    ...(bytes === undefined ? {} : { bytes }),
+    limit,
+  });
+}
+
+const cutOff = (received: number, expected: number) =>
+  new DomainError('invalid', 'incomplete_body', `The body ended after ${received} of the ${expected} bytes announced; send it again.`, { received, expected });
+
+const broken = (received: number) =>
+  new DomainError('invalid', 'incomplete_body', `The upload broke off after ${received} bytes; send it again.`, { received });
+
+const chunkTooLong = (length: number) => invalid('body', `The chunk runs past the declared Upload-Length (${length} bytes).`, 'chunk_too_long');
+
+const chunkTooLarge = (limit: number) =>
+  new DomainError('too_large', 'body_too_large', `A chunk may be at most ${mb(limit)} MB; send the rest in the next one.`, { limit });
 

@@ -17,12 +17,16 @@ export interface SweepResult {
 const BATCH = 200;
 
 export class SweepService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    /** Drops expired unfinished uploads with their stored bytes (MediaService.expireUploads). */
+    private readonly expireUploads: () => Promise<number> = async () => 0,
+  ) {}
 
   async run(): Promise<SweepResult> {
     const now = this.ctx.now();
     const nowIso = now.toISOString();
-    const result: SweepResult = { reminded: 0, supervised: 0, uploadsExpired: await this.ctx.uow.read.media.expireUploads(nowIso) };
+    const result: SweepResult = { reminded: 0, supervised: 0, uploadsExpired: await this.expireUploads() };
     for (;;) {
       const due = await this.ctx.uow.read.cases.clocksToRemind(nowIso, BATCH);
       let won = 0;

@@ -5,7 +5,7 @@ import type { ClosureType, CaseStatus, Channel, Stage, Urgency } from '../domain
 import type { PendingExtension, Rating } from '../domain/workflow.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
 import { fromJson, isPostgres, likePrefix } from './dialect.js';
-import type { CaseClockTable, CaseEventTable, CaseTable, DB } from './schema.js';
+import type { CaseCellTable, CaseClockTable, CaseEventTable, CaseTable, DB, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
 
 export interface CaseRecord {
   id: string;
@@ -73,6 +73,18 @@ export interface ClockRow {
   supervisedAt: string | null;
 }
 
+/** What a duplicate candidate shows of a case. */
+export interface NearbyCase {
+  id: string;
+  ref: string;
+  status: CaseStatus;
+  categoryId: string;
+  description: string;
+  lat: number;
+  lon: number;
+  reportedAt: string;
+}
+
 /** Which cases a reader may see. */
 export type Visibility =
   | { kind: 'all' }
@@ -132,7 +144,7 @@ export const toCase = (r: CaseTable): CaseRecord => ({
   masterCaseId: r.master_case_id,
 });
 
-const toEvent = (r: CaseEventTable): EventRecord => ({
+export const toEvent = (r: CaseEventTable): EventRecord => ({
   id: r.id,
   caseId: r.case_id,
   seq: r.seq,
@@ -162,6 +174,53 @@ export const toClock = (r: CaseClockTable): ClockRow => ({
   remindedAt: r.reminded_at,
   supervisedAt: r.supervised_at,
 });
+
+export const fromClock = (c: ClockRow): CaseClockTable => ({
+  id: c.id,
+  case_id: c.caseId,
+  stage: c.stage,
+  round: c.round,
+  started_at: c.startedAt,
+  due_at: c.dueAt,
+  original_due_at: c.originalDueAt,
+  remind_at: c.remindAt,
+  completed_at: c.completedAt,
+  outcome: c.outcome,
+  reminded_at: c.remindedAt,
+  supervised_at: c.supervisedAt,
+});
+
+/** Where a case counts on the map: its point, handling and origin units, status and category. */
+export interface CellKey {
+  lat: number;
+  lon: number;
+  unitId: string;
+  originUnitId: string;
+  status: string;
+  categoryId: string;
+}
+
+/** The cell-count rows adding (1) or removing (-1) a case at every level. */
+const cellDeltas = (c: CellKey, delta: 1 | -1): CaseCellTable[] =>
+  Array.from({ length: CELL_LEVELS }, (_, level) => {
+    const { cy, cx } = cellOf(c.lat, c.lon, level);
+    return { level, cy, cx, unit_id: c.unitId, origin_unit_id: c.originUnitId, status: c.status, category_id: c.categoryId, n: delta, sum_lat: c.lat * delta, sum_lon: c.lon * delta };
+  });
+
+/** Everything a new report writes, in one transaction; the case's reference is numbered as it is written. */
+export interface NewCase {
+  row: Omit<CaseTable, 'ref'>;
+  /** The day the reference counts in (YYYYMMDD): the case becomes YYYYMMDD-NNNN. */
+  refDay: string;
+  cells: CellKey;
+  clocks: CaseClockTable[];
+  events: CaseEventTable[];
+  links: MediaLinkTable[];
+  idempotency?: IdempotencyKeyTable;
+}
+
+/** A case reference: the day and its number, at least four digits (20250507-0042). */
+export const refOf = (day: string, n: number): string => `${day}-${String(n).padStart(4, '0')}`;
 
 type CaseEb = ExpressionBuilder<DB, 'cases'>;
 
@@ -272,40 +331,124 @@ export class CaseRepository {
     return row && toEvent(row);
   }
 
-  /** Add (delta 1) or remove (delta -1) a case from the map-cell counts at every level. */
-  async adjustCells(c: { lat: number; lon: number; unitId: string; status: string; categoryId: string }, delta: 1 | -1): Promise<void> {
-    for (let level = 0; level < CELL_LEVELS; level++) {
-      const { cy, cx } = cellOf(c.lat, c.lon, level);
-      await this.db
-        .insertInto('case_cells')
-        .values({ level, cy, cx, unit_id: c.unitId, status: c.status, category_id: c.categoryId, n: delta, sum_lat: c.lat * delta, sum_lon: c.lon * delta })
-        .onConflict((oc) =>
-          oc.columns(['level', 'cy', 'cx', 'unit_id', 'status', 'category_id']).doUpdateSet((eb) => ({
-            n: eb('case_cells.n', '+', delta),
-            sum_lat: eb('case_cells.sum_lat', '+', c.lat * delta),
-            sum_lon: eb('case_cells.sum_lon', '+', c.lon * delta),
-          })),
-        )
-        .execute();
-    }
+  /** Add (delta 1) or remove (delta -1) a case from the map-cell counts at every level: one upsert of a row per level. */
+  async adjustCells(c: CellKey, delta: 1 | -1): Promise<void> {
+    await this.upsertCells(cellDeltas(c, delta)).execute();
   }
 
-  /** Open, unmerged cases of these categories in a cell range reported since a time (duplicate candidates). */
-  async openNear(q: { y0: number; y1: number; x0: number; x1: number; categoryIds: string[]; since: string; excludeId?: string; limit: number }): Promise<CaseRecord[]> {
+  /** The levels' rows are distinct keys, so one multi-row upsert never meets the same row twice. */
+  private upsertCells(rows: CaseCellTable[]) {
+    return this.db
+      .insertInto('case_cells')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['level', 'cy', 'cx', 'unit_id', 'origin_unit_id', 'status', 'category_id']).doUpdateSet((eb) => ({
+          n: eb('case_cells.n', '+', eb.ref('excluded.n')),
+          sum_lat: eb('case_cells.sum_lat', '+', eb.ref('excluded.sum_lat')),
+          sum_lon: eb('case_cells.sum_lon', '+', eb.ref('excluded.sum_lon')),
+        })),
+      );
+  }
+
+  /**
+   * True when insertNew is a single statement, atomic without a transaction around it (PostgreSQL): a
+   * report that writes nothing else can skip BEGIN and COMMIT, two round trips.
+   */
+  get insertNewIsOneStatement(): boolean {
+    return isPostgres(this.db);
+  }
+
+  /**
+   * Write a new report: its reference (the day's counter), the case, its cell counts, clocks, events,
+   * evidence links and idempotency key; returns the reference. On PostgreSQL this is one statement
+   * (data-modifying CTEs: one round trip, atomic by itself; foreign keys are checked at its end, when every
+   * row is there); on SQLite, where a statement costs no round trip, one statement per table, in the
+   * caller's transaction.
+   */
+  async insertNew(c: NewCase): Promise<string> {
+    const cells = cellDeltas(c.cells, 1);
+    if (isPostgres(this.db)) {
+      const counter = `case_ref:${c.refDay}`;
+      // YYYYMMDD-NNNN, as refOf writes it: at least four digits.
+      const ref = sql<string>`(select ${c.refDay} || '-' || case when n.value < 10000 then lpad(n.value::text, 4, '0') else n.value::text end from n)`;
+      const writes = [
+        sql`n as (${this.db
+          .insertInto('counters')
+          .values({ name: counter, value: 1 })
+          .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
+          .returning('value')})`,
+        sql`c as (${this.db.insertInto('cases').values({ ...c.row, ref }).returning('ref')})`,
+        sql`k as (${this.upsertCells(cells)})`,
+      ];
+      if (c.clocks.length > 0) writes.push(sql`t as (${this.db.insertInto('case_clocks').values(c.clocks)})`);
+      if (c.events.length > 0) writes.push(sql`e as (${this.db.insertInto('case_events').values(c.events)})`);
+      if (c.links.length > 0) writes.push(sql`m as (${this.db.insertInto('media_links').values(c.links)})`);
+      if (c.idempotency) writes.push(sql`i as (${this.db.insertInto('idempotency_keys').values(c.idempotency)})`);
+      const { rows } = await sql<{ ref: string }>`with ${sql.join(writes)} select ref from c`.execute(this.db);
+      return rows[0]!.ref;
+    }
+    const ref = refOf(c.refDay, await this.nextCounter(`case_ref:${c.refDay}`));
+    await this.db.insertInto('cases').values({ ...c.row, ref }).execute();
+    await this.upsertCells(cells).execute();
+    await this.insertClocks(c.clocks);
+    if (c.events.length > 0) await this.db.insertInto('case_events').values(c.events).execute();
+    if (c.links.length > 0) await this.db.insertInto('media_links').values(c.links).execute();
+    if (c.idempotency) await this.db.insertInto('idempotency_keys').values(c.idempotency).execute();
+    return ref;
+  }
+
+  /**
+   * Open, unmerged cases of these categories in a cell range and box reported since a time (duplicate
+   * candidates): only the columns a candidate shows, newest first.
+   */
+  async openNear(q: {
+    y0: number;
+    y1: number;
+    x0: number;
+    x1: number;
+    box: { minLat: number; maxLat: number; minLon: number; maxLon: number };
+    categoryIds: string[];
+    since: string;
+    excludeId?: string;
+    limit: number;
+  }): Promise<NearbyCase[]> {
     if (q.categoryIds.length === 0) return [];
     // The box is a few cells (a duplicate radius is tens of metres), so cases_cell is always the index to
     // read. SQLite keeps no statistics: when a category has no related ones, `category_id IN (?)` is an
     // equality on cases_category_id, which it rates above several rows of cells (cy IN (a, b, c)), and it
     // then reads every case of that category in the city (tens of thousands of rows, ~100 ms on 1,000,000
     // cases instead of ~0.5 ms). Pin cases_cell there; PostgreSQL's statistics choose it on their own.
-    let query = this.inCells(q, true)
+    // The box keeps the cells' cases beyond it (a cell is ~100 m, a radius often 30 m) from being read out.
+    let query = this.cellsFrom(true)
+      .select(['cases.id', 'cases.ref', 'cases.status', 'cases.category_id', 'cases.description', 'cases.lat', 'cases.lon', 'cases.reported_at'])
+      .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
+      .where('cases.cx', '>=', q.x0)
+      .where('cases.cx', '<=', q.x1)
+      .where('cases.lat', '>=', q.box.minLat)
+      .where('cases.lat', '<=', q.box.maxLat)
+      .where('cases.lon', '>=', q.box.minLon)
+      .where('cases.lon', '<=', q.box.maxLon)
       .where('cases.reported_at', '>=', q.since)
       .where('cases.category_id', 'in', q.categoryIds)
       .where('cases.status', 'not in', ['closed', 'rejected', 'merged'])
       .orderBy('cases.reported_at', 'desc')
       .limit(q.limit);
     if (q.excludeId) query = query.where('cases.id', '!=', q.excludeId);
-    return (await query.execute()).map(toCase);
+    return (await query.execute()).map((r) => ({
+      id: r.id,
+      ref: r.ref,
+      status: r.status as CaseStatus,
+      categoryId: r.category_id,
+      description: r.description,
+      lat: r.lat,
+      lon: r.lon,
+      reportedAt: r.reported_at,
+    }));
+  }
+
+  /** The cases table, told to read through cases_cell on SQLite when `pin` (see inCells). */
+  private cellsFrom(pin: boolean) {
+    return pin && !isPostgres(this.db) ? this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_cell`)) : this.db.selectFrom('cases');
   }
 
   /**
@@ -313,8 +456,7 @@ export class CaseRepository {
    * `pin`, SQLite (which keeps no statistics) is told to use that index; PostgreSQL chooses on its own.
    */
   private inCells(q: { y0: number; y1: number; x0: number; x1: number }, pin: boolean) {
-    const from = pin && !isPostgres(this.db) ? this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_cell`)) : this.db.selectFrom('cases');
-    return from
+    return this.cellsFrom(pin)
       .selectAll('cases')
       .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
       .where('cases.cx', '>=', q.x0)
@@ -362,7 +504,11 @@ export class CaseRepository {
       .where('cx', '>=', q.x0)
       .where('cx', '<=', q.x1)
       .groupBy(['cy', 'cx']);
-    if (q.unitIds) query = query.where('unit_id', 'in', q.unitIds);
+    // A reader sees the cases handled in their units and those first reported there (referred away).
+    if (q.unitIds) {
+      const unitIds = q.unitIds;
+      query = query.where((eb) => eb.or([eb('unit_id', 'in', unitIds), eb('origin_unit_id', 'in', unitIds)]));
+    }
     if (q.status?.length) query = query.where('status', 'in', q.status);
     if (q.categoryId) query = query.where('category_id', '=', q.categoryId);
     const rows = await query.execute();
@@ -403,17 +549,20 @@ export class CaseRepository {
     await this.db.insertInto('case_clocks').values(row).execute();
   }
 
+  async insertClocks(rows: CaseClockTable[]): Promise<void> {
+    if (rows.length > 0) await this.db.insertInto('case_clocks').values(rows).execute();
+  }
+
   async updateClock(id: string, changes: Partial<CaseClockTable>): Promise<void> {
     await this.db.updateTable('case_clocks').set(changes).where('id', '=', id).execute();
   }
 
-  /** Next number of a named counter (atomic on both dialects). */
+  /** Next number of a named counter: one atomic upsert on both dialects (the row is locked until commit). */
   async nextCounter(name: string): Promise<number> {
-    await this.db.insertInto('counters').values({ name, value: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
     const row = await this.db
-      .updateTable('counters')
-      .set((eb) => ({ value: eb('value', '+', 1) }))
-      .where('name', '=', name)
+      .insertInto('counters')
+      .values({ name, value: 1 })
+      .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
       .returning('value')
       .executeTakeFirstOrThrow();
     return row.value;

@@ -4,13 +4,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_location.js';
 import * as m003 from './migrations/003_map_cover.js';
 import * as m004 from './migrations/004_evidence.js';
+import * as m005 from './migrations/005_upload_store.js';
+import * as m006 from './migrations/006_throttle.js';
+import * as m007 from './migrations/007_map_origin.js';
 import type { DB } from './schema.js';
+import { cachingDatabase } from './sqlite-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -25,6 +29,8 @@ export interface ConnectOptions {
   schema?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** Kysely's query log (benchmarks count statements with it). */
+  log?: KyselyConfig['log'];
 }
 
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
@@ -45,7 +51,7 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
       // JIT compilation costs more than it saves on Gridline's short indexed queries.
       options: `-c jit=off${options.schema ? ` -c search_path=${options.schema}` : ''}`,
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: options.log });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const file = sqlitePath(url);
@@ -55,7 +61,7 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }), log: options.log });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -64,6 +70,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_location': m002,
   '003_map_cover': m003,
   '004_evidence': m004,
+  '005_upload_store': m005,
+  '006_throttle': m006,
+  '007_map_origin': m007,
 };
 
 class StaticProvider implements MigrationProvider {

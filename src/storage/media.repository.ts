@@ -1,10 +1,11 @@
 // Metadata of uploaded media (the bytes live in the media store), the links from cases' events to their
-// evidence, the history of public copies, and resumable uploads with their chunks.
+// evidence, the history of public copies, and resumable uploads: where each stands and which stored part
+// holds which bytes (the bytes themselves are in the media store too).
 
 import type { Kysely } from 'kysely';
 import type { EvidenceFlag, EvidenceRole } from '../domain/evidence.js';
 import type { MediaKind } from '../media/types.js';
-import { fromJson, toJson } from './dialect.js';
+import { fromJson, isPostgres, toJson } from './dialect.js';
 import type { DB, MediaLinkTable, MediaTable, UploadTable } from './schema.js';
 
 export type MediaVariant = 'original' | 'display' | 'thumb' | 'poster' | 'video';
@@ -184,16 +185,25 @@ export class MediaRepository {
     await this.db.insertInto('uploads').values(row).execute();
   }
 
-  /** Unfinished, unexpired uploads of a user. */
-  async openUploads(ownerId: string, now: string): Promise<number> {
+  /**
+   * Inside a transaction, before counting a user's open uploads: on PostgreSQL the user's row is locked, so
+   * two uploads started at once by one user are counted one after the other (SQLite runs one writing
+   * transaction at a time anyway).
+   */
+  async lockOwner(ownerId: string): Promise<void> {
+    if (isPostgres(this.db)) await this.db.selectFrom('users').select('id').where('id', '=', ownerId).forUpdate().execute();
+  }
+
+  /** Unfinished, unexpired uploads of a user: how many, and the bytes they may grow to (their declared lengths). */
+  async openUploads(ownerId: string, now: string): Promise<{ count: number; bytes: number }> {
     const row = await this.db
       .selectFrom('uploads')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('length').as('bytes')])
       .where('owner_id', '=', ownerId)
       .where('media_id', 'is', null)
       .where('expires_at', '>=', now)
       .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return { count: Number(row.n), bytes: Number(row.bytes ?? 0) };
   }
 
   async findUpload(id: string): Promise<UploadRecord | undefined> {
@@ -201,39 +211,42 @@ export class MediaRepository {
     return row && toUpload(row);
   }
 
-  /** Append a chunk at `offset`; false when another request moved the offset first (nothing written). */
-  async appendChunk(id: string, offset: number, data: Buffer): Promise<boolean> {
+  /**
+   * Record that stored part `part` holds `bytes` bytes from `offset`, moving the upload's offset; false when
+   * another request moved it first (nothing recorded: the caller removes its part). Run in a transaction.
+   */
+  async addPart(id: string, offset: number, bytes: number, part: string): Promise<boolean> {
     const moved = await this.db
       .updateTable('uploads')
-      .set({ received: offset + data.length })
+      .set({ received: offset + bytes })
       .where('id', '=', id)
       .where('received', '=', offset)
       .where('media_id', 'is', null)
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) return false;
-    await this.db.insertInto('upload_chunks').values({ upload_id: id, start_byte: offset, data }).execute();
+    await this.db.insertInto('upload_parts').values({ upload_id: id, start_byte: offset, bytes, part }).execute();
     return true;
   }
 
-  async chunks(id: string): Promise<Buffer> {
-    const rows = await this.db.selectFrom('upload_chunks').select(['start_byte', 'data']).where('upload_id', '=', id).orderBy('start_byte').execute();
-    return Buffer.concat(rows.map((r) => Buffer.from(r.data)));
+  /** The parts of an upload in order. */
+  async parts(id: string): Promise<{ start: number; bytes: number; part: string }[]> {
+    const rows = await this.db.selectFrom('upload_parts').select(['start_byte', 'bytes', 'part']).where('upload_id', '=', id).orderBy('start_byte').execute();
+    return rows.map((r) => ({ start: Number(r.start_byte), bytes: Number(r.bytes), part: r.part }));
   }
 
   async completeUpload(id: string, mediaId: string): Promise<void> {
     await this.db.updateTable('uploads').set({ media_id: mediaId }).where('id', '=', id).execute();
-    await this.db.deleteFrom('upload_chunks').where('upload_id', '=', id).execute();
+    await this.db.deleteFrom('upload_parts').where('upload_id', '=', id).execute();
   }
 
   async deleteUpload(id: string): Promise<void> {
-    await this.db.deleteFrom('upload_chunks').where('upload_id', '=', id).execute();
+    await this.db.deleteFrom('upload_parts').where('upload_id', '=', id).execute();
     await this.db.deleteFrom('uploads').where('id', '=', id).execute();
   }
 
-  /** Drop unfinished uploads past their expiry; returns how many. */
-  async expireUploads(now: string): Promise<number> {
-    const stale = await this.db.selectFrom('uploads').select('id').where('expires_at', '<', now).where('media_id', 'is', null).execute();
-    for (const { id } of stale) await this.deleteUpload(id);
-    return stale.length;
+  /** Unfinished uploads past their expiry (the sweep removes their bytes, then the rows). */
+  async expiredUploads(now: string, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('uploads').select('id').where('expires_at', '<', now).where('media_id', 'is', null).limit(limit).execute();
+    return rows.map((r) => r.id);
   }
 }

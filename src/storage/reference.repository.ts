@@ -148,6 +148,18 @@ export class ReferenceRepository {
     return new Map(rows.map((r) => [r.jurisdiction_id, r.department_id]));
   }
 
+  /** Every routing rule: category id -> jurisdiction id -> department id (a few hundred rows at most). */
+  async allRoutes(): Promise<Map<string, Map<string, string>>> {
+    const rows = await this.db.selectFrom('category_routes').select(['category_id', 'jurisdiction_id', 'department_id']).execute();
+    const out = new Map<string, Map<string, string>>();
+    for (const r of rows) {
+      let byUnit = out.get(r.category_id);
+      if (!byUnit) out.set(r.category_id, (byUnit = new Map()));
+      byUnit.set(r.jurisdiction_id, r.department_id);
+    }
+    return out;
+  }
+
   async calendarDays(): Promise<{ date: string; kind: 'holiday' | 'workday' }[]> {
     const rows = await this.db.selectFrom('calendar_days').selectAll().execute();
     return rows.map((r) => ({ date: r.date, kind: r.kind === 'workday' ? 'workday' : 'holiday' }));

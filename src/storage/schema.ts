@@ -138,10 +138,13 @@ export interface UploadTable {
   expires_at: string;
 }
 
-export interface UploadChunkTable {
+/** Which part in the media store holds the bytes of an upload from `start_byte` (migration 005). */
+export interface UploadPartTable {
   upload_id: string;
   start_byte: number;
-  data: Buffer;
+  bytes: number;
+  /** The part's name in the media store (offset and a random suffix; see MediaStore.putPart). */
+  part: string;
 }
 
 export interface CaseTable {
@@ -188,7 +191,10 @@ export interface CaseCellTable {
   level: number;
   cy: number;
   cx: number;
+  /** The unit handling the cases (its subdistrict). */
   unit_id: string;
+  /** The unit they were first reported in: a referred case stays on its map too. */
+  origin_unit_id: string;
   status: string;
   category_id: string;
   n: number;
@@ -245,6 +251,16 @@ export interface CalendarDayTable {
   kind: string;
 }
 
+/** One fixed-window counter per (rule, subject); login rules add the account's lockout. */
+export interface ThrottleTable {
+  rule: string;
+  subject: string;
+  count: number;
+  reset_at: string;
+  locked_until: string | null;
+  last_address: string | null;
+}
+
 export interface DB {
   jurisdictions: JurisdictionTable;
   departments: DepartmentTable;
@@ -256,7 +272,7 @@ export interface DB {
   media_links: MediaLinkTable;
   media_publications: MediaPublicationTable;
   uploads: UploadTable;
-  upload_chunks: UploadChunkTable;
+  upload_parts: UploadPartTable;
   cases: CaseTable;
   case_events: CaseEventTable;
   case_clocks: CaseClockTable;
@@ -264,4 +280,5 @@ export interface DB {
   idempotency_keys: IdempotencyKeyTable;
   counters: CounterTable;
   calendar_days: CalendarDayTable;
+  throttle: ThrottleTable;
 }

@@ -7,6 +7,7 @@ import type { Database } from './db.js';
 import { MediaRepository } from './media.repository.js';
 import { ReferenceRepository } from './reference.repository.js';
 import type { DB } from './schema.js';
+import { ThrottleRepository } from './throttle.repository.js';
 import { UserRepository } from './user.repository.js';
 
 export interface Repos {
@@ -14,6 +15,7 @@ export interface Repos {
   reference: ReferenceRepository;
   users: UserRepository;
   media: MediaRepository;
+  throttle: ThrottleRepository;
 }
 
 export const reposFor = (db: Kysely<DB>): Repos => ({
@@ -21,6 +23,7 @@ export const reposFor = (db: Kysely<DB>): Repos => ({
   reference: new ReferenceRepository(db),
   users: new UserRepository(db),
   media: new MediaRepository(db),
+  throttle: new ThrottleRepository(db),
 });
 
 export class UnitOfWork {

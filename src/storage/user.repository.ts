@@ -16,7 +16,7 @@ export interface User {
   active: boolean;
 }
 
-export const toUser = (r: UserTable): User => ({
+export const toUser = (r: Omit<UserTable, 'password_hash' | 'created_at'>): User => ({
   id: r.id,
   username: r.username,
   displayName: r.display_name,
@@ -61,12 +61,16 @@ export class UserRepository {
     await this.db.insertInto('auth_tokens').values({ token_hash: tokenHash, user_id: userId, created_at: createdAt, expires_at: expiresAt, revoked_at: null }).execute();
   }
 
-  /** The active user a live token belongs to. */
+  /**
+   * The active user a live token belongs to: one statement on every request, two primary-key lookups
+   * (the token's hash, then its user), reading only what a principal needs (never the password hash).
+   * Not cached: a logout or revocation in any process takes effect at once.
+   */
   async userForToken(tokenHash: string, now: string): Promise<User | undefined> {
     const row = await this.db
       .selectFrom('auth_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
-      .selectAll('u')
+      .select(['u.id', 'u.username', 'u.display_name', 'u.phone', 'u.role', 'u.department_id', 'u.jurisdiction_id', 'u.locale', 'u.active'])
       .where('t.token_hash', '=', tokenHash)
       .where('t.revoked_at', 'is', null)
       .where('t.expires_at', '>', now)

@@ -11,7 +11,7 @@ import type { BoundaryProblem } from '../../src/geo/boundaries.js';
 import { CHENGGUAN_CODE, JURISDICTIONS, NAJIN_CODE, rectangle } from '../../src/seed/najin-data.js';
 import type { ReportInput } from '../../src/services/case.service.js';
 import { DIALECTS } from '../support/db.js';
-import { events, record, reportInput } from '../support/cases.js';
+import { events, record, reportInput, staffView } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
 import { Api, expectError } from '../http/support.js';
 
@@ -237,7 +237,7 @@ describe.each(DIALECTS)('boundary import ($name)', (dialect) => {
     const street = { lat: 29.637975, lon: 91.16225 }; // 金珠东路18号纳金农贸市场
     const c = await report('solang', street);
     expect(c.gridId).toBe(old.id);
-    const view = await world.services.cases.get(await world.as('dispatcher'), c.id, 'zh-CN');
+    const view = await staffView(world, 'dispatcher', c.id);
     expect(view.grid?.name).toBe(`${seed.names.zh}(更新)`);
   });
 });

@@ -7,7 +7,7 @@ import { DEFAULT_SLA } from '../../src/domain/deadlines.js';
 import { URGENCIES, type Stage, type Urgency } from '../../src/domain/types.js';
 import type { ClockRow, EventRecord } from '../../src/storage/case.repository.js';
 import { DIALECTS } from '../support/db.js';
-import { MINUTE, act, actAfter, clock, clocks, domainError, eventRows, events, plus, record, snapshotOf } from '../support/cases.js';
+import { MINUTE, act, actAfter, clock, clocks, domainError, eventRows, events, plus, record, snapshotOf, staffView } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
 
 /** The due time the default SLA gives a clock of `stage` started at `stageStart` (round 1 unless told). */
@@ -169,7 +169,7 @@ describe.each(DIALECTS)('deadline clocks ($name)', (dialect) => {
     expect(recorded('dispatch')).toBe(due);
     expect(recorded('request-extension')).toBe(due);
     expect(recorded('approve-extension')).toBe(plus(due, 2 * 24 * 60));
-    const view = await world.services.cases.get(await world.as('dispatcher'), caseId, 'zh-CN');
+    const view = await staffView(world, 'dispatcher', caseId);
     expect(view.clocks.find((c) => c.stage === 'resolve')).toMatchObject({ dueAt: plus(due, 2 * 24 * 60), originalDueAt: due, state: 'running' });
     expectSnapshotsMatch(list, await clocks(world, caseId));
 
@@ -273,7 +273,7 @@ describe.each(DIALECTS)('deadline clocks ($name)', (dialect) => {
     await actAfter(world, 10, 'dispatcher', caseId, 'accept');
     await actAfter(world, 10, 'dispatcher', caseId, 'file', { urgency: 'emergency' });
     expect((await clock(world, caseId, 'dispatch')).dueAt).toBe(plus(reportedAt, 10));
-    const view = await world.services.cases.get(await world.as('dispatcher'), caseId, 'zh-CN');
+    const view = await staffView(world, 'dispatcher', caseId);
     expect(view.overdue).toBe(true);
     const dispatch = view.clocks.find((c) => c.stage === 'dispatch')!;
     expect(dispatch.state).toBe('overdue');

@@ -9,7 +9,7 @@ import { JURISDICTIONS, NAJIN_CODE, STREETS, ZHAXI_CODE, type SeedJurisdiction }
 import type { ReportInput } from '../../src/services/case.service.js';
 import type { CaseRecord } from '../../src/storage/case.repository.js';
 import { DIALECTS } from '../support/db.js';
-import { act, domainError, events, record, reportInput, userId } from '../support/cases.js';
+import { act, domainError, events, record, reportInput, userId, staffView } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
 
 // ---- geometry of the seeded units, for picking points on and near borders -------------------------
@@ -150,7 +150,7 @@ describe.each(DIALECTS)('where a report lands ($name)', (dialect) => {
 
     it('the Najin dispatcher still sees it (list and get) but may not act on it', async () => {
       expect(await listIds('dispatcher')).toContain(referred.id);
-      const view = await world.services.cases.get(await world.as('dispatcher'), referred.id, 'zh-CN');
+      const view = await staffView(world, 'dispatcher', referred.id);
       expect(view.id).toBe(referred.id);
       expect(view.originJurisdiction?.code).toBe(NAJIN_CODE);
       expect(view.availableActions).toEqual([]);
@@ -166,7 +166,7 @@ describe.each(DIALECTS)('where a report lands ($name)', (dialect) => {
       expect(after.status).toBe('accepted');
       expect(after.reporterId).toBe(userId(world, 'solang'));
       // Najin keeps sight of the accepted case.
-      const view = await world.services.cases.get(await world.as('dispatcher'), referred.id, 'zh-CN');
+      const view = await staffView(world, 'dispatcher', referred.id);
       expect(view.status).toBe('accepted');
     });
 

@@ -62,7 +62,7 @@ describe.each(DIALECTS)('migrating ($name)', (dialect) => {
       const event = (seq: number, action: string, evidence: string[]) => ({ id: `e${seq}`, case_id: 'c1', seq, action, actor_id: 'u1', actor_role: 'reporter', at, from_status: null, to_status: 'reported', note: null, data: '{}', evidence: JSON.stringify(evidence), clocks: '[]' });
       await db.insertInto('case_events').values([event(1, 'report', ['m1', 'm2', 'gone']), event(2, 'accept', []), event(3, 'resolve', ['m3'])]).execute();
 
-      expect(await migrate(old)).toEqual(['004_evidence']);
+      expect(await migrate(old, '004_evidence')).toEqual(['004_evidence']);
       const links = await old.db.selectFrom('media_links').select(['media_id', 'case_id', 'event_seq', 'role']).orderBy('media_id').execute();
       expect(links).toEqual([
         { media_id: 'm1', case_id: 'c1', event_seq: 1, role: 'before' },
@@ -76,10 +76,63 @@ describe.each(DIALECTS)('migrating ($name)', (dialect) => {
     }
   });
 
+  it('upgrades resumable uploads: 005 drops the unfinished ones with their chunks (their bytes cannot reach the store from a migration) and keeps the finished', async () => {
+    const old = await emptyDatabase(dialect);
+    try {
+      await migrate(old, '004_evidence');
+      const db = old.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+      const at = '2025-05-07T13:00:00.000Z';
+      await db.insertInto('users').values({ id: 'u1', username: 'rider', password_hash: 'x', display_name: 'R', role: 'reporter', phone: null, department_id: null, jurisdiction_id: null, locale: 'zh-CN', active: 1, created_at: at }).execute();
+      const upload = (id: string, received: number, mediaId: string | null) => ({ id, owner_id: 'u1', length: 10, received, metadata: '{}', media_id: mediaId, created_at: at, expires_at: '2025-05-08T13:00:00.000Z' });
+      await db.insertInto('uploads').values([upload('open', 4, null), upload('done', 10, 'm1')]).execute();
+      await db.insertInto('upload_chunks').values({ upload_id: 'open', start_byte: 0, data: Buffer.from('abcd') }).execute();
+
+      expect(await migrate(old, '005_upload_store')).toEqual(['005_upload_store']);
+      expect(await db.selectFrom('uploads').select(['id', 'media_id']).execute()).toEqual([{ id: 'done', media_id: 'm1' }]);
+      expect(await db.selectFrom('upload_parts').selectAll().execute()).toEqual([]);
+      await expect(db.selectFrom('upload_chunks').selectAll().execute()).rejects.toThrow(/upload_chunks/);
+      await db.insertInto('upload_parts').values({ upload_id: 'done', start_byte: 2 ** 33, bytes: 2 ** 32, part: '000000000000000-0123456789abcdef' }).execute();
+      expect(await db.selectFrom('upload_parts').select(['start_byte', 'bytes']).execute()).toEqual([{ start_byte: 2 ** 33, bytes: 2 ** 32 }]);
+    } finally {
+      await old.drop();
+    }
+  });
+
+  it('upgrades map cell counts: 007 moves a referred case to its (handling, origin) row and keeps the others', async () => {
+    const old = await emptyDatabase(dialect);
+    try {
+      await migrate(old, '006_throttle');
+      const db = old.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+      const at = '2025-05-07T13:00:00.000Z';
+      await db.insertInto('users').values({ id: 'u1', username: 'rider', password_hash: 'x', display_name: 'R', role: 'reporter', phone: null, department_id: null, jurisdiction_id: null, locale: 'zh-CN', active: 1, created_at: at }).execute();
+      const unit = (id: string, level: string, parent: string | null, path: string) => ({ id, code: id, level, parent_id: parent, path, name_zh: id, name_en: id, name_bo: id, created_at: at });
+      await db.insertInto('jurisdictions').values([unit('najin', 'subdistrict', null, '/najin'), unit('zhaxi', 'subdistrict', null, '/zhaxi'), unit('g1', 'grid', 'najin', '/najin/g1'), unit('g2', 'grid', 'zhaxi', '/zhaxi/g2')]).execute();
+      await db.insertInto('categories').values({ id: 'k1', code: '01-003', kind: 'component', major_code: '01', minor_code: '003', name_zh: '井盖', name_en: 'Manhole', name_bo: 'x', created_at: at }).execute();
+      const point = { lat: 29.6512, lon: 91.1337 };
+      const kase = (id: string, jurisdiction: string, origin: string) => ({ id, ref: id, status: 'reported', category_id: 'k1', urgency: 'normal', description: 'x', ...point, orig_lat: point.lat, orig_lon: point.lon, jurisdiction_id: jurisdiction, origin_jurisdiction_id: origin, reporter_id: 'u1', channel: 'app', reported_at: at, updated_at: at });
+      // c1 stays in Najin; c2 was reported by a Najin rider and referred to Zhaxi.
+      await db.insertInto('cases').values([kase('c1', 'g1', 'g1'), kase('c2', 'g2', 'najin')]).execute();
+      const sizes = [1, 0.1, 0.01, 0.001];
+      const cell = (level: number, unit: string) => ({ level, cy: Math.floor((point.lat + 90) / sizes[level]!), cx: Math.floor((point.lon + 180) / sizes[level]!), unit_id: unit, status: 'reported', category_id: 'k1', n: 1, sum_lat: point.lat, sum_lon: point.lon });
+      await db.insertInto('case_cells').values(sizes.flatMap((_, level) => [cell(level, 'najin'), cell(level, 'zhaxi')])).execute();
+
+      expect(await migrate(old)).toEqual(['007_map_origin']);
+      const rows = await db.selectFrom('case_cells').select(['level', 'unit_id', 'origin_unit_id', 'n']).orderBy('level').orderBy('unit_id').execute();
+      expect(rows).toEqual(sizes.flatMap((_, level) => [
+        { level, unit_id: 'najin', origin_unit_id: 'najin', n: 1 },
+        { level, unit_id: 'zhaxi', origin_unit_id: 'najin', n: 1 },
+      ]));
+    } finally {
+      await old.drop();
+    }
+  });
+
   it('migrates a second database while another migrated one exists on the same server', async () => {
     const second = await emptyDatabase(dialect);
     try {
-      expect(await migrate(second)).toEqual(['001_init', '002_location', '003_map_cover', '004_evidence']);
+      const all = (await first.db.selectFrom('kysely_migration' as never).select('name' as never).orderBy('name' as never).execute()).map((r) => (r as { name: string }).name);
+      expect(all.slice(0, 4)).toEqual(['001_init', '002_location', '003_map_cover', '004_evidence']);
+      expect(await migrate(second)).toEqual(all);
       expect(await migrate(second)).toEqual([]);
       // Each has its own tables: a row in one is not in the other.
       await second.db.insertInto('counters').values({ name: 'only-here', value: 1 }).execute();

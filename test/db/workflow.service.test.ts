@@ -7,7 +7,7 @@ import type { CaseStatus } from '../../src/domain/types.js';
 import type { Action, ActionInput } from '../../src/domain/workflow.js';
 import type { CaseEventTable } from '../../src/storage/schema.js';
 import { DIALECTS } from '../support/db.js';
-import { act, countEvents, domainError, eventRows, events, expectConsistentChain, record, userId } from '../support/cases.js';
+import { act, countEvents, domainError, eventRows, events, expectConsistentChain, record, userId, staffView } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
 
 describe.each(DIALECTS)('a case worked through the whole loop ($name)', (dialect) => {
@@ -100,7 +100,7 @@ describe.each(DIALECTS)('a case worked through the whole loop ($name)', (dialect
   it('shows the same history through the case view', async () => {
     const caseId = await world.report('tenzin');
     await act(world, 'dispatcher', caseId, 'reject', { reason: '经核实为正常施工围挡' });
-    const view = await world.services.cases.get(await world.as('dispatcher'), caseId, 'zh-CN');
+    const view = await staffView(world, 'dispatcher', caseId);
     const stored = await events(world, caseId);
     expect(view.events?.map((e) => [e.seq, e.action, e.fromStatus, e.toStatus])).toEqual(stored.map((e) => [e.seq, e.action, e.fromStatus, e.toStatus]));
     expect(view.status).toBe('rejected');

@@ -1,7 +1,9 @@
-// Working-day calendar administration: a holiday entered by a supervisor moves the deadlines of
-// categories that count in working days.
+// Working-day calendar administration: a holiday entered by an administrator moves the deadlines of
+// categories that count in working days. One calendar serves every subdistrict, so a subdistrict's
+// supervisor may read it but not change it.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staff } from '../support/cases.js';
 import { DIALECTS } from '../support/db.js';
 import { PASSWORD, buildWorld, type World } from '../support/world.js';
 
@@ -15,9 +17,10 @@ describe.each(DIALECTS)('calendar administration ($name)', (dialect) => {
   });
   afterAll(() => world?.close());
 
-  it('lets a supervisor mark holidays, refuses riders and bad dates, and lists the calendar', async () => {
+  it('lets an administrator mark holidays, refuses supervisors, riders and bad dates, and lists the calendar', async () => {
+    const admin = await token('admin');
     const supervisor = await token('supervisor');
-    const put = (date: string, kind: string, bearer = supervisor) =>
+    const put = (date: string, kind: string, bearer = admin) =>
       world.app.inject({ method: 'PUT', url: `/api/v1/admin/calendar/${date}`, payload: { kind }, headers: { authorization: `Bearer ${bearer}` } });
 
     expect((await put('2025-10-01', 'holiday')).statusCode).toBe(200);
@@ -27,6 +30,8 @@ describe.each(DIALECTS)('calendar administration ($name)', (dialect) => {
     expect(bad.json()).toMatchObject({ error: { code: 'validation_failed', field: 'date' } });
     expect((await put('2025-10-02', 'party')).json()).toMatchObject({ error: { field: 'kind' } });
     expect((await put('2025-10-02', 'holiday', await token('solang'))).statusCode).toBe(403);
+    // A subdistrict supervisor's holiday would move every subdistrict's deadlines.
+    expect((await put('2025-10-03', 'holiday', supervisor)).json()).toMatchObject({ error: { code: 'role_not_allowed' } });
 
     const list = await world.app.inject({ method: 'GET', url: '/api/v1/calendar', headers: { authorization: `Bearer ${supervisor}` } });
     expect(list.json()).toEqual({ items: [{ date: '2025-10-01', kind: 'holiday' }, { date: '2025-10-11', kind: 'workday' }] });
@@ -37,7 +42,7 @@ describe.each(DIALECTS)('calendar administration ($name)', (dialect) => {
     const dispatcher = await world.as('dispatcher');
     const caseId = await world.report('solang', { categoryId: world.category('02-081').id, description: '路面塌陷一个坑' });
     for (const action of ['accept', 'file', 'dispatch'] as const) await world.services.cases.act(dispatcher, caseId, action, {});
-    const view = await world.services.cases.get(dispatcher, caseId, 'zh-CN');
+    const view = staff(await world.services.cases.get(dispatcher, caseId, 'zh-CN'));
     const resolve = view.clocks.find((c) => c.stage === 'resolve')!;
     // 15 working days from Monday 29 Sep: weekends skipped, 1 Oct a holiday, Saturday 11 Oct worked.
     // Days counted: 29, 30 Sep, 2, 3, 6-10, 11 (调休), 13-17 Oct -> due Monday 20 Oct at the same time.

@@ -3,6 +3,7 @@
 // the same bytes uploaded again add nothing. Runs against a local s3rver started here (skipped, with a
 // message, where it cannot start).
 
+import { createHash } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
@@ -42,8 +43,8 @@ describe.skipIf(skipped)('evidence in S3 (sqlite)', () => {
     await s3?.close();
   });
 
-  const objects = async () => {
-    const listed = await store.client.send(new ListObjectsV2Command({ Bucket: s3!.bucket, Prefix: 'evidence/' }));
+  const objects = async (prefix = 'evidence/') => {
+    const listed = await store.client.send(new ListObjectsV2Command({ Bucket: s3!.bucket, Prefix: prefix }));
     return (listed.Contents ?? []).map((o) => o.Key!).sort();
   };
 
@@ -66,5 +67,29 @@ describe.skipIf(skipped)('evidence in S3 (sqlite)', () => {
 
     expect((await api.upload('solang', bytes)).statusCode).toBe(201);
     expect(await objects()).toEqual(keys);
+  });
+
+  it('keeps the chunks of a resumable upload as objects of their own, then assembles them into one original', async () => {
+    const bytes = await photo({ label: 's3 chunked', width: 300, height: 200, noise: true });
+    const tus = (method: 'POST' | 'PATCH', url: string, headers: Record<string, string>, payload?: Buffer) =>
+      app.inject({ method, url, ...(payload ? { payload } : {}), headers: { authorization: `Bearer ${api.token('solang')}`, 'tus-resumable': '1.0.0', ...headers } });
+    const created = await tus('POST', '/api/v1/uploads', { 'upload-length': String(bytes.length) });
+    const url = created.headers.location as string;
+    const id = url.split('/').at(-1)!;
+    // Chunks smaller than S3's 5 MiB multipart minimum are fine: each is an object.
+    const third = Math.floor(bytes.length / 3);
+    for (const at of [0, third]) {
+      const res = await tus('PATCH', url, { 'upload-offset': String(at), 'content-type': 'application/offset+octet-stream' }, bytes.subarray(at, at + third));
+      expect(res.statusCode, res.body).toBe(204);
+    }
+    expect(await objects(`evidence/uploads/${id}/`)).toHaveLength(2);
+    const last = await tus('PATCH', url, { 'upload-offset': String(2 * third), 'content-type': 'application/offset+octet-stream' }, bytes.subarray(2 * third));
+    expect(last.statusCode, last.body).toBe(200);
+    const media = last.json<MediaJson>();
+    expect(media.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(await objects(`evidence/uploads/${id}/`)).toEqual([]);
+    expect(await objects()).toContain(`evidence/${media.sha256.slice(0, 2)}/${media.sha256}`);
+    const original = await api.get('solang', `/api/v1/media/${media.id}?variant=original`);
+    expect(original.rawPayload.equals(bytes)).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import { MAX_OPEN_UPLOADS } from '../../src/services/media.service.js';
 import { buildServices } from '../../src/services/index.js';
 import { DIALECTS } from '../support/db.js';
 import { toHandling } from '../support/cases.js';
-import { photo, pngBomb, video } from '../support/media.js';
+import { ffmpegPath, handMadeMovie, photo, pngBomb, video } from '../support/media.js';
 import { buildWorld, type World } from '../support/world.js';
 import { Api, expectError, type CaseJson, type MediaJson } from './support.js';
 
@@ -125,7 +125,14 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
       expectError(await api.upload('solang', Buffer.from('<!doctype html><script>alert(1)</script>'), 'image/jpeg'), 415, 'unsupported_media_type');
       // A JPEG cut off after its first bytes cannot be shown: refused, not stored.
       const cut = (await photo({ label: 'truncated', width: 200, height: 200 })).subarray(0, 300);
-      expectError(await api.upload('solang', cut), 415, 'undecodable_media');
+      const undecodable = expectError(await api.upload('solang', cut), 415, 'undecodable_media');
+      // The reason names no server path (the upload is decoded from a temporary file).
+      expect(JSON.stringify(undecodable)).not.toMatch(/gridline-|\/tmp\//);
+      if (ffmpegPath()) {
+        // A movie sound in structure whose samples ffmpeg cannot decode: ffprobe's message names its input.
+        const junkVideo = expectError(await api.upload('solang', handMadeMovie(), 'video/mp4'), 415, 'undecodable_media');
+        expect(JSON.stringify(junkVideo)).not.toMatch(/gridline-|\/tmp\//);
+      }
     });
 
     it('serves a JPEG/HTML polyglot only as fresh WebP copies that do not carry the payload', async () => {
@@ -405,7 +412,7 @@ describe('configured limits (sqlite)', () => {
 
   beforeAll(async () => {
     world = await buildWorld(DIALECTS[0]!);
-    const services = buildServices(world.database, { clock: world.clock, mediaStore: new MemoryMediaStore(), media: { limits: { photoBytes: 4096, videoBytes: 8192, maxPixels: 1_000_000, displayPx: 1600, thumbPx: 320 } }, evidence: { maxFiles: 2 } });
+    const services = buildServices(world.database, { clock: world.clock, mediaStore: new MemoryMediaStore(), media: { limits: { photoBytes: 4096, videoBytes: 8192, maxPixels: 1_000_000, displayPx: 1600, thumbPx: 320, uploadQuotaBytes: 16_384 } }, evidence: { maxFiles: 2 } });
     app = await buildApp({ database: world.database, services });
     api = new Api({ ...world, app });
     await api.login('solang');

@@ -51,11 +51,14 @@ describe.each(DIALECTS)('POST /api/v1/reports ($name)', (dialect) => {
       address: '纳金路6号',
       location: { lat: world.najinPoint.lat, lon: world.najinPoint.lon, coordSys: 'wgs84' },
       media: [photoId],
-      availableActions: [],
+      canRate: false,
+      canReopen: false,
     });
     expect(created.ref).toMatch(/^20250507-\d{4}$/);
-    const running = created.clocks.filter((c) => c.state === 'running').map((c) => c.stage).sort();
-    expect(running).toEqual(['accept', 'dispatch']);
+    // The receipt is the rider's plain-words view: what they reported, no staff clocks or events.
+    expect((created as unknown as { timeline: { action: string }[] }).timeline.map((t) => t.action)).toEqual(['report']);
+    expect(created.clocks).toBeUndefined();
+    expect(created.events).toBeUndefined();
     // The Location header leads to the same case.
     const fetched = await api.get('solang', res.headers.location as string);
     expect(fetched.statusCode).toBe(200);

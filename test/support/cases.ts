@@ -12,6 +12,17 @@ import type { CaseEventTable } from '../../src/storage/schema.js';
 import type { Database } from '../../src/storage/db.js';
 import type { ReportInput } from '../../src/services/case.service.js';
 import type { World } from './world.js';
+import { isStaffView, type CaseView, type ReporterCaseView } from '../../src/services/case.views.js';
+
+/** A case as staff see it (the test fails when the reader got a reporter's view instead). */
+export function staff(view: CaseView | ReporterCaseView): CaseView {
+  if (!isStaffView(view)) throw new Error(`expected the staff view of case ${view.id}, got the reporter's view`);
+  return view;
+}
+
+/** A case as a named user of the world reads it through the service, staff view expected. */
+export const staffView = async (world: World, username: string, caseId: string): Promise<CaseView> =>
+  staff(await world.services.cases.get(await world.as(username), caseId, 'zh-CN'));
 
 export const MINUTE = 60_000;
 

@@ -130,3 +130,94 @@ export function pngFromChunks(width: number, height: number, idat: Buffer, colou
 export function pngBomb(width: number, height: number): Buffer {
   return pngFromChunks(width, height, zlib.deflateSync(Buffer.alloc((width + 1) * 4))); // the first rows only
 }
+
+// ---- ISO base media files (MP4, MOV, HEIC) built by hand ---------------------------------------------------
+
+/** An ISO-BMFF box: 32-bit size, four-character type, then the payload (children concatenated). */
+export function box(type: string, ...payload: Buffer[]): Buffer {
+  const body = Buffer.concat(payload);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + body.length);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, body]);
+}
+
+/** A box with a 64-bit size (size field 1, then the largesize). */
+export function box64(type: string, ...payload: Buffer[]): Buffer {
+  const body = Buffer.concat(payload);
+  const head = Buffer.alloc(16);
+  head.writeUInt32BE(1);
+  head.write(type, 4, 'latin1');
+  head.writeBigUInt64BE(BigInt(16 + body.length), 8);
+  return Buffer.concat([head, body]);
+}
+
+/** A FullBox: version and flags before the payload. */
+export function fullBox(type: string, version: number, ...payload: Buffer[]): Buffer {
+  return box(type, Buffer.from([version, 0, 0, 0]), ...payload);
+}
+
+const u32 = (...values: number[]) => {
+  const b = Buffer.alloc(4 * values.length);
+  values.forEach((v, i) => b.writeUInt32BE(v, 4 * i));
+  return b;
+};
+const u16 = (...values: number[]) => {
+  const b = Buffer.alloc(2 * values.length);
+  values.forEach((v, i) => b.writeUInt16BE(v, 2 * i));
+  return b;
+};
+
+export const ftyp = (major: string, ...compatible: string[]): Buffer => box('ftyp', Buffer.from(major, 'latin1'), u32(0), ...compatible.map((c) => Buffer.from(c, 'latin1')));
+
+/**
+ * A structurally complete MP4 (or MOV): ftyp, one video track whose chunk offsets point into the mdat, and
+ * an mdat of `mdatBytes` bytes that are no real video. Enough for the structure check, nothing a decoder
+ * could play: what a phone's upload looks like to a server without ffmpeg.
+ */
+export function handMadeMovie(options: { quicktime?: boolean; mdatBytes?: number; largeMdat?: boolean } = {}): Buffer {
+  const header = options.quicktime ? ftyp('qt  ', 'qt  ') : ftyp('isom', 'isom', 'iso2', 'mp41');
+  const payload = Buffer.alloc(options.mdatBytes ?? 64, 0x5a);
+  const build = (chunkOffset: number) =>
+    box(
+      'moov',
+      fullBox('mvhd', 0, Buffer.alloc(96)),
+      box(
+        'trak',
+        fullBox('tkhd', 0, Buffer.alloc(80)),
+        box(
+          'mdia',
+          fullBox('mdhd', 0, Buffer.alloc(20)),
+          fullBox('hdlr', 0, u32(0), Buffer.from('vide', 'latin1'), Buffer.alloc(12), Buffer.from('VideoHandler\0', 'latin1')),
+          box('minf', fullBox('vmhd', 0, Buffer.alloc(8)), box('stbl', fullBox('stsd', 0, u32(0)), fullBox('stco', 0, u32(1, chunkOffset)))),
+        ),
+      ),
+    );
+  const mdatHeader = options.largeMdat ? 16 : 8;
+  const moovLength = build(0).length;
+  const moov = build(header.length + moovLength + mdatHeader);
+  const mdat = options.largeMdat ? box64('mdat', payload) : box('mdat', payload);
+  return Buffer.concat([header, moov, mdat]);
+}
+
+/**
+ * A structurally complete HEIC: ftyp heic, a meta box (hdlr pict, pitm, iinf, iloc, iprp) whose primary
+ * item lies in the mdat, and `dataBytes` bytes there that are no real HEVC.
+ */
+export function handMadeHeic(dataBytes = 64): Buffer {
+  const header = ftyp('heic', 'mif1', 'heic');
+  const data = Buffer.alloc(dataBytes, 0x33);
+  const meta = (offset: number) =>
+    fullBox(
+      'meta',
+      0,
+      fullBox('hdlr', 0, u32(0), Buffer.from('pict', 'latin1'), Buffer.alloc(12), Buffer.from('\0', 'latin1')),
+      fullBox('pitm', 0, u16(1)),
+      fullBox('iinf', 0, u16(1), fullBox('infe', 2, u16(1, 0), Buffer.from('hvc1', 'latin1'), Buffer.from('\0', 'latin1'))),
+      // iloc v0: offset_size 4, length_size 4, base_offset_size 0; one item, one extent.
+      fullBox('iloc', 0, Buffer.from([0x44, 0x00]), u16(1), u16(1, 0), u16(1), u32(offset, data.length)),
+      box('iprp', box('ipco', box('ispe', Buffer.alloc(4), u32(64, 48))), fullBox('ipma', 0, u32(1), u16(1), Buffer.from([1, 0x81]))),
+    );
+  const metaLength = meta(0).length;
+  return Buffer.concat([header, meta(header.length + metaLength + 8), box('mdat', data)]);
+}

@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import polygonClipping from 'polygon-clipping';
+import { DomainError } from '../../src/domain/errors.js';
 import { LEVELS } from '../../src/domain/types.js';
 import { geodesicAreaM2 } from '../../src/geo/area.js';
 import {
+  BOUNDARY_LIMITS,
+  ONLINE_BOUNDARY_LIMITS,
   planBoundaryImport,
   type BoundaryPlan,
   type BoundaryProblem,
@@ -19,6 +22,7 @@ import {
   type SeedJurisdiction,
 } from '../../src/seed/najin-data.js';
 import { analyticBox, box } from '../support/geo.js';
+import { watchdog } from '../support/watchdog.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -559,5 +563,111 @@ describe('siblings and parents', () => {
     expect(kinds(plan).sort()).toEqual(['duplicate_code', 'outside_parent', 'overlap', 'too_few_points']);
     const features = plan.problems.map((p) => p.feature);
     expect(features).toEqual([...features].sort((a, b) => (a ?? -1) - (b ?? -1)));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Limits: whoever sends the file controls the work, so every step is bounded
+// ---------------------------------------------------------------------------------------------------
+
+describe('limits', () => {
+  const dog = watchdog(10_000);
+  afterAll(() => dog.stop());
+
+  /** The 400 a file over a limit gets, and how long it took to say so. */
+  const refusal = (run: () => unknown): { code: string; field: unknown; message: string; ms: number } => {
+    const started = performance.now();
+    try {
+      dog.guard(expect.getState().currentTestName ?? 'a limits test', run);
+    } catch (error) {
+      if (error instanceof DomainError) return { code: error.code, field: error.details.field, message: error.message, ms: performance.now() - started };
+      throw error;
+    }
+    throw new Error('the file was not refused');
+  };
+  const city = (ring: number[][]): Record<string, unknown> => feature({ code: '540100', level: 'city', parent_code: null }, { type: 'Polygon', coordinates: [ring] });
+  /** A regular n-gon, closed, counter-clockwise. */
+  const ngon = (n: number, lon: number, lat: number, r: number): number[][] => {
+    const ring = Array.from({ length: n }, (_, i) => [lon + r * Math.cos((2 * Math.PI * i) / n), lat + r * Math.sin((2 * Math.PI * i) / n)]);
+    return [...ring, ring[0]!];
+  };
+  /** A simple polygon of `teeth` pairs of long east-west edges stacked north of each other, like a comb. */
+  const comb = (teeth: number): number[][] => {
+    const [w, s, width, dy] = [91.1, 29.6, 0.02, 0.02 / (2 * teeth)];
+    const ring = [[w, s]];
+    for (let i = 0, y = s; i < teeth; i++, y += 2 * dy) ring.push([w + width, y], [w + width, y + dy], [w + width * 0.01, y + dy], [w + width * 0.01, y + 2 * dy]);
+    ring.push([w, s + 2 * teeth * dy], [w, s]);
+    return ring;
+  };
+  /** The comb turned by 45°: long parallel diagonal edges whose bounding boxes all meet one another. */
+  const diagonalComb = (teeth: number): number[][] =>
+    comb(teeth).map(([x, y]) => [91.1 + (x! - 91.1 - (y! - 29.6)) * Math.SQRT1_2, 29.6 + (x! - 91.1 + (y! - 29.6)) * Math.SQRT1_2]);
+
+  it(`refuses more than ${BOUNDARY_LIMITS.maxFeatures.toLocaleString('en')} features before looking at any of them`, () => {
+    const features = Array.from({ length: BOUNDARY_LIMITS.maxFeatures + 1 }, (_, i) => grid(`540102013001${String(i).padStart(5, '0')}`, rect(91.1, 29.6, 91.11, 29.62)));
+    const r = refusal(() => planBoundaryImport(collection(...features), STORED));
+    expect(r).toMatchObject({ code: 'boundary_too_many_features', field: 'features' });
+    expect(r.message).toMatch(/10,001 features; at most 10,000/);
+    expect(r.ms).toBeLessThan(2_000);
+  });
+
+  it(`refuses more than ${BOUNDARY_LIMITS.maxVertices.toLocaleString('en')} positions in a file`, () => {
+    // Eleven features sharing one ring of 199,000 positions: under the per-feature limit, over the file's.
+    const ring = ngon(198_999, 91.11, 29.61, 0.005);
+    const features = Array.from({ length: 11 }, (_, i) => grid(`54010201300100${i}`, { type: 'Polygon', coordinates: [ring] }));
+    const r = refusal(() => planBoundaryImport(collection(...features), STORED));
+    expect(r).toMatchObject({ code: 'boundary_too_many_vertices', field: 'features' });
+    expect(r.message).toMatch(/2,189,000 positions; at most 2,000,000/);
+    expect(r.ms).toBeLessThan(2_000);
+  });
+
+  it(`refuses a feature of more than ${BOUNDARY_LIMITS.maxFeatureVertices.toLocaleString('en')} positions or ${BOUNDARY_LIMITS.maxFeatureRings.toLocaleString('en')} rings, naming it`, () => {
+    const big = refusal(() => planBoundaryImport(collection(westHalf(), grid(G2, { type: 'Polygon', coordinates: [ngon(200_000, 91.115, 29.61, 0.004)] })), STORED));
+    expect(big).toMatchObject({ code: 'boundary_feature_too_large', field: 'features' });
+    expect(big.message).toMatch(/^feature 1 \(540102013001002\) has 200,001 positions in 1 ring;/);
+    expect(big.ms).toBeLessThan(2_000);
+    // A shell with 2,000 holes (the same small square, which is never looked at).
+    const hole = box(91.111, 29.601, 91.1111, 29.6011).reverse();
+    const holed = { type: 'Polygon', coordinates: [box(91.11, 29.6, 91.12, 29.62), ...Array.from({ length: BOUNDARY_LIMITS.maxFeatureRings }, () => hole)] };
+    const many = refusal(() => planBoundaryImport(collection(grid(G2, holed)), STORED));
+    expect(many).toMatchObject({ code: 'boundary_feature_too_large' });
+    expect(many.message).toMatch(/in 2,001 rings/);
+    expect(many.ms).toBeLessThan(2_000);
+  });
+
+  it('checks a comb of 40,000 long east-west edges in linear time, not quadratic', () => {
+    const started = performance.now();
+    const plan = dog.guard('the comb', () => planBoundaryImport(collection(city(comb(10_000))), []));
+    expect(plan.problems).toEqual([]);
+    // The edge sweep this replaced needed about a minute here (every edge stayed on the sweep line).
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it(`refuses a shape needing more than ${BOUNDARY_LIMITS.maxEdgeTests.toLocaleString('en')} edge comparisons, quickly`, () => {
+    // 20,000 positions, every long edge's box meeting every other's: 10,000² / 2 pairs to look at.
+    const r = refusal(() => planBoundaryImport(collection(city(diagonalComb(5_000))), []));
+    expect(r).toMatchObject({ code: 'boundary_too_complex', field: 'features' });
+    expect(r.message).toMatch(/^checking ring 1 of feature 0 \(540100\) takes more than 20,000,000 edge comparisons/);
+    expect(r.ms).toBeLessThan(5_000);
+  });
+
+  it(`refuses a file whose sibling checks would clip more than ${BOUNDARY_LIMITS.maxClipVertices.toLocaleString('en')} vertices, before clipping any`, () => {
+    // 300 grids of 100 positions, all on top of each other: 44,850 pairs to clip, 200 vertices each.
+    const features = Array.from({ length: 300 }, (_, i) => grid(`54010201300${String(1000 + i)}`, { type: 'Polygon', coordinates: [ngon(99, 91.11 + i * 1e-6, 29.61, 0.004)] }));
+    const r = refusal(() => planBoundaryImport(collection(...features), STORED));
+    expect(r).toMatchObject({ code: 'boundary_too_complex', field: 'features' });
+    expect(r.message).toMatch(/would pass more than 4,000,000 vertices through the geometry engine \(the count passed it at 540102013001\d+ \(feature \d+\) against its sibling/);
+    // Clipping them would take about 3 minutes (~20 µs a vertex); counting them takes milliseconds.
+    expect(r.ms).toBeLessThan(2_000);
+  });
+
+  it(`holds an import inside a server's request to the online budget (${ONLINE_BOUNDARY_LIMITS.maxClipVertices.toLocaleString('en')} clipped vertices) and points to the CLI`, () => {
+    // 60 overlapping grids: 1,770 pairs of 200 vertices, 354,000 in all: over the online budget, well within
+    // the command line's (which would spend some 7 s clipping them).
+    const features = Array.from({ length: 60 }, (_, i) => grid(`54010201300${String(1000 + i)}`, { type: 'Polygon', coordinates: [ngon(99, 91.11 + i * 1e-6, 29.61, 0.004)] }));
+    const online = refusal(() => planBoundaryImport(collection(...features), STORED, { limits: ONLINE_BOUNDARY_LIMITS }));
+    expect(online).toMatchObject({ code: 'boundary_too_complex', field: 'features' });
+    expect(online.message).toMatch(/gridline import boundaries/);
+    expect(online.ms).toBeLessThan(1_000);
   });
 });

@@ -1,9 +1,15 @@
 // Coordinate systems against the published GCJ-02 / BD-09 formulas (an independent implementation
 // written out here) and against fixed reference points.
 
-import { describe, expect, it } from 'vitest';
+import gcoordModule from 'gcoord';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
-import { checkPoint, convert, toWgs84 } from '../../src/geo/coords.js';
+import { cellRange, FINEST } from '../../src/geo/cells.js';
+import { CHINA_BOX, checkPoint, convert, COORD_SYSTEMS, GCJ_INVERSE_ERROR_M, toWgs84, wgs84ToGcj02, type LatLon } from '../../src/geo/coords.js';
+import { watchdog } from '../support/watchdog.js';
+
+// gcoord is CommonJS whose types declare an ES default export; the default import is module.exports.
+const gcoord = gcoordModule as unknown as typeof gcoordModule.default;
 
 // The widely published "eviltransform" formulas (Krasovsky 1940 ellipsoid).
 const A = 6378245.0;
@@ -107,5 +113,138 @@ describe('checkPoint', () => {
   it('accepts the edges of the range and defaults to WGS-84', () => {
     expect(checkPoint(-90, 180)).toEqual({ point: { lat: -90, lon: 180 }, coordSys: 'wgs84' });
     expect(checkPoint(29.65, 91.15, 'gcj02').coordSys).toBe('gcj02');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The edge of the China box (issue 8): gcoord's GCJ-02 -> WGS-84 looped forever there.
+// ---------------------------------------------------------------------------------------------------
+
+const RAD = Math.PI / 180;
+const M_PER_DEG = (6_371_008.8 * Math.PI) / 180;
+const metres = (a: LatLon, b: LatLon): number => Math.hypot((a.lon - b.lon) * M_PER_DEG * Math.cos(a.lat * RAD), (a.lat - b.lat) * M_PER_DEG);
+const finite = (p: LatLon): boolean => Number.isFinite(p.lat) && Number.isFinite(p.lon);
+const steps = (from: number, to: number, step: number): number[] => Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => from + i * step);
+const inBox = (p: LatLon): boolean => p.lon >= CHINA_BOX.minLon && p.lon <= CHINA_BOX.maxLon && p.lat >= CHINA_BOX.minLat && p.lat <= CHINA_BOX.maxLat;
+
+const ACROSS_LAT = [0.83, 1, 5, 10, 20, 30, 35, 40, 50, 55.82];
+const ACROSS_LON = [72.01, 80, 90, 100, 105, 110, 120, 130, 137.83];
+/** Points in fine steps across each edge of the box (lon 72.004 and 137.8347, lat 0.8293 and 55.8271) and its south-west corner. */
+const EDGE_STRIPS: Record<string, LatLon[]> = {
+  west: steps(71.995, 72.02, 0.0001).flatMap((lon) => ACROSS_LAT.map((lat) => ({ lat, lon }))),
+  south: steps(0.825, 0.835, 0.00005).flatMap((lat) => ACROSS_LON.map((lon) => ({ lat, lon }))),
+  east: steps(137.825, 137.845, 0.0001).flatMap((lon) => ACROSS_LAT.map((lat) => ({ lat, lon }))),
+  north: steps(55.82, 55.835, 0.0001).flatMap((lat) => ACROSS_LON.map((lon) => ({ lat, lon }))),
+  'south-west corner': steps(72.0, 72.01, 0.0001).flatMap((lon) => steps(0.829, 0.831, 0.00005).map((lat) => ({ lat, lon }))),
+};
+
+describe('the edge of the China box', () => {
+  const dog = watchdog(5_000);
+  afterAll(() => dog.stop());
+
+  it.each(Object.keys(EDGE_STRIPS))('every GCJ-02 and BD-09 point across the %s edge converts to finite WGS-84 and back, quickly', (edge) => {
+    const started = performance.now();
+    dog.guard('an edge sweep', () => {
+      for (const from of ['gcj02', 'bd09'] as const) {
+        for (const p of EDGE_STRIPS[edge]!) {
+          dog.note(`${from} -> wgs84 -> ${from} at ${p.lon}, ${p.lat}`);
+          const w = toWgs84(p, from);
+          expect(finite(w), `${from} ${p.lon}, ${p.lat}`).toBe(true);
+          // Never further than the offsets themselves (GCJ-02 up to ~733 m, BD-09 another ~1 km).
+          expect(metres(w, p), `${from} ${p.lon}, ${p.lat}`).toBeLessThan(2_500);
+          expect(finite(convert(w, 'wgs84', from))).toBe(true);
+        }
+      }
+    });
+    // A few thousand points each way take milliseconds; the old conversion never returned at all.
+    expect(performance.now() - started).toBeLessThan(2_000);
+  }, 10_000);
+
+  it.each([
+    ['west', (d: number, lat: number): LatLon => ({ lat, lon: CHINA_BOX.minLon + d }), ACROSS_LAT, (p: LatLon) => p.lon],
+    ['south', (d: number, lon: number): LatLon => ({ lat: CHINA_BOX.minLat + d, lon }), ACROSS_LON, (p: LatLon) => p.lat],
+  ] as const)("inside the %s edge, where no WGS-84 point maps, answers the formula's own preimage just outside the box, continuously", (_edge, at, across, along) => {
+    dog.guard('an edge sweep', () => {
+      for (const other of across) {
+        let previous: LatLon | null = null;
+        let noPreimage = 0;
+        for (const d of steps(0, 0.01, 0.00001)) {
+          const g = at(d, other);
+          dog.note(`gcj02 -> wgs84 at ${g.lon}, ${g.lat}`);
+          const w = toWgs84(g, 'gcj02');
+          expect(toWgs84(g, 'gcj02')).toEqual(w); // deterministic
+          if (inBox(w)) {
+            // An ordinary inverse again, exact to the documented bound.
+            expect(metres(wgs84ToGcj02(w), g)).toBeLessThan(GCJ_INVERSE_ERROR_M);
+          } else {
+            // No WGS-84 point maps here: the forward conversion leaves points outside the box alone.
+            noPreimage++;
+            expect(wgs84ToGcj02(w)).toEqual(w);
+          }
+          // Continuous: the answer moves with the input (the inverse's slope is within 1.1 of 1).
+          if (previous) expect(Math.abs(along(w) - along(previous))).toBeLessThan(1.1e-5);
+          previous = w;
+        }
+        expect(noPreimage, `a strip without preimages at ${other}`).toBeGreaterThan(0);
+      }
+    });
+  }, 10_000);
+
+  it(`brings every point of China back within ${GCJ_INVERSE_ERROR_M} m through GCJ-02 and 0.25 m through BD-09`, () => {
+    // A 0.37° grid over the box, and a fine one across 105°E, where the formula has a √|lon-105| kink.
+    const points = [
+      ...steps(72.01, 137.82, 0.37).flatMap((lon) => steps(0.84, 55.8, 0.37).map((lat) => ({ lat, lon }))),
+      ...steps(104.9995, 105.0005, 0.00001).flatMap((lon) => ACROSS_LAT.map((lat) => ({ lat, lon }))),
+    ];
+    let worstGcj = 0;
+    let worstBd = 0;
+    dog.guard('an edge sweep', () => {
+      for (const w of points) {
+        const g = wgs84ToGcj02(w);
+        if (!inBox(g)) continue; // near the east and north edges the offset carries the point out of the box
+        dog.note(`round trip at ${w.lon}, ${w.lat}`);
+        worstGcj = Math.max(worstGcj, metres(toWgs84(g, 'gcj02'), w));
+        worstBd = Math.max(worstBd, metres(toWgs84(convert(w, 'wgs84', 'bd09'), 'bd09'), w));
+      }
+    });
+    expect(worstGcj).toBeLessThan(GCJ_INVERSE_ERROR_M);
+    expect(worstBd).toBeLessThan(0.25);
+  }, 10_000);
+
+  it('agrees with gcoord wherever gcoord terminates (inside the box, away from its west and south edges)', () => {
+    const CRS = { wgs84: gcoord.WGS84, gcj02: gcoord.GCJ02, bd09: gcoord.BD09 } as const;
+    const points = [
+      ...steps(73, 137, 1.3).flatMap((lon) => steps(1, 55, 1.1).map((lat) => ({ lat, lon }))),
+      { lat: 29.6489, lon: 91.1548 },
+      { lat: 48.8584, lon: 2.2945 }, // Paris, outside the box
+    ];
+    let worstInverse = 0;
+    dog.guard('an edge sweep', () => {
+      for (const p of points) {
+        for (const from of COORD_SYSTEMS) {
+          for (const to of COORD_SYSTEMS) {
+            if (from === to) continue;
+            dog.note(`gcoord ${from} -> ${to} at ${p.lon}, ${p.lat}`);
+            const ours = convert(p, from, to);
+            const [lon, lat] = gcoord.transform([p.lon, p.lat], CRS[from], CRS[to]) as [number, number];
+            const diff = Math.max(Math.abs(ours.lon - lon), Math.abs(ours.lat - lat));
+            if (to === 'wgs84') worstInverse = Math.max(worstInverse, diff);
+            // The closed forms are the same arithmetic.
+            else expect(diff, `${from} -> ${to} at ${p.lon}, ${p.lat}`).toBeLessThan(1e-12);
+          }
+        }
+      }
+    });
+    // gcoord stops once its residual is under 1e-6°; ours iterates down to rounding.
+    expect(worstInverse).toBeLessThan(1.1e-6);
+    expect(worstInverse).toBeGreaterThan(0);
+  }, 10_000);
+});
+
+describe('cell ranges at the ends of the world', () => {
+  it('cuts a box to the world, so a box around a point near a pole gives cell numbers in range', () => {
+    // 50 m around a point 1e-9° from the pole: cos(lat) is so small that the box spans billions of degrees.
+    expect(cellRange(89.9995, -5e11, 90, 5e11, FINEST)).toEqual({ y0: 179_999, y1: 180_000, x0: 0, x1: 360_000 });
+    expect(cellRange(-95, -200, -89.5, 200, 0)).toEqual({ y0: 0, y1: 0, x0: 0, x1: 360 });
   });
 });

@@ -13,10 +13,10 @@ import exifr from 'exifr';
 import sharp, { type Exif, type Sharp } from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
-import { DEFAULT_EXIF_UTC_OFFSET, NO_MEDIA_TOOLS, detectTools, processMedia } from '../../src/media/process.js';
+import { DEFAULT_EXIF_UTC_OFFSET, NO_MEDIA_TOOLS, detectTools, processMedia, type ProcessedBytes } from '../../src/media/process.js';
 import { sniffMedia } from '../../src/media/sniff.js';
-import { DEFAULT_MEDIA_LIMITS, type MediaLimits, type ProcessedMedia } from '../../src/media/types.js';
-import { pngFromChunks } from '../support/media.js';
+import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from '../../src/media/types.js';
+import { box, ftyp, handMadeHeic, handMadeMovie, pngFromChunks } from '../support/media.js';
 
 const run = promisify(execFile);
 const LIMITS: MediaLimits = DEFAULT_MEDIA_LIMITS;
@@ -81,7 +81,7 @@ async function expectDomainError(work: Promise<unknown>, kind: string, code: str
 
 const png = (width: number, height: number, idat: Buffer): Buffer => pngFromChunks(width, height, idat, 2);
 
-/** Just an ftyp box and an empty mdat: an MP4 to the sniffer, nothing to a decoder. */
+/** Just an ftyp box and an empty mdat: an MP4 to the sniffer, nothing to a decoder, no movie to the structure check. */
 const BARE_MP4 = Buffer.concat([
   Buffer.from('00000018667479706973686f6d0000020069736f6d69736f32', 'hex'),
   Buffer.from('000000086d646174', 'hex'),
@@ -310,7 +310,7 @@ describe('videos', () => {
     return Object.assign({}, json.format?.tags, ...(json.streams ?? []).map((s) => s.tags ?? {}));
   }
 
-  async function expectFullVideo(media: ProcessedMedia, mime: string): Promise<void> {
+  async function expectFullVideo(media: ProcessedBytes, mime: string): Promise<void> {
     expect(media).toMatchObject({ kind: 'video', mime, width: 320, height: 240, display: null, preview: 'full', takenAt: '2024-05-01T10:11:12.000Z' });
     expect(media.durationS).toBeCloseTo(2, 1);
     expect(media.gps).toEqual({ lat: 29.65, lon: 91.13 });
@@ -357,12 +357,44 @@ describe('videos', () => {
   });
 
   it('without ffmpeg: placeholder poster and thumb, no clean copy, preview no_ffmpeg', async () => {
-    const media = await processMedia(BARE_MP4, LIMITS, NO_MEDIA_TOOLS);
+    const movie = handMadeMovie();
+    const media = await processMedia(movie, LIMITS, NO_MEDIA_TOOLS);
     expect(media).toMatchObject({ kind: 'video', mime: 'video/mp4', durationS: null, cleanVideo: null, display: null, preview: 'no_ffmpeg' });
     await expectCleanWebp(media.poster, LIMITS.displayPx);
     await expectCleanWebp(media.thumb, LIMITS.thumbPx);
-    const again = await processMedia(BARE_MP4, LIMITS, NO_MEDIA_TOOLS);
+    const again = await processMedia(handMadeMovie({ quicktime: true }), LIMITS, NO_MEDIA_TOOLS);
+    expect(again).toMatchObject({ mime: 'video/quicktime', preview: 'no_ffmpeg' });
     expect(again.thumb).toBe(media.thumb); // generated once, cached
+  });
+
+  // Defect 8: without the tools, junk behind a valid header used to pass as a video.
+  it('without ffmpeg: junk behind an MP4 or MOV header is refused as undecodable, from the container structure', async () => {
+    const junk = Buffer.alloc(5000);
+    for (let i = 0; i < junk.length; i++) junk[i] = (i * 7919) % 251;
+    const cases: [string, Buffer][] = [
+      ['ftyp and junk', Buffer.concat([ftyp('isom', 'isom', 'mp41'), junk])],
+      ['ftyp and an empty mdat, no moov', BARE_MP4],
+      ['a movie with junk after its last box', Buffer.concat([handMadeMovie(), junk.subarray(0, 100)])],
+      ['a movie cut short', handMadeMovie({ mdatBytes: 1000 }).subarray(0, 900)],
+      ['a QuickTime header and junk', Buffer.concat([ftyp('qt  ', 'qt  '), junk])],
+      ['a movie without a video track', Buffer.concat([ftyp('isom', 'isom'), box('moov', box('mvhd', Buffer.alloc(100))), box('mdat', junk)])],
+    ];
+    for (const [what, bytes] of cases) {
+      const error = await expectDomainError(processMedia(bytes, LIMITS, NO_MEDIA_TOOLS), 'unsupported', 'undecodable_media');
+      expect(error.details, what).toMatchObject({ kind: 'video', reason: expect.any(String) });
+    }
+  });
+});
+
+describe('HEIC without heif-convert', () => {
+  it('takes a structurally sound HEIC with a placeholder, and refuses junk behind a HEIC header', async () => {
+    const media = await processMedia(handMadeHeic(), LIMITS, NO_MEDIA_TOOLS);
+    expect(media).toMatchObject({ kind: 'photo', mime: 'image/heic', display: null, preview: 'no_heif_decoder' });
+    const junk = Buffer.alloc(4000, 0x41);
+    for (const bytes of [Buffer.concat([ftyp('heic', 'mif1', 'heic'), junk]), Buffer.concat([handMadeHeic(), junk]), handMadeHeic(4000).subarray(0, 3000)]) {
+      const error = await expectDomainError(processMedia(bytes, LIMITS, NO_MEDIA_TOOLS), 'unsupported', 'undecodable_media');
+      expect(error.details).toMatchObject({ kind: 'photo' });
+    }
   });
 });
 

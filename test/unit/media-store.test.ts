@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemoryMediaStore } from '../../src/media/memory.js';
 import { S3MediaStore } from '../../src/media/s3.js';
 import { LocalMediaStore } from '../../src/media/store.js';
 import { mediaStoreFromUrl, parseMediaStoreUrl } from '../../src/media/stores.js';
@@ -102,10 +103,38 @@ function openS3(server: TestS3): Harness {
   };
 }
 
+function openMemory(): Harness {
+  const store = new MemoryMediaStore();
+  return {
+    store,
+    stored: async () => [...store.objects.keys(), ...[...store.parts].flatMap(([upload, parts]) => [...parts.keys()].map((p) => `uploads/${upload}/${p}`))].sort(),
+    expectedPath: (key) => key,
+    sideEffects: async () => [...store.objects.keys()].sort(),
+    done: async () => undefined,
+  };
+}
+
 const drivers: { name: string; skip: string | undefined; open(): Harness }[] = [
   { name: 'local', skip: undefined, open: openLocal },
   { name: 's3', skip: s3Skipped, open: () => openS3(s3!) },
+  { name: 'memory', skip: undefined, open: openMemory },
 ];
+
+/** A file with these bytes in a fresh temporary directory (removed with the test's scratch). */
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gridline-store-scratch-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+let scratchCounter = 0;
+function fileOf(bytes: Buffer): string {
+  const file = path.join(scratch, `f${++scratchCounter}`);
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+const streamed = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+};
+const UPLOAD = '01a2b3c4-d5e6-7f80-9a1b-2c3d4e5f6a7b';
 
 /** Not keys: each must be refused before it reaches a path or an object key. */
 const VALID = sha256(Buffer.from('a valid key'));
@@ -185,6 +214,39 @@ describe.each(drivers)('MediaStore contract: $name', ({ name, skip, open }) => {
     const err: unknown = await h.store.get(key).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MediaMissingError);
     expect((err as MediaMissingError).key).toBe(key);
+  });
+
+  it.skipIf(skip)(`[${name}] putFile streams a file in under its SHA-256 (given or computed), open streams it back`, async () => {
+    const bytes = randomBytes(2 * 1024 * 1024 + 17);
+    const file = fileOf(bytes);
+    const first = await h.store.putFile(file, 'video/mp4');
+    expect(first).toEqual({ key: sha256(bytes), created: true });
+    expect(await h.store.putFile(file, 'video/mp4', sha256(bytes))).toEqual({ key: first.key, created: false });
+    expect(await h.store.put(bytes, 'video/mp4')).toEqual({ key: first.key, created: false });
+    expect(await h.stored()).toEqual([h.expectedPath(first.key)]);
+    expect(fs.existsSync(file)).toBe(true); // the file stays the caller's
+    const { stream, bytes: length } = await h.store.open(first.key);
+    expect(length).toBe(bytes.length);
+    expect((await streamed(stream)).equals(bytes)).toBe(true);
+    await expect(h.store.open(sha256(Buffer.from('never stored')))).rejects.toBeInstanceOf(MediaMissingError);
+  });
+
+  it.skipIf(skip)(`[${name}] keeps the parts of a resumable upload apart from media, reads them back, and deletes them all`, async () => {
+    const chunks = [randomBytes(100_000), randomBytes(10), randomBytes(70_000)];
+    const names = ['000000000000000-00000000000000aa', '000000000100000-00000000000000bb', '000000000100010-00000000000000cc'];
+    for (const [i, chunk] of chunks.entries()) await h.store.putPart(UPLOAD, names[i]!, fileOf(chunk));
+    for (const [i, chunk] of chunks.entries()) expect((await streamed(await h.store.openPart(UPLOAD, names[i]!))).equals(chunk)).toBe(true);
+    const { key } = await h.store.put(Buffer.from('a photo beside the parts'), 'image/jpeg');
+    await h.store.deleteParts(UPLOAD);
+    expect(await h.stored()).toEqual([h.expectedPath(key)]);
+    await expect(h.store.openPart(UPLOAD, names[0]!)).rejects.toBeInstanceOf(MediaMissingError);
+    await h.store.deleteParts(UPLOAD); // nothing there: no error
+    // Upload ids and part names are checked before any path or object key is built.
+    for (const [upload, part] of [['../../etc', names[0]!], [UPLOAD, '../secret.txt'], [UPLOAD, `${names[0]}/..`], [`${UPLOAD}/..`, names[0]!]] as const) {
+      await expect(h.store.putPart(upload, part, fileOf(Buffer.from('x'))), `${upload} ${part}`).rejects.toThrow(/invalid upload/);
+      await expect(h.store.openPart(upload, part)).rejects.toThrow(/invalid upload/);
+    }
+    await expect(h.store.deleteParts('../..')).rejects.toThrow(/invalid upload id/);
   });
 
   it.skipIf(skip)(`[${name}] keys that are not 64 lowercase hex characters are refused before any I/O`, async () => {

@@ -6,8 +6,8 @@ import { LoginBody } from '../schemas.js';
 export const authRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.post('/auth/login', { schema: { tags: ['auth'], summary: 'Log in; returns a bearer token', body: LoginBody } }, async (request) => {
-      const { token, expiresAt, user } = await services.auth.login(request.body.username, request.body.password);
+    app.post('/auth/login', { config: { rateLimit: 'login' }, schema: { tags: ['auth'], summary: 'Log in; returns a bearer token (429 account_locked / too_many_login_attempts after repeated failures)', body: LoginBody } }, async (request) => {
+      const { token, expiresAt, user } = await services.auth.login(request.body.username, request.body.password, { address: request.ip, log: request.log });
       return { token, expiresAt, user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
     });
 

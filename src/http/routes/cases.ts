@@ -4,7 +4,7 @@ import { invalid } from '../../domain/errors.js';
 import { localeOf, principalOf } from '../auth.js';
 import { ActionBody, ActionParams, CaseListQuery, IdParams, NearbyQuery, PageQuery, ReportBody, ViewQuery } from '../schemas.js';
 import { convert, type CoordSys } from '../../geo/coords.js';
-import { readFiles, uploadAll } from '../uploads.js';
+import { reportFromForm } from '../uploads.js';
 
 /** Answer a view's location in the system the client asked for (the stored WGS-84 point, converted). */
 function located<T extends { location: { lat: number; lon: number; coordSys: string } }>(view: T, coordSys: CoordSys | undefined): T {
@@ -32,24 +32,13 @@ export const caseRoutes =
       '/reports',
       {
         ...secured,
+        config: { rateLimit: 'report' },
         // A report may arrive as multipart/form-data with its photos inline: a `report` field holding the
-        // JSON body, and the files. The files are uploaded first and join the report's media.
-        preValidation: async (request) => {
+        // JSON body, and the files. The report is checked first (JSON, text, schema), then the files;
+        // only when all of it passes are the files stored, joining the report's media (uploads.ts).
+        preValidation: async (request, reply) => {
           if (!request.isMultipart()) return;
-          const { files, fields } = await readFiles(request, services);
-          if (fields.report === undefined) throw invalid('report', 'Put the report itself, as JSON, in a form field named "report" beside the files.', 'report_field_required');
-          let body: unknown;
-          try {
-            body = JSON.parse(fields.report);
-          } catch {
-            throw invalid('report', 'The "report" field is not valid JSON.', 'invalid_json');
-          }
-          if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('report', 'The "report" field must be a JSON object.', 'invalid_json');
-          const principal = principalOf(request);
-          const ids = (await uploadAll(files, (bytes) => services.media.upload(principal, bytes))).map((m) => m.id);
-          const given = (body as { media?: unknown }).media;
-          // Validated against ReportBody next, like any JSON report.
-          request.body = { ...body, media: [...(Array.isArray(given) ? given : []), ...ids] } as typeof request.body;
+          request.body = (await reportFromForm(request, reply, services, request.getValidationFunction('body'))) as typeof request.body;
         },
         schema: {
           tags: ['cases'],
@@ -60,14 +49,17 @@ export const caseRoutes =
       },
       async (request, reply) => {
         const principal = principalOf(request);
+        // Everything read from the request is read before the write: nothing after the commit may throw on input.
+        const locale = localeOf(request);
         const { clientKey, coord_sys: coordSys, ...input } = request.body;
         const key = idempotencyKey(request.headers['idempotency-key']) ?? clientKey;
-        const { caseId, replayed } = await services.cases.report(principal, { ...input, coordSys }, key);
-        const locale = localeOf(request);
-        const view = located(await services.cases.get(principal, caseId, locale), coordSys);
+        const result = await services.cases.report(principal, { ...input, coordSys }, key);
+        const { caseId, replayed } = result;
+        // Built from the rows just written (a replay is read back like GET /cases/{id}).
+        const view = located(await services.cases.reportView(principal, result, locale), coordSys);
         // "Is it one of these?": open cases nearby, unless this report already joined one.
         const possibleDuplicates =
-          view.status === 'merged' ? [] : await services.duplicates.candidates({ lat: input.lat, lon: input.lon, coordSys, categoryId: input.categoryId }, locale, caseId);
+          input.duplicateOf !== undefined ? [] : await services.duplicates.candidates({ lat: input.lat, lon: input.lon, coordSys, categoryId: input.categoryId }, locale, caseId);
         if (replayed) reply.header('idempotent-replayed', 'true');
         return reply.status(replayed ? 200 : 201).header('location', `/api/v1/cases/${caseId}`).send({ ...view, possibleDuplicates });
       },
@@ -75,14 +67,14 @@ export const caseRoutes =
 
     app.get(
       '/reports/nearby',
-      { ...secured, schema: { tags: ['cases'], summary: 'Open cases near a point that may be the same problem ("is it one of these?")', security, querystring: NearbyQuery } },
+      { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Open cases near a point that may be the same problem ("is it one of these?")', security, querystring: NearbyQuery } },
       async (request) => {
         const q = request.query;
         return { items: await services.duplicates.candidates({ lat: q.lat, lon: q.lon, coordSys: q.coord_sys, categoryId: q.categoryId }, localeOf(request)) };
       },
     );
 
-    app.get('/cases', { ...secured, schema: { tags: ['cases'], summary: 'Cases the caller may see, newest first', security, querystring: CaseListQuery } }, async (request) => {
+    app.get('/cases', { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Cases the caller may see, newest first', security, querystring: CaseListQuery } }, async (request) => {
       const q = request.query;
       const page = await services.cases.listViews(
         principalOf(request),
@@ -123,13 +115,14 @@ export const caseRoutes =
       },
       async (request, reply) => {
         const principal = principalOf(request);
+        const locale = localeOf(request);
         const { replayed } = await services.cases.act(principal, request.params.id, request.params.action, request.body, idempotencyKey(request.headers['idempotency-key']));
         if (replayed) reply.header('idempotent-replayed', 'true');
-        return services.cases.get(principal, request.params.id, localeOf(request));
+        return services.cases.get(principal, request.params.id, locale);
       },
     );
 
-    app.get('/me/reports', { ...secured, schema: { tags: ['cases'], summary: 'My reports, each with its story in plain words', security, querystring: PageQuery } }, async (request) => {
+    app.get('/me/reports', { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'My reports, each with its story in plain words', security, querystring: PageQuery } }, async (request) => {
       const page = await services.cases.myReports(principalOf(request), request.query.page ?? 1, request.query.pageSize ?? 20, localeOf(request));
       return { ...page, items: page.items.map((view) => located(view, request.query.coord_sys)) };
     });

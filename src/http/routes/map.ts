@@ -14,6 +14,7 @@ export const mapRoutes =
       '/map/cases',
       {
         ...secured,
+        config: { rateLimit: 'read' },
         schema: {
           tags: ['map'],
           summary: 'Cases in a bounding box: clusters (count and mean position per cell) up to zoom 15, the cases themselves from zoom 16 (the finest clusters when the box holds more than 2,000 matching cases)',
@@ -26,13 +27,24 @@ export const mapRoutes =
         const coordSys = q.coord_sys ?? 'wgs84';
         const [minLon, minLat, maxLon, maxLat] = q.bbox.split(',').map(Number) as [number, number, number, number];
         // The box comes in the client's system; cells and cases are kept in WGS-84.
-        const sw = convert({ lat: minLat, lon: minLon }, coordSys, 'wgs84');
-        const ne = convert({ lat: maxLat, lon: maxLon }, coordSys, 'wgs84');
+        // Offsets differ from place to place (and stop at China's border), so the box's WGS-84 extent is
+        // that of its four converted corners, whatever order they come out in.
+        const corners = [
+          [minLat, minLon],
+          [minLat, maxLon],
+          [maxLat, minLon],
+          [maxLat, maxLon],
+        ].map(([lat, lon]) => convert({ lat: lat!, lon: lon! }, coordSys, 'wgs84'));
+        const box = {
+          minLon: Math.min(...corners.map((c) => c.lon)),
+          minLat: Math.min(...corners.map((c) => c.lat)),
+          maxLon: Math.max(...corners.map((c) => c.lon)),
+          maxLat: Math.max(...corners.map((c) => c.lat)),
+        };
+        // An inverted box stays an error: only a valid one is widened to its corners' extent.
+        const valid = minLon < maxLon && minLat < maxLat;
         return services.map.cases(principalOf(request), {
-          minLon: sw.lon,
-          minLat: sw.lat,
-          maxLon: ne.lon,
-          maxLat: ne.lat,
+          ...(valid ? box : { minLon, minLat, maxLon, maxLat }),
           zoom: q.zoom,
           status: q.status,
           categoryId: q.category,

@@ -1,6 +1,9 @@
 // Media over HTTP: uploads (raw body, multipart with several files, or resumable tus 1.0 for video on weak
 // networks), copies for those who may see them, and public copies that staff publish with redactions.
 // Whatever a client declares, the type comes from the bytes; served copies never run as active content.
+// Upload bodies are streamed to temporary files (uploads.ts), never buffered: the limit is decided before
+// the body is read (the route's bodyLimit against Content-Length, then the photo or video limit as the
+// bytes arrive), and only the roles that send evidence may send one (onRequest, before any byte is read).
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,7 +14,7 @@ import { mediaInfo } from '../../services/media.views.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../auth.js';
 import { IdParams } from '../schemas.js';
-import { readFiles, uploadAll } from '../uploads.js';
+import { closeIfUnread, contentLength, discardAll, mediaRole, pendingBody, readFiles, streamedBody, uploadAll } from '../uploads.js';
 
 const TUS_VERSION = '1.0.0';
 
@@ -34,11 +37,12 @@ const PublishBody = Type.Object({ regions: Type.Array(Region, { maxItems: 50, de
 function sendCopy(reply: FastifyReply, copy: MediaCopy, cache: string): FastifyReply {
   return reply
     .header('content-type', copy.mime)
+    .header('content-length', String(copy.length))
     .header('x-content-type-options', 'nosniff')
     .header('content-security-policy', "default-src 'none'; sandbox")
     .header('content-disposition', `${copy.attachment ? 'attachment' : 'inline'}; filename="${copy.filename}"`)
     .header('cache-control', cache)
-    .send(copy.bytes);
+    .send(copy.body);
 }
 
 /** tus metadata: "key base64value,key2 base64value2". */
@@ -65,22 +69,23 @@ function headerInt(request: FastifyRequest, name: string): number {
 export const mediaRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const limits = services.media.limits;
-    const largest = Math.max(limits.photoBytes, limits.videoBytes);
+    const largest = services.media.largest;
     const chunkLimit = 16 * 1024 * 1024;
-    // Raw bytes in; the type is sniffed from the bytes, whatever the client declares.
-    for (const type of [/^image\/[\w.+-]+(\s*;.*)?$/, /^video\/[\w.+-]+(\s*;.*)?$/, 'application/octet-stream']) {
-      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: largest }, (_req, body, done) => done(null, body));
+    // Raw bytes in, unread until the handler streams them; the type is sniffed from the bytes, whatever the client declares.
+    for (const type of [/^image\/[\w.+-]+(\s*;.*)?$/, /^video\/[\w.+-]+(\s*;.*)?$/, 'application/octet-stream', 'application/offset+octet-stream']) {
+      app.addContentTypeParser(type, streamedBody);
     }
-    app.addContentTypeParser('application/offset+octet-stream', { parseAs: 'buffer', bodyLimit: chunkLimit }, (_req, body, done) => done(null, body));
+    // A refusal before the body was read through: answer, then close rather than read the rest.
+    app.addHook('onError', async (request, reply) => closeIfUnread(request, reply));
 
     const secured = { onRequest: app.authenticate };
+    const sends = { onRequest: [app.authenticate, mediaRole(services)] };
     const security = [{ bearer: [] }];
 
     app.post(
       '/media',
       {
-        ...secured,
+        ...sends,
         bodyLimit: largest,
         config: { bodyIsFile: true },
         schema: {
@@ -93,13 +98,22 @@ export const mediaRoutes =
         const principal = principalOf(request);
         if (request.isMultipart()) {
           const { files } = await readFiles(request, services);
-          if (files.length === 0) throw new DomainError('invalid', 'no_files', 'The form carries no files: add the photos or videos as file fields.', { field: 'file' });
-          const media = await uploadAll(files, (bytes) => services.media.upload(principal, bytes));
-          return reply.status(201).send({ media: media.map((m) => mediaInfo(m, true)) });
+          try {
+            if (files.length === 0) throw new DomainError('invalid', 'no_files', 'The form carries no files: add the photos or videos as file fields.', { field: 'file' });
+            const media = await uploadAll(services, principal, files);
+            return reply.status(201).send({ media: media.map((m) => mediaInfo(m, true)) });
+          } finally {
+            await discardAll(files);
+          }
         }
-        const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const media = await services.media.upload(principal, bytes);
-        return reply.status(201).send(mediaInfo(media, true));
+        const expected = contentLength(request);
+        const file = await services.media.spool(pendingBody(request), expected === undefined ? {} : { expected });
+        try {
+          const media = await services.media.uploadFile(principal, file);
+          return reply.status(201).send(mediaInfo(media, true));
+        } finally {
+          await file.discard();
+        }
       },
     );
 
@@ -109,7 +123,9 @@ export const mediaRoutes =
       async (request, reply) => {
         const variant = request.query.variant ?? 'display';
         const copy = await services.media.read(principalOf(request), request.params.id, variant as Parameters<typeof services.media.read>[2]);
-        return sendCopy(reply, copy, 'private, max-age=86400');
+        // An original (the only copy sent as an attachment) carries the resident's full photo and its EXIF:
+        // nothing may keep it (a shared phone's cache); the stripped copies may stay in the reader's own.
+        return sendCopy(reply, copy, copy.attachment ? 'no-store' : 'private, max-age=86400');
       },
     );
 
@@ -128,7 +144,7 @@ export const mediaRoutes =
       return reply.status(204).send();
     });
 
-    app.get('/public/media/:id', { schema: { tags: ['media'], summary: 'A published (redacted, metadata-free) photo; no sign-in', params: IdParams } }, async (request, reply) =>
+    app.get('/public/media/:id', { config: { rateLimit: 'public' }, schema: { tags: ['media'], summary: 'A published (redacted, metadata-free) photo; no sign-in', params: IdParams } }, async (request, reply) =>
       sendCopy(reply, await services.media.readPublic(request.params.id), 'public, max-age=300'),
     );
 
@@ -147,7 +163,7 @@ export const mediaRoutes =
 
     app.post(
       '/uploads',
-      { ...secured, schema: { tags: ['media'], summary: 'Start a resumable upload (tus 1.0 creation): Upload-Length and optional Upload-Metadata headers', security } },
+      { ...sends, schema: { tags: ['media'], summary: 'Start a resumable upload (tus 1.0 creation): Upload-Length and optional Upload-Metadata headers', security } },
       async (request, reply) => {
         checkTus(request);
         const upload = await services.media.createUpload(principalOf(request), headerInt(request, 'upload-length'), tusMetadata(request.headers['upload-metadata'] as string | undefined));
@@ -164,15 +180,18 @@ export const mediaRoutes =
 
     app.patch(
       '/uploads/:id',
-      { ...secured, bodyLimit: chunkLimit, schema: { tags: ['media'], summary: 'Send the next chunk (Content-Type: application/offset+octet-stream, Upload-Offset); the last one returns the media', security, params: IdParams } },
+      { ...sends, bodyLimit: chunkLimit, schema: { tags: ['media'], summary: 'Send the next chunk (Content-Type: application/offset+octet-stream, Upload-Offset); the last one returns the media', security, params: IdParams } },
       async (request, reply) => {
         checkTus(request);
         if (!String(request.headers['content-type'] ?? '').startsWith('application/offset+octet-stream')) {
           throw new DomainError('unsupported', 'invalid_chunk_type', 'Send chunks as Content-Type: application/offset+octet-stream.');
         }
-        const chunk = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const principal = principalOf(request);
-        const upload = await services.media.appendUpload(principal, request.params.id, headerInt(request, 'upload-offset'), chunk);
+        const expected = contentLength(request);
+        const upload = await services.media.appendUpload(principal, request.params.id, headerInt(request, 'upload-offset'), pendingBody(request), {
+          chunkLimit,
+          ...(expected === undefined ? {} : { expected }),
+        });
         tusHeaders(reply).header('upload-offset', String(upload.received));
         if (!upload.mediaId) return reply.status(204).send();
         // Done: say what the file became (tus clients ignore the body; ours read it).

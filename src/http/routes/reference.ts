@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../auth.js';
+import { allow } from '../auth.js';
+import { strictJson } from '../validation.js';
+import { ONLINE_BOUNDARY_LIMITS } from '../../geo/boundaries.js';
 import { CalendarDayBody, CalendarDayParams, NewUserBody } from '../schemas.js';
-import { forbidden } from '../../domain/errors.js';
+
+const BOUNDARY_BODY_LIMIT = 50 * 1024 * 1024;
 
 export const referenceRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
@@ -21,8 +24,10 @@ export const referenceRoutes =
       items: (await read.jurisdictions()).map(({ geometry: _g, ...unit }) => unit),
     }));
 
-    app.post('/admin/users', { ...secured, schema: { tags: ['admin'], summary: 'Add a user (admin only)', security, body: NewUserBody } }, async (request, reply) => {
-      if (principalOf(request).actor.role !== 'admin') throw forbidden('role_not_allowed', 'Only an administrator may add users.');
+    // Who may call an admin route is decided before its body is read.
+    const admin = { onRequest: [app.authenticate, allow('admin')] };
+
+    app.post('/admin/users', { ...admin, schema: { tags: ['admin'], summary: 'Add a user (admin only)', security, body: NewUserBody } }, async (request, reply) => {
       const user = await services.auth.addUser(request.body);
       return reply.status(201).send(user);
     });
@@ -33,38 +38,36 @@ export const referenceRoutes =
 
     app.put(
       '/admin/calendar/:date',
-      { ...secured, schema: { tags: ['admin'], summary: 'Mark a date as a holiday or a working day (admin, supervisor)', security, params: CalendarDayParams, body: CalendarDayBody } },
+      // One calendar serves every subdistrict's deadlines, so only an administrator may change it.
+      { ...admin, schema: { tags: ['admin'], summary: 'Mark a date as a holiday or a working day (admin; the calendar moves every subdistrict\'s deadlines)', security, params: CalendarDayParams, body: CalendarDayBody } },
       async (request) => {
-        const role = principalOf(request).actor.role;
-        if (role !== 'admin' && role !== 'supervisor') throw forbidden('role_not_allowed', 'Only a supervisor or administrator may change the calendar.');
         await read.setCalendarDay(request.params.date, request.body.kind);
         services.ctx.invalidate();
         return { date: request.params.date, kind: request.body.kind };
       },
     );
 
-    // GeoJSON boundary files can be large: up to 50 MB, as application/json or application/geo+json.
-    app.addContentTypeParser('application/geo+json', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, app.getDefaultJsonParser('error', 'error'));
+    // GeoJSON boundary files can be large: up to 50 MB, as application/json or application/geo+json, from
+    // administrators only. The limit is the route's, so no other route reads such a body.
+    app.addContentTypeParser('application/geo+json', { parseAs: 'buffer' }, strictJson(app));
     app.post(
       '/admin/boundaries',
       {
-        ...secured,
-        bodyLimit: 50 * 1024 * 1024,
+        ...admin,
+        bodyLimit: BOUNDARY_BODY_LIMIT,
         schema: {
           tags: ['admin'],
           summary: 'Import jurisdiction boundaries (GeoJSON FeatureCollection; properties code, level, parent_code, name_zh, name_en, name_bo). All or nothing.',
           security,
         },
       },
-      async (request) => {
-        if (principalOf(request).actor.role !== 'admin') throw forbidden('role_not_allowed', 'Only an administrator may import boundaries.');
-        return services.boundaries.import(request.body);
-      },
+      // Checked on the event loop: held to the online budget (a few seconds); larger files go through the CLI.
+      async (request) => services.boundaries.import(request.body, ONLINE_BOUNDARY_LIMITS),
     );
 
-    app.post('/admin/sweep', { ...secured, schema: { tags: ['admin'], summary: 'Run the deadline sweep now (reminders and supervision)', security } }, async (request) => {
-      const role = principalOf(request).actor.role;
-      if (role !== 'admin' && role !== 'supervisor') throw forbidden('role_not_allowed', 'Only a supervisor or administrator may run the sweep.');
-      return services.sweep.run();
-    });
+    app.post(
+      '/admin/sweep',
+      { onRequest: [app.authenticate, allow('admin', 'supervisor')], schema: { tags: ['admin'], summary: 'Run the deadline sweep now (reminders and supervision)', security } },
+      async () => services.sweep.run(),
+    );
   };
