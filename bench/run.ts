@@ -1,4 +1,5 @@
-// npm run bench: routing, media (photo throughput; the server's memory under 20 uploads at once), then for
+// npm run bench: routing, media (photo throughput; the server's memory under 20 uploads at once), intake
+// (POST /reports on the real server under autocannon, against a bare Fastify route, per dialect), then for
 // each dialect one synthetic 1,000,000-case city shared by the map and duplicate benchmarks; one table of
 // every result at the end. Benchmarks report, they do not gate: the process exits 0 even when a target is
 // missed (it exits non-zero only if a benchmark could not run).
@@ -9,6 +10,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { onEachCity } from './city.js';
 import { benchDuplicates } from './duplicates.bench.js';
+import { run as runIntake } from './intake.bench.js';
 import { run as runMedia } from './media.bench.js';
 import { benchMap } from './map.bench.js';
 import { formatTable, run as runRouting, type BenchResult } from './routing.bench.js';
@@ -20,6 +22,7 @@ log(`gridline bench: node ${process.version}, ${os.cpus().length} cores (${os.cp
 const results: BenchResult[] = [];
 results.push(...(await runRouting(log)));
 results.push(...(await runMedia(log)));
+results.push(...(await runIntake(log)));
 results.push(...(await onEachCity(log, benchMap, benchDuplicates)));
 log('');
 log(formatTable(results));

@@ -17,9 +17,13 @@
 //   nanometre, and what is left is rounding. Measured over China (a WGS-84 grid every 0.01°, 36 million
 //   points, sent forward and back): worst error 3.2e-9 m; 7.4e-8 m within 0.001° of 105°E, where the
 //   formula's √|lon-105| term has no derivative. Documented bound: 1e-6 m (GCJ_INVERSE_ERROR_M).
-// - BD-09 <-> GCJ-02: Baidu's published closed forms both ways, applied everywhere (as gcoord does). The
-//   BD-09 -> GCJ-02 form is itself approximate: a GCJ-02 -> BD-09 -> GCJ-02 round trip is off by up to
-//   0.24 m (measured on the same grid). That error is Baidu's formula's, and every client shares it.
+// - BD-09 <-> GCJ-02: Baidu's published closed forms both ways, applied within BD_MARGIN (0.05°) of the
+//   box and nowhere else. gcoord applies them everywhere, which shifts a point at lon -180 or lat ±90 off
+//   the globe (lon -180.0064, lat 90.006): Baidu's offset exists for Chinese maps only, so like GCJ-02's
+//   it stops at the box (widened by the margin so that a point and its BD-09 image, ~0.007° apart, are
+//   treated alike). The BD-09 -> GCJ-02 form is itself approximate: a GCJ-02 -> BD-09 -> GCJ-02 round
+//   trip is off by up to 0.24 m (measured on the same grid). That error is Baidu's formula's, and every
+//   client shares it.
 //
 // The box edge. A GCJ-02 point outside the box is taken as WGS-84 unchanged (gcoord's rule). Along the
 // west and south edges the offset points into the box, so a strip of GCJ-02 points inside the box (up to
@@ -84,8 +88,11 @@ const KRASOVSKY_A = 6378245;
 const KRASOVSKY_EE = 0.006693421622965823;
 const BD_FACTOR = (PI * 3000) / 180;
 
-const inChinaBox = (lon: number, lat: number): boolean =>
-  lon >= CHINA_BOX.minLon && lon <= CHINA_BOX.maxLon && lat >= CHINA_BOX.minLat && lat <= CHINA_BOX.maxLat;
+const inChinaBox = (lon: number, lat: number, margin = 0): boolean =>
+  lon >= CHINA_BOX.minLon - margin && lon <= CHINA_BOX.maxLon + margin && lat >= CHINA_BOX.minLat - margin && lat <= CHINA_BOX.maxLat + margin;
+
+/** How far beyond CHINA_BOX the BD-09 offset still applies (degrees). */
+export const BD_MARGIN = 0.05;
 
 function transformLat(x: number, y: number): number {
   let ret = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt(abs(x));
@@ -142,15 +149,17 @@ export function gcj02ToWgs84(g: LatLon): LatLon {
   return { lat, lon };
 }
 
-/** GCJ-02 -> BD-09, Baidu's closed form (applied everywhere, as gcoord does). */
+/** GCJ-02 -> BD-09, Baidu's closed form; unchanged beyond BD_MARGIN of CHINA_BOX. */
 export function gcj02ToBd09(p: LatLon): LatLon {
+  if (!inChinaBox(p.lon, p.lat, BD_MARGIN)) return p;
   const z = sqrt(p.lon * p.lon + p.lat * p.lat) + 0.00002 * sin(p.lat * BD_FACTOR);
   const theta = atan2(p.lat, p.lon) + 0.000003 * cos(p.lon * BD_FACTOR);
   return { lat: z * sin(theta) + 0.006, lon: z * cos(theta) + 0.0065 };
 }
 
-/** BD-09 -> GCJ-02, Baidu's closed-form approximate inverse (off by up to 0.24 m). */
+/** BD-09 -> GCJ-02, Baidu's closed-form approximate inverse (off by up to 0.24 m); unchanged beyond BD_MARGIN of CHINA_BOX. */
 export function bd09ToGcj02(p: LatLon): LatLon {
+  if (!inChinaBox(p.lon, p.lat, BD_MARGIN)) return p;
   const x = p.lon - 0.0065;
   const y = p.lat - 0.006;
   const z = sqrt(x * x + y * y) - 0.00002 * sin(y * BD_FACTOR);

@@ -5,7 +5,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Services } from '../services/index.js';
 import type { Database } from '../storage/db.js';
 import { registerAuth } from './auth.js';
@@ -35,7 +35,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: { level: options.logLevel ?? 'silent', ...(options.logStream ? { stream: options.logStream } : {}) },
     trustProxy: options.trustProxy ?? false,
     bodyLimit: JSON_BODY_LIMIT,
+    // Errors the router meets before any route runs (a broken %-escape, an over-long path parameter) get
+    // the standard error body too, without echoing the URL back.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void (reply as FastifyReply).status(tooLong ? 414 : 400).send({
+        error: tooLong
+          ? { code: 'path_too_long', message: 'A part of the address is longer than any id Gridline uses.' }
+          : { code: 'bad_url', message: 'The address is not valid: check its %-escapes.' },
+      });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Before any plugin: routes that plugins add (swagger-ui's /docs) answer errors in the same format.
+  registerErrorHandler(app);
 
   // nosniff, frame options and a CSP that allows nothing on every answer; /docs gets swagger-ui's own CSP.
   await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
@@ -53,7 +66,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Loopback and LAN demos are served over plain http: no upgrade-insecure-requests there.
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '') });
 
-  registerErrorHandler(app);
   registerValidation(app);
   // Every API route validates its whole query string before its handler: `lang` included.
   app.addHook('onRoute', (route) => {

@@ -103,6 +103,26 @@ function named(error: unknown, index: number, field: string, filename: string): 
  * kept. The spooled files stay the caller's to discard.
  */
 export async function uploadAll(services: Services, principal: Principal, files: UploadedFile[]): Promise<MediaRecord[]> {
+  const prepared = await prepareAll(services, principal, files);
+  try {
+    const done: MediaRecord[] = [];
+    for (const p of prepared) done.push(await services.media.commit(p));
+    return done;
+  } finally {
+    await disposeAll(prepared);
+  }
+}
+
+/** A multipart report: its body (media ids included) and its files, prepared but not yet stored. */
+export interface FormReport {
+  body: Record<string, unknown>;
+  prepared: PreparedUpload[];
+  /** Remove the temporary files (spooled and processed), whatever became of the report. */
+  dispose(): Promise<void>;
+}
+
+/** Check and process every file of a form, storing nothing; a refused file is named in the error. */
+async function prepareAll(services: Services, principal: Principal, files: UploadedFile[]): Promise<PreparedUpload[]> {
   const prepared: PreparedUpload[] = [];
   try {
     for (const [index, f] of files.entries()) {
@@ -112,12 +132,15 @@ export async function uploadAll(services: Services, principal: Principal, files:
         throw named(error, index, f.field, f.filename);
       }
     }
-    const done: MediaRecord[] = [];
-    for (const p of prepared) done.push(await services.media.commit(p));
-    return done;
-  } finally {
-    for (const p of prepared) await p.dispose();
+    return prepared;
+  } catch (error) {
+    await disposeAll(prepared);
+    throw error;
   }
+}
+
+export async function disposeAll(prepared: PreparedUpload[]): Promise<void> {
+  for (const p of prepared) await p.dispose();
 }
 
 export async function discardAll(files: UploadedFile[]): Promise<void> {
@@ -215,7 +238,7 @@ export async function reportFromForm(
   reply: FastifyReply,
   services: Services,
   validate: ((body: unknown) => boolean) & { errors?: unknown[] | null | undefined } | undefined,
-): Promise<Record<string, unknown>> {
+): Promise<FormReport> {
   const principal = principalOf(request);
   services.media.assertMayUpload(principal);
   let files: UploadedFile[] = [];
@@ -241,12 +264,20 @@ export async function reportFromForm(
     if (validate && !validate(structuredClone(withMedia(files.map(() => newId()))))) {
       throw Object.assign(new Error('the report does not match the schema'), { validation: validate.errors ?? [], validationContext: 'body', statusCode: 400 });
     }
-    const ids = (await uploadAll(services, principal, files)).map((m) => m.id);
-    return withMedia(ids);
+    // Checked and processed, nothing stored: the caller stores them with the report, in its transaction.
+    const prepared = await prepareAll(services, principal, files);
+    const spooled = files;
+    return {
+      body: withMedia(prepared.map((p) => p.id)),
+      prepared,
+      dispose: async () => {
+        await disposeAll(prepared);
+        await discardAll(spooled);
+      },
+    };
   } catch (error) {
     closeIfUnread(request, reply);
-    throw error;
-  } finally {
     await discardAll(files);
+    throw error;
   }
 }

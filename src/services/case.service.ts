@@ -92,18 +92,22 @@ export class CaseService {
    * Create a case from a report. With an idempotency key, a retry returns the first case. A case created
    * here comes back with what was written (`created`), so the answer needs no second look at the database.
    */
-  async report(principal: Principal, input: ReportInput, idempotencyKey?: string): Promise<{ caseId: string; replayed: boolean; created?: CreatedCase }> {
+  async report(principal: Principal, input: ReportInput, idempotencyKey?: string, newMedia: MediaRecord[] = []): Promise<{ caseId: string; replayed: boolean; created?: CreatedCase }> {
     const requestHash = hashRequest(input);
     if (idempotencyKey) {
       const replay = await this.replay(principal, idempotencyKey, requestHash);
       if (replay) return { caseId: replay, replayed: true };
     }
     try {
-      const create = (repos: Repos) => this.createCase(repos, principal, input, idempotencyKey, requestHash);
+      // Media sent with the report (a form's files, already in the store) are recorded with it, or not at all.
+      const create = async (repos: Repos) => {
+        if (newMedia.length > 0) await repos.media.insertMany(newMedia);
+        return this.createCase(repos, principal, input, idempotencyKey, requestHash);
+      };
       // Where the report's writes are one statement (PostgreSQL), that statement is its transaction; folding
       // it into a master (duplicateOf) writes more, so it takes a transaction of its own.
       const read = this.ctx.uow.read;
-      const created = read.cases.insertNewIsOneStatement && !input.duplicateOf ? await create(read) : await this.ctx.transaction(create);
+      const created = read.cases.insertNewIsOneStatement && !input.duplicateOf && newMedia.length === 0 ? await create(read) : await this.ctx.sharedTransaction(create);
       return { caseId: created.record.id, replayed: false, created };
     } catch (error) {
       // Two retries raced: the loser returns the winner's case.

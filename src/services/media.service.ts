@@ -71,6 +71,8 @@ export interface MediaCopy {
 
 /** An upload checked and processed, not yet stored: commit() stores it, dispose() forgets it. */
 export interface PreparedUpload {
+  /** The id the media item has (or will have, once committed). */
+  readonly id: string;
   readonly sha256: string;
   readonly bytes: number;
   /** Remove what preparing left on disk (processed copies); safe to call twice, also after commit. */
@@ -186,15 +188,15 @@ export class MediaService {
     const base = { sha256: file.sha256, bytes: file.bytes, uploader: principal.user.id, file: file.path };
     // A retry (the phone never heard the answer) or the same photo attached again: the same media item.
     const mine = earlier.find((m) => m.uploadedBy === principal.user.id);
-    if (mine) return prepared({ ...base, outcome: { mine }, dispose: async () => undefined });
+    if (mine) return prepared({ ...base, id: mine.id, outcome: { mine }, dispose: async () => undefined });
     // The same bytes from someone else: a new item of theirs, reusing the copies made the first time.
     const processed = earlier.find((m) => m.preview !== null);
-    if (processed) return prepared({ ...base, outcome: { reuse: copiesOf(processed) }, dispose: async () => undefined });
+    if (processed) return prepared({ ...base, id: newId(), outcome: { reuse: copiesOf(processed) }, dispose: async () => undefined });
     const workDir = await fs.mkdtemp(path.join(this.options.tempDir ?? os.tmpdir(), WORK_PREFIX));
     const dispose = () => fs.rm(workDir, { recursive: true, force: true });
     try {
       const fresh = await this.process(file, workDir);
-      return prepared({ ...base, outcome: { fresh }, dispose });
+      return prepared({ ...base, id: newId(), outcome: { fresh }, dispose });
     } catch (error) {
       await dispose();
       throw error;
@@ -203,12 +205,22 @@ export class MediaService {
 
   /** Store what prepare made and record the media item. */
   async commit(prepared: PreparedUpload): Promise<MediaRecord> {
+    const { record, isNew } = await this.stage(prepared);
+    if (isNew) await this.ctx.uow.read.media.insert(record);
+    return record;
+  }
+
+  /**
+   * Put what prepare made into the store and describe the media item, without recording it: the caller
+   * inserts a new item in its own transaction (a report with its photos), so a refused report keeps no row.
+   */
+  async stage(prepared: PreparedUpload): Promise<{ record: MediaRecord; isNew: boolean }> {
     const p = prepared as Prepared;
-    if ('mine' in p.outcome) return this.processed(p.outcome.mine);
+    if ('mine' in p.outcome) return { record: await this.processed(p.outcome.mine), isNew: false };
     const copies = 'reuse' in p.outcome ? p.outcome.reuse : await this.storeCopies(p.file, p.sha256, p.outcome.fresh);
     const record: MediaRecord = {
       ...copies,
-      id: newId(),
+      id: p.id,
       sha256: p.sha256,
       bytes: p.bytes,
       uploadedBy: p.uploader,
@@ -216,8 +228,7 @@ export class MediaService {
       publicKey: null,
       publishedAt: null,
     };
-    await this.ctx.uow.read.media.insert(record);
-    return record;
+    return { record, isNew: true };
   }
 
   private async process(file: SpooledFile, workDir: string): Promise<ProcessedMedia> {

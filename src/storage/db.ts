@@ -14,7 +14,7 @@ import * as m005 from './migrations/005_upload_store.js';
 import * as m006 from './migrations/006_throttle.js';
 import * as m007 from './migrations/007_map_origin.js';
 import type { DB } from './schema.js';
-import { cachingDatabase } from './sqlite-driver.js';
+import { cachingSqlite, namingPool } from './prepared.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -51,7 +51,7 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
       // JIT compilation costs more than it saves on Gridline's short indexed queries.
       options: `-c jit=off${options.schema ? ` -c search_path=${options.schema}` : ''}`,
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: options.log });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: namingPool(pool) }), log: options.log });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const file = sqlitePath(url);
@@ -61,7 +61,7 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }), log: options.log });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingSqlite(sqlite) }), log: options.log });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

@@ -128,6 +128,10 @@ export class MediaRepository {
     await this.db.insertInto('media').values(fromMedia(record)).execute();
   }
 
+  async insertMany(records: MediaRecord[]): Promise<void> {
+    if (records.length > 0) await this.db.insertInto('media').values(records.map(fromMedia)).execute();
+  }
+
   async update(id: string, changes: Partial<MediaTable>): Promise<void> {
     await this.db.updateTable('media').set(changes).where('id', '=', id).execute();
   }

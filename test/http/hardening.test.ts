@@ -3,7 +3,9 @@
 // shown to riders, missing security headers, and merges that strand duplicates. Each test failed before
 // its fix.
 
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoPhoto } from '../../src/seed/demo.js';
 import { ZHAXI_CODE } from '../../src/seed/najin-data.js';
 import { DIALECTS } from '../support/db.js';
 import { buildWorld, type World } from '../support/world.js';
@@ -148,6 +150,16 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
     expect(staff.body).toContain('退单理由');
   });
 
+  it('answers broken addresses and the docs’ bad queries in the standard error format, never a 500', async () => {
+    for (const url of ['/api/v1/cases/%E0%A4', '/api/v1/cases/%zz', '/api/v1/media/%ED%A0%80']) {
+      const res = await api.get('dispatcher', url);
+      expectError(res, 400, 'bad_url');
+      expect(res.body).not.toContain('%E0');
+    }
+    expectError(await api.get('dispatcher', `/api/v1/cases/${'x'.repeat(101)}`), 414, 'path_too_long');
+    for (const url of ['/docs?lang=%00', '/docs/json?x=%00']) expectError(await world.app.inject({ method: 'GET', url }), 400, 'invalid_characters');
+  });
+
   it('sends nosniff on JSON and a CSP with frame options on /docs', async () => {
     const json = await api.get('dispatcher', '/api/v1/cases?pageSize=1');
     expect(json.headers['x-content-type-options']).toBe('nosniff');
@@ -157,6 +169,24 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
     expect(docs.headers['content-security-policy']).toContain('frame-ancestors');
     expect(docs.headers['x-frame-options']).toBeDefined();
     expect(docs.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+  });
+
+  it('keeps no photo of a multipart report that is refused after its files were checked', async () => {
+    const mediaRows = async () => (await world.services.ctx.uow.read.media.withSha(createHash('sha256').update(photo).digest('hex'))).length;
+    const photo = demoPhoto('refused form photo');
+    const form = (report: Record<string, unknown>) => [
+      { name: 'report', value: JSON.stringify({ categoryId: other(), description: '路灯不亮', lat: world.najinPoint.lat, lon: world.najinPoint.lon, ...report }) },
+      { name: 'file', value: photo, filename: 'p.jpg', type: 'image/jpeg' },
+    ];
+    expectError(await api.postForm('solang', '/api/v1/reports', form({ duplicateOf: randomUUID() })), 400, 'master_not_found');
+    expect(await mediaRows()).toBe(0);
+    expectError(await api.postForm('solang', '/api/v1/reports?lang=x_', form({})), 400, 'validation_failed', 'lang');
+    expect(await mediaRows()).toBe(0);
+    // The same form, accepted, stores the photo once, with the case.
+    const ok = await api.postForm('solang', '/api/v1/reports', form({}));
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(await mediaRows()).toBe(1);
+    expect(ok.json<{ media: string[] }>().media).toHaveLength(1);
   });
 
   it('serves originals with no-store, so a shared phone keeps no resident’s photo', async () => {

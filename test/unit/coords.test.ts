@@ -211,6 +211,17 @@ describe('the edge of the China box', () => {
     expect(worstBd).toBeLessThan(0.25);
   }, 10_000);
 
+  it('keeps every point on the globe: no offset far from China, in any system', () => {
+    for (const p of [{ lat: 29.655, lon: -180 }, { lat: -90, lon: 72.005 }, { lat: 90, lon: 0 }, { lat: 29.6412, lon: 179.9999999 }, { lat: 48.8584, lon: 2.2945 }]) {
+      for (const from of COORD_SYSTEMS) {
+        for (const to of COORD_SYSTEMS) {
+          const q = convert(p, from, to);
+          expect(q, `${from} -> ${to} at ${p.lon}, ${p.lat}`).toEqual(p);
+        }
+      }
+    }
+  });
+
   it('agrees with gcoord wherever gcoord terminates (inside the box, away from its west and south edges)', () => {
     const CRS = { wgs84: gcoord.WGS84, gcj02: gcoord.GCJ02, bd09: gcoord.BD09 } as const;
     const points = [
@@ -226,6 +237,8 @@ describe('the edge of the China box', () => {
             if (from === to) continue;
             dog.note(`gcoord ${from} -> ${to} at ${p.lon}, ${p.lat}`);
             const ours = convert(p, from, to);
+            // Outside China BD-09 is WGS-84 unchanged here (gcoord shifts it anyway): tested below.
+            if ((from === 'bd09' || to === 'bd09') && p.lat === 48.8584) continue;
             const [lon, lat] = gcoord.transform([p.lon, p.lat], CRS[from], CRS[to]) as [number, number];
             const diff = Math.max(Math.abs(ours.lon - lon), Math.abs(ours.lat - lat));
             if (to === 'wgs84') worstInverse = Math.max(worstInverse, diff);

@@ -4,7 +4,8 @@ import { invalid } from '../../domain/errors.js';
 import { localeOf, principalOf } from '../auth.js';
 import { ActionBody, ActionParams, CaseListQuery, IdParams, NearbyQuery, PageQuery, ReportBody, ViewQuery } from '../schemas.js';
 import { convert, type CoordSys } from '../../geo/coords.js';
-import { reportFromForm } from '../uploads.js';
+import type { FastifyRequest } from 'fastify';
+import { reportFromForm, type FormReport } from '../uploads.js';
 
 /** Answer a view's location in the system the client asked for (the stored WGS-84 point, converted). */
 function located<T extends { location: { lat: number; lon: number; coordSys: string } }>(view: T, coordSys: CoordSys | undefined): T {
@@ -26,6 +27,13 @@ export const caseRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     const secured = { onRequest: app.authenticate };
+    /** Multipart reports between their checks (preValidation) and their answer. */
+    const forms = new WeakMap<FastifyRequest, FormReport>();
+    const disposeForm = async (request: FastifyRequest) => {
+      const form = forms.get(request);
+      forms.delete(request);
+      await form?.dispose();
+    };
     const security = [{ bearer: [] }];
 
     app.post(
@@ -38,8 +46,13 @@ export const caseRoutes =
         // only when all of it passes are the files stored, joining the report's media (uploads.ts).
         preValidation: async (request, reply) => {
           if (!request.isMultipart()) return;
-          request.body = (await reportFromForm(request, reply, services, request.getValidationFunction('body'))) as typeof request.body;
+          const form = await reportFromForm(request, reply, services, request.getValidationFunction('body'));
+          forms.set(request, form);
+          request.body = form.body as typeof request.body;
         },
+        // The form's temporary files go whatever the answer was (or if the client went away).
+        onResponse: async (request) => disposeForm(request),
+        onRequestAbort: async (request) => disposeForm(request),
         schema: {
           tags: ['cases'],
           summary: 'Report a problem; creates a case (send Idempotency-Key to make retries safe). JSON, or multipart/form-data with the JSON in a "report" field and the photos/videos as files',
@@ -53,7 +66,12 @@ export const caseRoutes =
         const locale = localeOf(request);
         const { clientKey, coord_sys: coordSys, ...input } = request.body;
         const key = idempotencyKey(request.headers['idempotency-key']) ?? clientKey;
-        const result = await services.cases.report(principal, { ...input, coordSys }, key);
+        // A form's files are stored now and recorded in the report's own transaction: a refused report
+        // (an unknown master, a reused key) keeps no media row.
+        const form = forms.get(request);
+        const staged = form ? await Promise.all(form.prepared.map((p) => services.media.stage(p))) : [];
+        const newMedia = staged.filter((s) => s.isNew).map((s) => s.record);
+        const result = await services.cases.report(principal, { ...input, coordSys }, key, newMedia);
         const { caseId, replayed } = result;
         // Built from the rows just written (a replay is read back like GET /cases/{id}).
         const view = located(await services.cases.reportView(principal, result, locale), coordSys);
