@@ -89,8 +89,9 @@ async function naiveClusters(city: City, role: Role, q: MapQuery, level: number)
     sql`cx >= ${r.x0 * div}`,
     sql`cx <= ${(r.x1 + 1) * div - 1}`,
   ];
-  // A case counts for the Najin dispatcher when its handling unit is Najin: its unit lies in Najin.
-  if (role === 'dispatcher') filters.push(sql`jurisdiction_id in ${inList(city.najinUnitIds)}`);
+  // A case counts for the Najin dispatcher when Najin handles it or it was first reported there (referred
+  // away): the same cases the list and the point view show.
+  if (role === 'dispatcher') filters.push(sql`(jurisdiction_id in ${inList(city.najinUnitIds)} or origin_jurisdiction_id in ${inList(city.najinUnitIds)})`);
   if (q.status?.length) filters.push(sql`status in ${inList(q.status)}`);
   if (q.categoryId) filters.push(sql`category_id = ${q.categoryId}`);
   const d = sql.raw(String(div));

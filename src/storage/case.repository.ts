@@ -545,10 +545,6 @@ export class CaseRepository {
     return rows.map(toClock);
   }
 
-  async insertClock(row: CaseClockTable): Promise<void> {
-    await this.db.insertInto('case_clocks').values(row).execute();
-  }
-
   async insertClocks(rows: CaseClockTable[]): Promise<void> {
     if (rows.length > 0) await this.db.insertInto('case_clocks').values(rows).execute();
   }

@@ -49,7 +49,9 @@ const SELECTS_STAR = /(?:select|returning|,)\s+(?:"[^"]+"\.)?\*/i;
  * A pg pool for Kysely's PostgresDialect that sends parameterised statements as named prepared statements,
  * one name per SQL text and connection: the backend parses and plans each once per connection (and may
  * settle on a generic plan), and each execution is only Bind/Execute. Statements without parameters
- * (BEGIN, COMMIT, DDL) and those reading `*` go unnamed, as before.
+ * (BEGIN, COMMIT, DDL) and those reading `*` go unnamed, as before. Names live on the server connection, so
+ * a pooler that hands one client several server connections (PgBouncer in transaction mode before 1.21)
+ * does not fit.
  */
 export function namingPool(pool: pg.Pool, max = MAX_STATEMENTS): PostgresPool {
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
