@@ -24,11 +24,10 @@
 //
 // Run: see bench/README.md.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -47,6 +46,7 @@ import { mulberry32 } from '../src/seed/prng.js';
 import { buildServices } from '../src/services/index.js';
 import { connect } from '../src/storage/db.js';
 import { benchDialects, type DialectTarget } from './city.js';
+import { CLI, cli, freePort } from './processes.js';
 import { runIfMain, type BenchResult } from './routing.bench.js';
 
 /** Seconds per measured run (bare route, reports, each fixed-rate run). */
@@ -66,7 +66,6 @@ const APP_NAME = 'gridline-intake-bench';
 export const TARGET_RATIO = { sqlite: 0.4, postgres: 0.25 } as const;
 export const TARGET_FIXED_P99_MS = 50;
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 
 type Log = (line: string) => void;
@@ -83,28 +82,6 @@ async function echoServer(port: number): Promise<void> {
 }
 
 // ---- processes --------------------------------------------------------------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI, ...args], { env, timeout: 180_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`gridline ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 async function waitFor(check: () => Promise<boolean>, child: ChildProcess, what: string, stderr: () => string): Promise<void> {
   const deadline = performance.now() + 30_000;
@@ -537,7 +514,7 @@ async function benchIntake(target: DialectTarget, log: Log): Promise<BenchResult
       MALLOC_ARENA_MAX: '2',
     });
     const t0 = performance.now();
-    await cli(['seed', '--demo', '--cases', String(SEED_CASES)], { ...env, LOG_LEVEL: 'silent' });
+    await cli(['seed', '--demo', '--cases', String(SEED_CASES)], { ...env, LOG_LEVEL: 'silent' }, 180_000);
     log(`intake ${target.name}: demo seeded (${SEED_CASES} cases) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const server = spawnChild([CLI, 'serve'], env, leftover);

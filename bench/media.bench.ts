@@ -23,18 +23,17 @@
 //
 // Run: see bench/README.md.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { NO_MEDIA_TOOLS, processMedia } from '../src/media/process.js';
 import { DEFAULT_MEDIA_LIMITS } from '../src/media/types.js';
 import { mulberry32 } from '../src/seed/prng.js';
 import { percentile } from './city.js';
+import { CLI, cli, freePort } from './processes.js';
 import { runIfMain, type BenchResult } from './routing.bench.js';
 import { dms } from '../test/support/media.js';
 
@@ -58,7 +57,6 @@ const MIB = 1024 * 1024;
 /** The server's peak RSS during the burst, with the default limiter (~410-440 MiB on the 2-core reference machine). */
 export const TARGET_PEAK_MIB = 512;
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
 type Log = (line: string) => void;
 
@@ -339,28 +337,6 @@ function procStatus(pid: number): { rss: number; hwm: number } {
   const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(text.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN) * 1024;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`gridline ${args[0]} failed: ${stderr.trim() || error.message}`));
-      else resolve(stdout);
-    });
-  });
 }
 
 /** The server's environment: a fresh database and media directory, quiet, every other media setting default. */
