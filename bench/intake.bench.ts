@@ -479,13 +479,19 @@ async function countStatements(place: Place, dir: string, riders: Rider[], pool:
     for (let i = 0; i < COUNTED; i++) await report(1000 + i);
     counting = false;
     await app.close();
-    const bySql = new Map<string, number>();
-    for (const s of seen) bySql.set(s.sql, (bySql.get(s.sql) ?? 0) + 1);
+    const bySql = new Map<string, { n: number; ms: number }>();
+    for (const s of seen) {
+      const entry = bySql.get(s.sql) ?? { n: 0, ms: 0 };
+      entry.n++;
+      entry.ms += s.ms;
+      bySql.set(s.sql, entry);
+    }
+    // The statements that took the most time; BENCH_VERBOSE=1 lists every one.
     const top = [...bySql]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 3)
-      .map(([q, n]) => `${(n / COUNTED).toFixed(1)}× ${q.slice(0, 60)}`)
-      .join(' | ');
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, process.env.BENCH_VERBOSE ? bySql.size : 3)
+      .map(([q, e]) => `${(e.n / COUNTED).toFixed(1)}× ${(e.ms / COUNTED).toFixed(3)} ms ${q.slice(0, process.env.BENCH_VERBOSE ? 160 : 60)}`)
+      .join(process.env.BENCH_VERBOSE ? '\n  ' : ' | ');
     return { perReport: seen.length / COUNTED, distinct: bySql.size, sqlMs: seen.reduce((s, x) => s + x.ms, 0) / COUNTED, top };
   } finally {
     await database.close();
@@ -517,7 +523,9 @@ async function benchIntake(target: DialectTarget, log: Log): Promise<BenchResult
     await cli(['seed', '--demo', '--cases', String(SEED_CASES)], { ...env, LOG_LEVEL: 'silent' }, 180_000);
     log(`intake ${target.name}: demo seeded (${SEED_CASES} cases) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const server = spawnChild([CLI, 'serve'], env, leftover);
+    // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (inspect with DevTools).
+    const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+    const server = spawnChild([...profile, CLI, 'serve'], env, leftover);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(() => fetch(`${base}/healthz`).then((r) => r.ok), server.child, 'the server', server.stderr);
 
@@ -584,7 +592,7 @@ async function benchIntake(target: DialectTarget, log: Log): Promise<BenchResult
     log(`intake ${target.name}: ${created.size} cases created = ${ledger.answered.size} reports answered 2xx, each naming its own case (${resent} cut off in flight at a run's end, sent again with their keys)`);
 
     const counted = await countStatements(place, dir, riders, pool);
-    log(`intake ${target.name}: ${counted.perReport.toFixed(1)} SQL statements per report (${counted.distinct} distinct), ${counted.sqlMs.toFixed(2)} ms in them; most frequent: ${counted.top}`);
+    log(`intake ${target.name}: ${counted.perReport.toFixed(1)} SQL statements per report (${counted.distinct} distinct), ${counted.sqlMs.toFixed(2)} ms in them; slowest: ${counted.top}`);
 
     const d = target.name;
     const ratio = full.rate / bare.rate;

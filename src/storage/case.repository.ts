@@ -1,9 +1,10 @@
 // Cases, their append-only events and their clocks.
 
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type InsertQueryBuilder, type InsertResult, type Kysely, type SqlBool } from 'kysely';
 import type { ClosureType, CaseStatus, Channel, Stage, Urgency } from '../domain/types.js';
 import type { PendingExtension, Rating } from '../domain/workflow.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
+import { insertRows } from './compiled.js';
 import { fromJson, isPostgres, likePrefix } from './dialect.js';
 import type { CaseCellTable, CaseClockTable, CaseEventTable, CaseTable, DB, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
 
@@ -338,16 +339,17 @@ export class CaseRepository {
 
   /** The levels' rows are distinct keys, so one multi-row upsert never meets the same row twice. */
   private upsertCells(rows: CaseCellTable[]) {
-    return this.db
-      .insertInto('case_cells')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.columns(['level', 'cy', 'cx', 'unit_id', 'origin_unit_id', 'status', 'category_id']).doUpdateSet((eb) => ({
-          n: eb('case_cells.n', '+', eb.ref('excluded.n')),
-          sum_lat: eb('case_cells.sum_lat', '+', eb.ref('excluded.sum_lat')),
-          sum_lon: eb('case_cells.sum_lon', '+', eb.ref('excluded.sum_lon')),
-        })),
-      );
+    return this.onCellConflict(this.db.insertInto('case_cells').values(rows));
+  }
+
+  private onCellConflict(q: InsertQueryBuilder<DB, 'case_cells', InsertResult>) {
+    return q.onConflict((oc) =>
+      oc.columns(['level', 'cy', 'cx', 'unit_id', 'origin_unit_id', 'status', 'category_id']).doUpdateSet((eb) => ({
+        n: eb('case_cells.n', '+', eb.ref('excluded.n')),
+        sum_lat: eb('case_cells.sum_lat', '+', eb.ref('excluded.sum_lat')),
+        sum_lon: eb('case_cells.sum_lon', '+', eb.ref('excluded.sum_lon')),
+      })),
+    );
   }
 
   /**
@@ -388,12 +390,12 @@ export class CaseRepository {
       return rows[0]!.ref;
     }
     const ref = refOf(c.refDay, await this.nextCounter(`case_ref:${c.refDay}`));
-    await this.db.insertInto('cases').values({ ...c.row, ref }).execute();
-    await this.upsertCells(cells).execute();
+    await insertRows(this.db, 'cases', [{ ...c.row, ref }]);
+    await insertRows(this.db, 'case_cells', cells, 'upsert', (q) => this.onCellConflict(q));
     await this.insertClocks(c.clocks);
-    if (c.events.length > 0) await this.db.insertInto('case_events').values(c.events).execute();
-    if (c.links.length > 0) await this.db.insertInto('media_links').values(c.links).execute();
-    if (c.idempotency) await this.db.insertInto('idempotency_keys').values(c.idempotency).execute();
+    await insertRows(this.db, 'case_events', c.events);
+    await insertRows(this.db, 'media_links', c.links);
+    if (c.idempotency) await insertRows(this.db, 'idempotency_keys', [c.idempotency]);
     return ref;
   }
 
@@ -413,17 +415,19 @@ export class CaseRepository {
     limit: number;
   }): Promise<NearbyCase[]> {
     if (q.categoryIds.length === 0) return [];
-    // The box is a few cells (a duplicate radius is tens of metres), so cases_cell is always the index to
-    // read. SQLite keeps no statistics: when a category has no related ones, `category_id IN (?)` is an
-    // equality on cases_category_id, which it rates above several rows of cells (cy IN (a, b, c)), and it
-    // then reads every case of that category in the city (tens of thousands of rows, ~100 ms on 1,000,000
-    // cases instead of ~0.5 ms). Pin cases_cell there; PostgreSQL's statistics choose it on their own.
-    // The box keeps the cells' cases beyond it (a cell is ~100 m, a radius often 30 m) from being read out.
-    let query = this.cellsFrom(true)
+    // The box is a few cells (a duplicate radius is tens of metres), so cases_near (migration 008) is always
+    // the index to read: the cells named one by one, latitude a range within each, the rest tested on the
+    // index entry. SQLite keeps no statistics: when a category has no related ones, `category_id IN (?)` is
+    // an equality on cases_category_id, which it rates above several cells, and it then reads every case
+    // of that category in the city (~100 ms on 1,000,000 cases instead of well under 1 ms). Pin the index
+    // there; PostgreSQL's statistics choose it on their own.
+    const from = isPostgres(this.db) ? this.db.selectFrom('cases') : this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_near`));
+    const columns: number[] = [];
+    for (let x = q.x0; x <= q.x1; x++) columns.push(x);
+    let query = from
       .select(['cases.id', 'cases.ref', 'cases.status', 'cases.category_id', 'cases.description', 'cases.lat', 'cases.lon', 'cases.reported_at'])
       .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
-      .where('cases.cx', '>=', q.x0)
-      .where('cases.cx', '<=', q.x1)
+      .where((eb) => (columns.length > MAX_CELL_ROWS ? eb.between('cases.cx', q.x0, q.x1) : eb('cases.cx', 'in', columns)))
       .where('cases.lat', '>=', q.box.minLat)
       .where('cases.lat', '<=', q.box.maxLat)
       .where('cases.lon', '>=', q.box.minLon)
@@ -546,7 +550,7 @@ export class CaseRepository {
   }
 
   async insertClocks(rows: CaseClockTable[]): Promise<void> {
-    if (rows.length > 0) await this.db.insertInto('case_clocks').values(rows).execute();
+    await insertRows(this.db, 'case_clocks', rows);
   }
 
   async updateClock(id: string, changes: Partial<CaseClockTable>): Promise<void> {
@@ -555,12 +559,10 @@ export class CaseRepository {
 
   /** Next number of a named counter: one atomic upsert on both dialects (the row is locked until commit). */
   async nextCounter(name: string): Promise<number> {
-    const row = await this.db
-      .insertInto('counters')
-      .values({ name, value: 1 })
-      .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
-      .returning('value')
-      .executeTakeFirstOrThrow();
+    const [row] = await insertRows(this.db, 'counters', [{ name, value: 1 }], 'next', (q) =>
+      q.onConflict((oc) => oc.column('name').doUpdateSet({ value: sql<number>`counters.value + 1` })).returning('value'),
+    );
+    if (!row) throw new Error(`counter ${name} returned no row`);
     return row.value;
   }
 

@@ -13,7 +13,9 @@ import * as m004 from './migrations/004_evidence.js';
 import * as m005 from './migrations/005_upload_store.js';
 import * as m006 from './migrations/006_throttle.js';
 import * as m007 from './migrations/007_map_origin.js';
+import * as m008 from './migrations/008_near_index.js';
 import type { DB } from './schema.js';
+import { startCheckpointer } from './checkpointer.js';
 import { cachingSqlite, namingPool } from './prepared.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -61,8 +63,21 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // The default page cache (2 MB) holds a few thousand cases' index pages; intake touches a dozen indexes
+  // per case, and reads past the cache go through a system call per page. 64 MB keeps a city's hot pages.
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('temp_store = MEMORY');
+  // A file database's WAL is checkpointed by a worker thread (checkpointer.ts), never inside a commit here.
+  const checkpointer = file === ':memory:' ? undefined : (sqlite.pragma('wal_autocheckpoint = 0'), startCheckpointer(file));
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingSqlite(sqlite) }), log: options.log });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -73,6 +88,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_upload_store': m005,
   '006_throttle': m006,
   '007_map_origin': m007,
+  '008_near_index': m008,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -116,7 +116,7 @@ describe.each(DIALECTS)('migrating ($name)', (dialect) => {
       const cell = (level: number, unit: string) => ({ level, cy: Math.floor((point.lat + 90) / sizes[level]!), cx: Math.floor((point.lon + 180) / sizes[level]!), unit_id: unit, status: 'reported', category_id: 'k1', n: 1, sum_lat: point.lat, sum_lon: point.lon });
       await db.insertInto('case_cells').values(sizes.flatMap((_, level) => [cell(level, 'najin'), cell(level, 'zhaxi')])).execute();
 
-      expect(await migrate(old)).toEqual(['007_map_origin']);
+      expect(await migrate(old, '007_map_origin')).toEqual(['007_map_origin']);
       const rows = await db.selectFrom('case_cells').select(['level', 'unit_id', 'origin_unit_id', 'n']).orderBy('level').orderBy('unit_id').execute();
       expect(rows).toEqual(sizes.flatMap((_, level) => [
         { level, unit_id: 'najin', origin_unit_id: 'najin', n: 1 },
