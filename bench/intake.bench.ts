@@ -524,8 +524,15 @@ async function benchIntake(target: DialectTarget, log: Log): Promise<BenchResult
     log(`intake ${target.name}: demo seeded (${SEED_CASES} cases) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (inspect with DevTools).
+    // BENCH_SERVER_FLAGS: more Node flags for the server (say --trace-gc); BENCH_SERVER_OUT=FILE keeps what it prints.
     const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
-    const server = spawnChild([...profile, CLI, 'serve'], env, leftover);
+    const flags = (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    const server = spawnChild([...profile, ...flags, CLI, 'serve'], env, leftover);
+    if (process.env.BENCH_SERVER_OUT) {
+      const out = fs.createWriteStream(process.env.BENCH_SERVER_OUT);
+      server.child.stdout!.pipe(out);
+      server.child.stderr!.pipe(out);
+    }
     const base = `http://127.0.0.1:${port}`;
     await waitFor(() => fetch(`${base}/healthz`).then((r) => r.ok), server.child, 'the server', server.stderr);
 
