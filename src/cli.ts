@@ -7,6 +7,8 @@ import { loadConfig, type Config } from './config.js';
 import { ROLES, type Role } from './domain/types.js';
 import { DomainError } from './domain/errors.js';
 import { buildApp } from './http/app.js';
+import type { SweepResult } from './jobs/deadline-sweep.js';
+import { buildJobs, DEADLINE_SWEEP } from './jobs/index.js';
 import { isSeeded, seedDemo } from './seed/demo.js';
 import { printCredentials } from './seed/credentials.js';
 import { DEFAULT_MEDIA_LIMITS } from './media/types.js';
@@ -53,21 +55,10 @@ async function seed(database: Database, config: Config, password?: string, cases
 async function serve(database: Database, config: Config): Promise<void> {
   const services = buildServices(database, { ...serviceOptions(config), tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
   const app = await buildApp({ database, services, logLevel: config.logLevel, trustProxy: config.trustProxy });
-  let sweeping = false;
-  const timer =
-    config.sweepIntervalMs > 0
-      ? setInterval(() => {
-          if (sweeping) return;
-          sweeping = true;
-          services.sweep
-            .run()
-            .then((r) => (r.reminded || r.supervised ? app.log.info(r, 'deadline sweep') : undefined))
-            .catch((err: unknown) => app.log.error({ err }, 'deadline sweep failed'))
-            .finally(() => (sweeping = false));
-        }, config.sweepIntervalMs)
-      : undefined;
+  // Background work (the deadline sweep, SWEEP_INTERVAL_MS) on its declared schedule: src/jobs.
+  const jobs = buildJobs(services, { sweepIntervalMs: config.sweepIntervalMs }, app.log);
   const stop = async () => {
-    if (timer) clearInterval(timer);
+    await jobs.stop();
     await app.close();
     await database.close();
     process.exit(0);
@@ -75,6 +66,7 @@ async function serve(database: Database, config: Config): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await app.listen({ host: config.host, port: config.port });
+  jobs.start();
   console.log(`Gridline is serving on http://${config.host}:${config.port} (API docs at /docs, ${database.dialect})`);
 }
 
@@ -136,8 +128,8 @@ async function main(argv: string[]): Promise<void> {
         await serve(database, config);
         break;
       case 'sweep': {
-        const result = await buildServices(database).sweep.run();
-        console.log(`Reminded ${result.reminded}, supervised ${result.supervised}.`);
+        const result = await buildJobs(buildServices(database, serviceOptions(config)), { sweepIntervalMs: 0 }).runOnce<SweepResult>(DEADLINE_SWEEP);
+        console.log(`Reminded ${result.reminded}, supervised ${result.supervised}, expired uploads ${result.uploadsExpired}.`);
         break;
       }
       case 'import': {

@@ -5,6 +5,7 @@ import { UnitOfWork } from '../storage/unit-of-work.js';
 import { DEFAULT_EVIDENCE, type EvidenceOptions } from '../domain/evidence.js';
 import { mediaStoreFromUrl } from '../media/stores.js';
 import type { MediaStore } from '../media/types.js';
+import { DeadlineSweep } from '../jobs/deadline-sweep.js';
 import { systemClock, type Clock } from '../ports.js';
 import { AuthService } from './auth.service.js';
 import { BoundaryService } from './boundary.service.js';
@@ -13,7 +14,6 @@ import { DuplicateService } from './duplicate.service.js';
 import { MapService, type MapLimits } from './map.service.js';
 import { ServiceContext } from './context.js';
 import { MediaService, type MediaOptions } from './media.service.js';
-import { SweepService } from './sweep.service.js';
 import { DEFAULT_THROTTLE, ThrottleService, type ThrottleRules } from './throttle.service.js';
 
 export interface Services {
@@ -24,7 +24,8 @@ export interface Services {
   duplicates: DuplicateService;
   map: MapService;
   media: MediaService;
-  sweep: SweepService;
+  /** The deadline sweep (src/jobs): scheduled by the job runner, run at once by POST /admin/sweep and `gridline sweep`. */
+  sweep: DeadlineSweep;
   throttle: ThrottleService;
 }
 
@@ -56,7 +57,7 @@ export function buildServices(database: Database, options: ServiceOptions = {}):
     duplicates: new DuplicateService(ctx),
     map: new MapService(ctx, cases, options.mapLimits),
     media,
-    sweep: new SweepService(ctx, () => media.expireUploads()),
+    sweep: new DeadlineSweep(ctx, () => media.expireUploads()),
     throttle,
   };
 }

@@ -1,11 +1,12 @@
-// The deadline sweep: reminders (催办) before a clock falls due and supervision (督办) once it is overdue.
+// The deadline sweep, the first scheduled job (jobs/index.ts): reminders (催办) before a clock falls due
+// and supervision (督办) once it is overdue, and unfinished resumable uploads past their expiry dropped.
 // Safe on several processes at once: each clock is claimed with a conditional UPDATE, so exactly one
 // process wins it and writes the event; the others see zero rows changed and move on.
 
 import { newId } from '../storage/ids.js';
 import type { ClockRow } from '../storage/case.repository.js';
 import { toJson } from '../storage/dialect.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../services/context.js';
 
 export interface SweepResult {
   reminded: number;
@@ -16,7 +17,7 @@ export interface SweepResult {
 
 const BATCH = 200;
 
-export class SweepService {
+export class DeadlineSweep {
   constructor(
     private readonly ctx: ServiceContext,
     /** Drops expired unfinished uploads with their stored bytes (MediaService.expireUploads). */
