@@ -96,11 +96,24 @@ export function eventWords(action: string, locale: Locale, data: EventWordsData)
   return REPORTER_WORDS[action]?.[base(locale)](data);
 }
 
-export function parseLocale(value: string | undefined | null): Locale | undefined {
-  if (!value) return undefined;
-  const first = value.split(',')[0]!.trim().toLowerCase();
-  if (first.startsWith('en')) return 'en';
-  if (first.startsWith('bo')) return 'bo';
-  if (first.startsWith('zh')) return 'zh-CN';
+/** The languages Gridline answers in; Chinese when a reader states no preference Gridline can meet. */
+export const LOCALES: readonly Locale[] = ['zh-CN', 'en', 'bo'];
+export const DEFAULT_LOCALE: Locale = 'zh-CN';
+
+/** The language (primary subtag) of each locale: any region or script of it is that locale (zh-TW, en-GB, bo-CN). */
+export const LANGUAGE_OF: Readonly<Record<Locale, string>> = { 'zh-CN': 'zh', en: 'en', bo: 'bo' };
+
+/**
+ * One language tag as a locale: a ?lang= value, a user's setting, or the tag the Accept-Language
+ * negotiation (src/http/auth.ts) picked. Case-insensitive and by the tag's leading letters, so any region
+ * or script of a language is that language (EN-gb, en_GB → en; zh-TW → zh-CN; bo-CN → bo). Undefined
+ * for a language Gridline does not speak.
+ */
+export function parseLocale(tag: string | undefined | null): Locale | undefined {
+  if (!tag) return undefined;
+  const t = tag.trim().toLowerCase();
+  if (t.startsWith('en')) return 'en';
+  if (t.startsWith('bo')) return 'bo';
+  if (t.startsWith('zh')) return 'zh-CN';
   return undefined;
 }

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, forbidden } from '../domain/errors.js';
 import type { Role } from '../domain/types.js';
-import { parseLocale, type Locale } from '../domain/wording.js';
+import { DEFAULT_LOCALE, LANGUAGE_OF, LOCALES, parseLocale, type Locale } from '../domain/wording.js';
 import type { Principal } from '../services/context.js';
 import type { Services } from '../services/index.js';
 
@@ -59,5 +59,22 @@ export function principalOf(request: FastifyRequest): Principal {
 export function localeOf(request: FastifyRequest): Locale {
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   const query = text((request.query as { lang?: unknown } | undefined)?.lang);
-  return parseLocale(query) ?? parseLocale(text(request.headers['accept-language'])) ?? parseLocale(request.principal?.user.locale) ?? 'zh-CN';
+  return parseLocale(query) ?? acceptedLocale(request) ?? DEFAULT_LOCALE;
+}
+
+/**
+ * Accept-Language negotiated against the languages Gridline speaks, by `request.languages()`
+ * (@fastify/accepts, registered in app.ts: the `negotiator` package). q-values order the reader's
+ * languages and q=0 rules one out; a region or script matches its language (en-GB → en, zh-TW → zh-CN),
+ * case aside. A wildcard leaves the choice to the server, as no header does: the reader's own setting
+ * first, then Chinese. A header naming nothing Gridline can answer in (fr, or only q=0), or not one text
+ * value, counts as no header.
+ */
+function acceptedLocale(request: FastifyRequest): Locale | undefined {
+  const own = parseLocale(request.principal?.user.locale);
+  if (typeof request.headers['accept-language'] !== 'string') return own;
+  // Offered in the server's order of choice, which decides between languages the reader ranks alike (`*`).
+  const offered = (own ? [own, ...LOCALES.filter((l) => l !== own)] : LOCALES).map((l) => LANGUAGE_OF[l]);
+  const best = request.languages(offered);
+  return (best === false ? undefined : parseLocale(best)) ?? own;
 }
