@@ -37,7 +37,7 @@ import { connect, migrate, type Database, type DialectName } from '../src/storag
 import { newId } from '../src/storage/ids.js';
 import type { BenchResult } from './routing.bench.js';
 import type { Category, Jurisdiction } from '../src/storage/reference.repository.js';
-import type { CaseCellTable, CaseTable } from '../src/storage/schema.js';
+import type { CaseCellTable, CaseTable, UserTable } from '../src/storage/schema.js';
 import { mulberry32 } from '../src/seed/prng.js';
 
 export const EXTENT = { minLat: 29.6, maxLat: 29.7, minLon: 91.0, maxLon: 91.25 };
@@ -392,7 +392,7 @@ async function fill(
 
   // Reporters of the synthetic cases: 40 Najin riders and 400 members of the public (no home unit).
   const reporters: { id: string; home: string | null }[] = [];
-  const userRows = [];
+  const userRows: UserTable[] = [];
   for (let i = 0; i < 440; i++) {
     const id = newId(Date.parse(startIso));
     const home = i < 40 ? najin.id : null;

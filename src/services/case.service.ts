@@ -336,7 +336,7 @@ export class CaseService {
       await repos.cases.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitAfter, originUnitId, status: transition.to, categoryId }, 1);
     }
     const category = categoryId !== record.categoryId ? await this.activeCategory(repos, categoryId) : loaded.category;
-    const urgency = (changes.urgency as Urgency | undefined) ?? record.urgency;
+    const urgency = changes.urgency ?? record.urgency;
     const calendar = await this.ctx.workingCalendar();
     const clocks = await applyClocks(
       repos.cases,

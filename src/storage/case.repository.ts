@@ -113,9 +113,9 @@ export interface CaseQuery {
 export const toCase = (r: CaseTable): CaseRecord => ({
   id: r.id,
   ref: r.ref,
-  status: r.status as CaseStatus,
+  status: r.status,
   categoryId: r.category_id,
-  urgency: r.urgency as Urgency,
+  urgency: r.urgency,
   description: r.description,
   lat: r.lat,
   lon: r.lon,
@@ -129,9 +129,9 @@ export const toCase = (r: CaseTable): CaseRecord => ({
   assistingDepartmentIds: fromJson<string[]>(r.assisting_department_ids, []),
   assigneeId: r.assignee_id,
   reporterId: r.reporter_id,
-  channel: r.channel as Channel,
+  channel: r.channel,
   mediaIds: fromJson<string[]>(r.media_ids, []),
-  closureType: r.closure_type as ClosureType | null,
+  closureType: r.closure_type,
   rating: r.rating_score === null ? null : { score: r.rating_score, unitAtFault: r.rating_unit_at_fault === 1 },
   pendingExtension: fromJson<PendingExtension | null>(r.pending_extension, null),
   reportedAt: r.reported_at,
@@ -153,8 +153,8 @@ export const toEvent = (r: CaseEventTable): EventRecord => ({
   actorId: r.actor_id,
   actorRole: r.actor_role,
   at: r.at,
-  fromStatus: r.from_status as CaseStatus | null,
-  toStatus: r.to_status as CaseStatus,
+  fromStatus: r.from_status,
+  toStatus: r.to_status,
   note: r.note,
   data: fromJson<Record<string, unknown>>(r.data, {}),
   evidence: fromJson<string[]>(r.evidence, []),
@@ -164,14 +164,14 @@ export const toEvent = (r: CaseEventTable): EventRecord => ({
 export const toClock = (r: CaseClockTable): ClockRow => ({
   id: r.id,
   caseId: r.case_id,
-  stage: r.stage as Stage,
+  stage: r.stage,
   round: r.round,
   startedAt: r.started_at,
   dueAt: r.due_at,
   originalDueAt: r.original_due_at,
   remindAt: r.remind_at,
   completedAt: r.completed_at,
-  outcome: r.outcome as ClockRow['outcome'],
+  outcome: r.outcome,
   remindedAt: r.reminded_at,
   supervisedAt: r.supervised_at,
 });
@@ -197,7 +197,7 @@ export interface CellKey {
   lon: number;
   unitId: string;
   originUnitId: string;
-  status: string;
+  status: CaseStatus;
   categoryId: string;
 }
 
@@ -314,7 +314,7 @@ export class CaseRepository {
       .where('id', '=', id)
       .returning(['version', 'status', 'department_id'])
       .executeTakeFirst();
-    return row && { version: row.version, status: row.status as CaseStatus, departmentId: row.department_id };
+    return row && { version: row.version, status: row.status, departmentId: row.department_id };
   }
 
   async appendEvent(row: CaseEventTable): Promise<void> {
@@ -441,7 +441,7 @@ export class CaseRepository {
     return (await query.execute()).map((r) => ({
       id: r.id,
       ref: r.ref,
-      status: r.status as CaseStatus,
+      status: r.status,
       categoryId: r.category_id,
       description: r.description,
       lat: r.lat,
@@ -529,7 +529,7 @@ export class CaseRepository {
   /** The newest event of a case: the state the case row must agree with. */
   async lastEvent(caseId: string): Promise<{ seq: number; toStatus: CaseStatus } | undefined> {
     const row = await this.db.selectFrom('case_events').select(['seq', 'to_status']).where('case_id', '=', caseId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    return row && { seq: row.seq, toStatus: row.to_status as CaseStatus };
+    return row && { seq: row.seq, toStatus: row.to_status };
   }
 
   async eventsFor(caseIds: string[]): Promise<EventRecord[]> {

@@ -56,7 +56,7 @@ export interface UploadRecord {
 const toMedia = (r: MediaTable): MediaRecord => ({
   id: r.id,
   sha256: r.sha256,
-  kind: r.kind as MediaKind,
+  kind: r.kind,
   mime: r.mime,
   bytes: r.bytes,
   storageKey: r.storage_key,
@@ -105,7 +105,7 @@ const toLink = (r: MediaLinkTable): MediaLink => ({
   mediaId: r.media_id,
   caseId: r.case_id,
   eventSeq: r.event_seq,
-  role: r.role as EvidenceRole,
+  role: r.role,
   flags: fromJson<EvidenceFlag[]>(r.flags, []),
   createdAt: r.created_at,
 });

@@ -54,7 +54,7 @@ const names = (row: { name_zh: string; name_en: string; name_bo: string }): Name
 export const toJurisdiction = (row: JurisdictionTable): Jurisdiction => ({
   id: row.id,
   code: row.code,
-  level: row.level as JurisdictionLevel,
+  level: row.level,
   parentId: row.parent_id,
   path: row.path,
   names: names(row),
@@ -73,7 +73,7 @@ export const toDepartment = (row: DepartmentTable): Department => ({
 export const toCategory = (row: CategoryTable): Category => ({
   id: row.id,
   code: row.code,
-  kind: row.kind as CategoryKind,
+  kind: row.kind,
   majorCode: row.major_code,
   minorCode: row.minor_code,
   names: names(row),
@@ -82,7 +82,7 @@ export const toCategory = (row: CategoryTable): Category => ({
   reportMediaRequired: row.report_media_required === 1,
   resolvePhotoRequired: row.resolve_photo_required === 1,
   duplicateRadiusM: row.duplicate_radius_m,
-  defaultUrgency: row.default_urgency as Urgency,
+  defaultUrgency: row.default_urgency,
   sla: fromJson<SlaOverrides | null>(row.sla, null),
   active: row.active === 1,
 });

@@ -1,11 +1,18 @@
 // Table types for Kysely. Times are ISO-8601 UTC strings with milliseconds ('2025-05-07T13:00:00.000Z')
 // on both dialects: they sort and compare as text, and read back identically from SQLite and PostgreSQL.
 // JSON columns are text holding JSON. Booleans are integers 0/1.
+// Enumerations are text on both dialects, typed here with the domain's unions: what is written must be one
+// of them, and what is read back is taken to be one (the only writers are Gridline's own services).
+
+import type { ClockRecord } from '../domain/deadlines.js';
+import type { EvidenceRole } from '../domain/evidence.js';
+import type { CaseStatus, CategoryKind, Channel, ClosureType, JurisdictionLevel, Role, Stage, Urgency } from '../domain/types.js';
+import type { MediaKind } from '../media/types.js';
 
 export interface JurisdictionTable {
   id: string;
   code: string;
-  level: string;
+  level: JurisdictionLevel;
   parent_id: string | null;
   /** Ids from the root down, '/a/b/c': descendants share the prefix. */
   path: string;
@@ -35,7 +42,7 @@ export interface DepartmentTable {
 export interface CategoryTable {
   id: string;
   code: string;
-  kind: string;
+  kind: CategoryKind;
   major_code: string;
   minor_code: string;
   name_zh: string;
@@ -46,7 +53,7 @@ export interface CategoryTable {
   report_media_required: number;
   resolve_photo_required: number;
   duplicate_radius_m: number;
-  default_urgency: string;
+  default_urgency: Urgency;
   sla: string | null;
   active: number;
   created_at: string;
@@ -64,7 +71,7 @@ export interface UserTable {
   password_hash: string;
   display_name: string;
   phone: string | null;
-  role: string;
+  role: Role;
   department_id: string | null;
   jurisdiction_id: string | null;
   locale: string;
@@ -83,7 +90,7 @@ export interface AuthTokenTable {
 export interface MediaTable {
   id: string;
   sha256: string;
-  kind: string;
+  kind: MediaKind;
   mime: string;
   bytes: number;
   storage_key: string;
@@ -110,7 +117,7 @@ export interface MediaLinkTable {
   case_id: string;
   event_seq: number;
   /** 'before' (the report), 'after' (a resolution) or 'other'. */
-  role: string;
+  role: EvidenceRole;
   /** JSON array of EvidenceFlag. */
   flags: string;
   created_at: string;
@@ -150,9 +157,9 @@ export interface UploadPartTable {
 export interface CaseTable {
   id: string;
   ref: string;
-  status: string;
+  status: CaseStatus;
   category_id: string;
-  urgency: string;
+  urgency: Urgency;
   description: string;
   lat: number;
   lon: number;
@@ -168,9 +175,9 @@ export interface CaseTable {
   assisting_department_ids: string;
   assignee_id: string | null;
   reporter_id: string;
-  channel: string;
+  channel: Channel;
   media_ids: string;
-  closure_type: string | null;
+  closure_type: ClosureType | null;
   rating_score: number | null;
   rating_unit_at_fault: number | null;
   pending_extension: string | null;
@@ -195,7 +202,7 @@ export interface CaseCellTable {
   unit_id: string;
   /** The unit they were first reported in: a referred case stays on its map too. */
   origin_unit_id: string;
-  status: string;
+  status: CaseStatus;
   category_id: string;
   n: number;
   sum_lat: number;
@@ -210,8 +217,8 @@ export interface CaseEventTable {
   actor_id: string | null;
   actor_role: string;
   at: string;
-  from_status: string | null;
-  to_status: string;
+  from_status: CaseStatus | null;
+  to_status: CaseStatus;
   note: string | null;
   data: string;
   evidence: string;
@@ -221,14 +228,14 @@ export interface CaseEventTable {
 export interface CaseClockTable {
   id: string;
   case_id: string;
-  stage: string;
+  stage: Stage;
   round: number;
   started_at: string;
   due_at: string;
   original_due_at: string;
   remind_at: string;
   completed_at: string | null;
-  outcome: string | null;
+  outcome: ClockRecord['outcome'];
   reminded_at: string | null;
   supervised_at: string | null;
 }

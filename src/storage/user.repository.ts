@@ -21,7 +21,7 @@ export const toUser = (r: Omit<UserTable, 'password_hash' | 'created_at'>): User
   username: r.username,
   displayName: r.display_name,
   phone: r.phone,
-  role: r.role as Role,
+  role: r.role,
   departmentId: r.department_id,
   jurisdictionId: r.jurisdiction_id,
   locale: r.locale,
