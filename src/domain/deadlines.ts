@@ -127,6 +127,7 @@ export interface ClockView {
   dueAt: string;
   originalDueAt: string;
   completedAt: string | null;
+  outcome: 'met' | 'late' | 'cancelled' | null;
   state: ClockState;
   /** Milliseconds left (negative when overdue) for a running clock; null once stopped. */
   remainingMs: number | null;
@@ -147,7 +148,8 @@ export function viewClock(clock: ClockRecord, now: Date): ClockView {
   const open = clock.completedAt === null;
   const remainingMs = open ? Date.parse(clock.dueAt) - now.getTime() : null;
   const state: ClockState = open ? (remainingMs! < 0 ? 'overdue' : 'running') : (clock.outcome ?? 'met');
-  return { ...clock, state, remainingMs };
+  // Exactly the view's fields: a stored clock row handed in carries its ids and reminder times too.
+  return { stage: clock.stage, round: clock.round, startedAt: clock.startedAt, dueAt: clock.dueAt, originalDueAt: clock.originalDueAt, completedAt: clock.completedAt, outcome: clock.outcome, state, remainingMs };
 }
 
 /** Outcome of stopping a clock at `at`. */

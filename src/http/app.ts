@@ -1,5 +1,6 @@
 // The Fastify app: plugins, the error handler, authentication and the routes under /api/v1.
 
+import accepts from '@fastify/accepts';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -11,6 +12,8 @@ import type { Database } from '../storage/db.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { registerRateLimit } from './rate-limit.js';
+import { checkResponses } from './response-check.js';
+import { Health } from './responses.js';
 import { JSON_BODY_LIMIT, registerValidation } from './validation.js';
 import { withLang } from './schemas.js';
 import { authRoutes } from './routes/auth.js';
@@ -28,6 +31,8 @@ export interface AppOptions {
   logStream?: { write(line: string): void };
   /** Fastify's trustProxy (TRUST_PROXY): true, or the proxies' addresses/CIDRs, to take request.ip from X-Forwarded-For. Default off. */
   trustProxy?: boolean | string;
+  /** Check every answer against its route's response schema (default: under Vitest). */
+  checkResponses?: boolean;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -53,6 +58,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // nosniff, frame options and a CSP that allows nothing on every answer; /docs gets swagger-ui's own CSP.
   await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
 
+  // request.languages(): Accept-Language negotiation with q-values, for localeOf (auth.ts).
+  await app.register(accepts);
+
   await app.register(swagger, {
     openapi: {
       info: {
@@ -67,6 +75,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '') });
 
   registerValidation(app);
+  // Under the test runner every answer is checked against its response schema (response-check.ts).
+  if (options.checkResponses ?? Boolean(process.env.VITEST)) checkResponses(app);
   // Every API route validates its whole query string before its handler: `lang` included.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/')) route.schema = { ...route.schema, querystring: withLang(route.schema?.querystring) };
@@ -77,7 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerAuth(app, options.services);
   registerRateLimit(app, options.services);
 
-  app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness and database reachability' } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness and database reachability', response: { 200: Health, 503: Health } } }, async (_request, reply) => {
     try {
       await options.services.ctx.uow.read.reference.calendarDays();
       return { status: 'ok', database: options.database.dialect };

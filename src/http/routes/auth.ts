@@ -2,11 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services/index.js';
 import { bearer, principalOf } from '../auth.js';
 import { LoginBody } from '../schemas.js';
+import { LoginAnswer, MeSchema } from '../responses.js';
 
 export const authRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.post('/auth/login', { config: { rateLimit: 'login' }, schema: { tags: ['auth'], summary: 'Log in; returns a bearer token (429 account_locked / too_many_login_attempts after repeated failures)', body: LoginBody } }, async (request) => {
+    app.post('/auth/login', { config: { rateLimit: 'login' }, schema: { tags: ['auth'], summary: 'Log in; returns a bearer token (429 account_locked / too_many_login_attempts after repeated failures)', body: LoginBody, response: { 200: LoginAnswer } } }, async (request) => {
       const { token, expiresAt, user } = await services.auth.login(request.body.username, request.body.password, { address: request.ip, log: request.log });
       return { token, expiresAt, user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
     });
@@ -16,7 +17,7 @@ export const authRoutes =
       return reply.status(204).send();
     });
 
-    app.get('/me', { onRequest: app.authenticate, schema: { tags: ['auth'], summary: 'Who I am', security: [{ bearer: [] }] } }, async (request) => {
+    app.get('/me', { onRequest: app.authenticate, schema: { tags: ['auth'], summary: 'Who I am', security: [{ bearer: [] }], response: { 200: MeSchema } } }, async (request) => {
       const { user } = principalOf(request);
       return { id: user.id, username: user.username, displayName: user.displayName, role: user.role, departmentId: user.departmentId, jurisdictionId: user.jurisdictionId, locale: user.locale };
     });

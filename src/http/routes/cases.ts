@@ -6,6 +6,7 @@ import { ActionBody, ActionParams, CaseListQuery, IdParams, NearbyQuery, PageQue
 import { convert, type CoordSys } from '../../geo/coords.js';
 import type { FastifyRequest } from 'fastify';
 import { reportFromForm, type FormReport } from '../uploads.js';
+import { AnyCaseView, CaseViewSchema, DuplicateCandidateSchema, Items, PageOf, ReportAnswer, ReporterCaseViewSchema } from '../responses.js';
 
 /** Answer a view's location in the system the client asked for (the stored WGS-84 point, converted). */
 function located<T extends { location: { lat: number; lon: number; coordSys: string } }>(view: T, coordSys: CoordSys | undefined): T {
@@ -58,6 +59,7 @@ export const caseRoutes =
           summary: 'Report a problem; creates a case (send Idempotency-Key to make retries safe). JSON, or multipart/form-data with the JSON in a "report" field and the photos/videos as files',
           security,
           body: ReportBody,
+          response: { 200: ReportAnswer, 201: ReportAnswer },
         },
       },
       async (request, reply) => {
@@ -85,14 +87,14 @@ export const caseRoutes =
 
     app.get(
       '/reports/nearby',
-      { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Open cases near a point that may be the same problem ("is it one of these?")', security, querystring: NearbyQuery } },
+      { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Open cases near a point that may be the same problem ("is it one of these?")', security, querystring: NearbyQuery, response: { 200: Items(DuplicateCandidateSchema) } } },
       async (request) => {
         const q = request.query;
         return { items: await services.duplicates.candidates({ lat: q.lat, lon: q.lon, coordSys: q.coord_sys, categoryId: q.categoryId }, localeOf(request)) };
       },
     );
 
-    app.get('/cases', { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Cases the caller may see, newest first', security, querystring: CaseListQuery } }, async (request) => {
+    app.get('/cases', { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Cases the caller may see, newest first', security, querystring: CaseListQuery, response: { 200: PageOf(CaseViewSchema) } } }, async (request) => {
       const q = request.query;
       const page = await services.cases.listViews(
         principalOf(request),
@@ -117,7 +119,7 @@ export const caseRoutes =
 
     app.get(
       '/cases/:id',
-      { ...secured, schema: { tags: ['cases'], summary: 'One case with its events and deadlines', security, params: IdParams, querystring: ViewQuery } },
+      { ...secured, schema: { tags: ['cases'], summary: 'One case with its events and deadlines', security, params: IdParams, querystring: ViewQuery, response: { 200: AnyCaseView } } },
       async (request) => located(await services.cases.get(principalOf(request), request.params.id, localeOf(request)), request.query.coord_sys),
     );
 
@@ -129,7 +131,7 @@ export const caseRoutes =
         preValidation: async (request) => {
           if (request.body === undefined) request.body = {};
         },
-        schema: { tags: ['cases'], summary: 'Take a workflow action on a case', security, params: ActionParams, body: ActionBody },
+        schema: { tags: ['cases'], summary: 'Take a workflow action on a case', security, params: ActionParams, body: ActionBody, response: { 200: AnyCaseView } },
       },
       async (request, reply) => {
         const principal = principalOf(request);
@@ -140,7 +142,7 @@ export const caseRoutes =
       },
     );
 
-    app.get('/me/reports', { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'My reports, each with its story in plain words', security, querystring: PageQuery } }, async (request) => {
+    app.get('/me/reports', { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'My reports, each with its story in plain words', security, querystring: PageQuery, response: { 200: PageOf(ReporterCaseViewSchema) } } }, async (request) => {
       const page = await services.cases.myReports(principalOf(request), request.query.page ?? 1, request.query.pageSize ?? 20, localeOf(request));
       return { ...page, items: page.items.map((view) => located(view, request.query.coord_sys)) };
     });

@@ -3,6 +3,7 @@ import { convert } from '../../geo/coords.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../auth.js';
 import { MapCasesQuery, MapJurisdictionsQuery } from '../schemas.js';
+import { JurisdictionFeatures, MapAnswerSchema } from '../responses.js';
 
 export const mapRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
@@ -20,6 +21,7 @@ export const mapRoutes =
           summary: 'Cases in a bounding box: clusters (count and mean position per cell) up to zoom 15, the cases themselves from zoom 16 (the finest clusters when the box holds more than 2,000 matching cases)',
           security,
           querystring: MapCasesQuery,
+          response: { 200: MapAnswerSchema },
         },
       },
       async (request) => {
@@ -55,7 +57,7 @@ export const mapRoutes =
 
     app.get(
       '/map/jurisdictions',
-      { ...secured, schema: { tags: ['map'], summary: 'Jurisdiction polygons as a GeoJSON FeatureCollection', security, querystring: MapJurisdictionsQuery } },
+      { ...secured, schema: { tags: ['map'], summary: 'Jurisdiction polygons as a GeoJSON FeatureCollection', security, querystring: MapJurisdictionsQuery, response: { 200: JurisdictionFeatures } } },
       async (request, reply) => {
         const q = request.query;
         return reply.header('content-type', 'application/geo+json; charset=utf-8').send(await services.map.jurisdictions(q.level, q.parent, q.coord_sys));

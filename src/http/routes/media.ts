@@ -15,6 +15,7 @@ import type { Services } from '../../services/index.js';
 import { principalOf } from '../auth.js';
 import { IdParams } from '../schemas.js';
 import { closeIfUnread, contentLength, discardAll, mediaRole, pendingBody, readFiles, streamedBody, uploadAll } from '../uploads.js';
+import { MediaInfoSchema } from '../responses.js';
 
 const TUS_VERSION = '1.0.0';
 
@@ -92,6 +93,7 @@ export const mediaRoutes =
           tags: ['media'],
           summary: `Upload photos or videos: one file as the raw request body, or up to ${services.ctx.evidence.maxFiles} as multipart/form-data. Returns what each became.`,
           security,
+          response: { 201: Type.Union([MediaInfoSchema, Type.Object({ media: Type.Array(MediaInfoSchema) }, { additionalProperties: false })]) },
         },
       },
       async (request, reply) => {
@@ -129,13 +131,13 @@ export const mediaRoutes =
       },
     );
 
-    app.get('/media/:id/info', { ...secured, schema: { tags: ['media'], summary: 'What a media item is: type, size, dimensions, capture time, its copies', security, params: IdParams } }, async (request) =>
+    app.get('/media/:id/info', { ...secured, schema: { tags: ['media'], summary: 'What a media item is: type, size, dimensions, capture time, its copies', security, params: IdParams, response: { 200: MediaInfoSchema } } }, async (request) =>
       services.media.info(principalOf(request), request.params.id),
     );
 
     app.post(
       '/media/:id/publish',
-      { ...secured, schema: { tags: ['media'], summary: 'Publish a photo for the public map, with regions blurred (faces, number plates); publishing again replaces the public copy', security, params: IdParams, body: PublishBody } },
+      { ...secured, schema: { tags: ['media'], summary: 'Publish a photo for the public map, with regions blurred (faces, number plates); publishing again replaces the public copy', security, params: IdParams, body: PublishBody, response: { 200: MediaInfoSchema } } },
       async (request) => services.media.publish(principalOf(request), request.params.id, request.body.regions ?? []),
     );
 

@@ -4,6 +4,7 @@ import { allow } from '../auth.js';
 import { strictJson } from '../validation.js';
 import { ONLINE_BOUNDARY_LIMITS } from '../../geo/boundaries.js';
 import { CalendarDayBody, CalendarDayParams, NewUserBody } from '../schemas.js';
+import { BoundaryImportAnswer, CalendarDaySchema, CategorySchema, DepartmentSchema, Items, JurisdictionSchema, SweepAnswer, UserSchema } from '../responses.js';
 
 const BOUNDARY_BODY_LIMIT = 50 * 1024 * 1024;
 
@@ -14,32 +15,32 @@ export const referenceRoutes =
     const security = [{ bearer: [] }];
     const read = services.ctx.uow.read.reference;
 
-    app.get('/categories', { ...secured, schema: { tags: ['reference'], summary: 'Problem categories (部件/事件) with evidence rules', security } }, async () => ({
+    app.get('/categories', { ...secured, schema: { tags: ['reference'], summary: 'Problem categories (部件/事件) with evidence rules', security, response: { 200: Items(CategorySchema) } } }, async () => ({
       items: (await read.categories()).filter((c) => c.active),
     }));
 
-    app.get('/departments', { ...secured, schema: { tags: ['reference'], summary: 'Departments', security } }, async () => ({ items: await read.departments() }));
+    app.get('/departments', { ...secured, schema: { tags: ['reference'], summary: 'Departments', security, response: { 200: Items(DepartmentSchema) } } }, async () => ({ items: await read.departments() }));
 
-    app.get('/jurisdictions', { ...secured, schema: { tags: ['reference'], summary: 'Jurisdictions (city > district > subdistrict > community > grid) without polygons', security } }, async () => ({
+    app.get('/jurisdictions', { ...secured, schema: { tags: ['reference'], summary: 'Jurisdictions (city > district > subdistrict > community > grid) without polygons', security, response: { 200: Items(JurisdictionSchema) } } }, async () => ({
       items: (await read.jurisdictions()).map(({ geometry: _g, ...unit }) => unit),
     }));
 
     // Who may call an admin route is decided before its body is read.
     const admin = { onRequest: [app.authenticate, allow('admin')] };
 
-    app.post('/admin/users', { ...admin, schema: { tags: ['admin'], summary: 'Add a user (admin only)', security, body: NewUserBody } }, async (request, reply) => {
+    app.post('/admin/users', { ...admin, schema: { tags: ['admin'], summary: 'Add a user (admin only)', security, body: NewUserBody, response: { 201: UserSchema } } }, async (request, reply) => {
       const user = await services.auth.addUser(request.body);
       return reply.status(201).send(user);
     });
 
-    app.get('/calendar', { ...secured, schema: { tags: ['reference'], summary: 'Working-day calendar exceptions: holidays and 调休 working weekends', security } }, async () => ({
+    app.get('/calendar', { ...secured, schema: { tags: ['reference'], summary: 'Working-day calendar exceptions: holidays and 调休 working weekends', security, response: { 200: Items(CalendarDaySchema) } } }, async () => ({
       items: (await read.calendarDays()).sort((a, b) => a.date.localeCompare(b.date)),
     }));
 
     app.put(
       '/admin/calendar/:date',
       // One calendar serves every subdistrict's deadlines, so only an administrator may change it.
-      { ...admin, schema: { tags: ['admin'], summary: 'Mark a date as a holiday or a working day (admin; the calendar moves every subdistrict\'s deadlines)', security, params: CalendarDayParams, body: CalendarDayBody } },
+      { ...admin, schema: { tags: ['admin'], summary: 'Mark a date as a holiday or a working day (admin; the calendar moves every subdistrict\'s deadlines)', security, params: CalendarDayParams, body: CalendarDayBody, response: { 200: CalendarDaySchema } } },
       async (request) => {
         await read.setCalendarDay(request.params.date, request.body.kind);
         services.ctx.invalidate();
@@ -59,6 +60,7 @@ export const referenceRoutes =
           tags: ['admin'],
           summary: 'Import jurisdiction boundaries (GeoJSON FeatureCollection; properties code, level, parent_code, name_zh, name_en, name_bo). All or nothing.',
           security,
+          response: { 200: BoundaryImportAnswer },
         },
       },
       // Checked on the event loop: held to the online budget (a few seconds); larger files go through the CLI.
@@ -67,7 +69,7 @@ export const referenceRoutes =
 
     app.post(
       '/admin/sweep',
-      { onRequest: [app.authenticate, allow('admin', 'supervisor')], schema: { tags: ['admin'], summary: 'Run the deadline sweep now (reminders and supervision)', security } },
+      { onRequest: [app.authenticate, allow('admin', 'supervisor')], schema: { tags: ['admin'], summary: 'Run the deadline sweep now (reminders and supervision)', security, response: { 200: SweepAnswer } } },
       async () => services.sweep.run(),
     );
   };

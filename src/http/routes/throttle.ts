@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../../services/index.js';
 import { allow, principalOf } from '../auth.js';
+import { Items, LockoutSchema } from '../responses.js';
 
 const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
 
@@ -14,7 +15,7 @@ export const throttleRoutes =
     const secured = { onRequest: [app.authenticate, allow('admin')] };
     const security = [{ bearer: [] }];
 
-    app.get('/admin/lockouts', { ...secured, schema: { tags: ['admin'], summary: 'Accounts locked after repeated failed logins: until when, failures, the last address (admin)', security } }, async () => ({
+    app.get('/admin/lockouts', { ...secured, schema: { tags: ['admin'], summary: 'Accounts locked after repeated failed logins: until when, failures, the last address (admin)', security, response: { 200: Items(LockoutSchema) } } }, async () => ({
       items: await services.throttle.lockouts(),
     }));
 
