@@ -166,7 +166,8 @@ export const DuplicateCandidateSchema = Obj({
 const withDuplicates = <P extends TProperties>(view: TObject<P>) =>
   Type.Object({ ...view.properties, possibleDuplicates: Type.Array(DuplicateCandidateSchema, { description: 'Open cases nearby that may be the same problem' }) }, { additionalProperties: false });
 /** POST /reports: the new (or replayed) case and the open cases nearby that may be the same problem. */
-export const ReportAnswer = Type.Union([withDuplicates(CaseViewSchema), withDuplicates(ReporterCaseViewSchema)]);
+// The serializer tries the alternatives in order (validating each): a rider's view first, as most reports are riders'.
+export const ReportAnswer = Type.Union([withDuplicates(ReporterCaseViewSchema), withDuplicates(CaseViewSchema)]);
 
 export const Items = <T extends TSchema>(item: T) => Obj({ items: Type.Array(item) });
 export const PageOf = <T extends TSchema>(item: T) => Obj({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() });
