@@ -1,8 +1,79 @@
-// Who may read what. Every read goes through here, even while the rules are simple, so the role x
-// jurisdiction matrix of a later issue changes one file.
+// The one access policy: who may see or do what, by role, jurisdiction, department and own records.
+// Every use case asks here first (services for cases and media, the HTTP layer's `requires` before a
+// body is read), so a new role (an employer, an Open311 client) is rows in these tables, not checks in
+// ten places. Pure: no I/O.
 
+import { forbidden } from './errors.js';
 import { isWithin } from './workflow.js';
-import type { Actor } from './types.js';
+import type { Actor, Role } from './types.js';
+
+/** Things a role may do whatever the record: the routes' gates and the services' own checks. */
+export type Capability =
+  | 'manage_users'
+  | 'manage_calendar'
+  | 'import_boundaries'
+  | 'manage_lockouts'
+  | 'run_sweep'
+  /** Upload photos and videos (evidence comes from reporters and staff; administrators keep reference data). */
+  | 'send_media';
+
+export const CAPABILITIES: Record<Capability, readonly Role[]> = {
+  manage_users: ['admin'],
+  manage_calendar: ['admin'],
+  import_boundaries: ['admin'],
+  manage_lockouts: ['admin'],
+  run_sweep: ['admin', 'supervisor'],
+  send_media: ['reporter', 'dispatcher', 'supervisor', 'handler', 'regulator'],
+};
+
+export const may = (actor: Pick<Actor, 'role'>, capability: Capability): boolean => CAPABILITIES[capability].includes(actor.role);
+
+/** Throws 403 role_not_allowed (naming the roles that may) unless the actor may. */
+export function requireCapability(actor: Pick<Actor, 'role'>, capability: Capability, message?: string): void {
+  if (may(actor, capability)) return;
+  const roles = CAPABILITIES[capability];
+  throw forbidden('role_not_allowed', message ?? `Only ${roles.join(' or ')} accounts may do this.`, { roles: [...roles] });
+}
+
+/** Which cases a reader may list and map: storage turns it into SQL (case.repository.ts `visible`). */
+export type CaseScope =
+  | { kind: 'all' }
+  | { kind: 'jurisdiction'; path: string }
+  | { kind: 'department'; departmentId: string; foodSafetyPath: string | null }
+  | { kind: 'reporter'; reporterId: string };
+
+/**
+ * The list's counterpart of caseAccess: an admin lists everything (oversight); a command centre its
+ * jurisdiction (and what it referred away); a department its own and assisting cases, a regulator also
+ * the food-safety cases of its area; a reporter their own reports.
+ */
+export function caseScope(actor: Actor): CaseScope {
+  switch (actor.role) {
+    case 'admin':
+      return { kind: 'all' };
+    case 'dispatcher':
+    case 'supervisor':
+      if (!actor.jurisdictionPath) throw forbidden('no_jurisdiction', 'Your account has no jurisdiction; ask an administrator to set one.');
+      return { kind: 'jurisdiction', path: actor.jurisdictionPath };
+    case 'handler':
+    case 'regulator':
+      if (!actor.departmentId) throw forbidden('no_department', 'Your account has no department; ask an administrator to set one.');
+      return { kind: 'department', departmentId: actor.departmentId, foodSafetyPath: actor.role === 'regulator' ? actor.jurisdictionPath : null };
+    case 'reporter':
+      return { kind: 'reporter', reporterId: actor.id };
+  }
+}
+
+/**
+ * Whose map cell counts a reader sees: everything (admin), the units within a command centre's
+ * jurisdiction, or none (the cases themselves, as points: departments, reporters, a centre without a
+ * jurisdiction).
+ */
+export function clusterScope(actor: Actor): { kind: 'all' } | { kind: 'within'; path: string } | { kind: 'points' } {
+  if (actor.role === 'admin') return { kind: 'all' };
+  if ((actor.role === 'dispatcher' || actor.role === 'supervisor') && actor.jurisdictionPath) return { kind: 'within', path: actor.jurisdictionPath };
+  return { kind: 'points' };
+}
 
 export interface CaseReach {
   reporterId: string;

@@ -1,8 +1,8 @@
 // Bearer-token authentication as a Fastify hook: routes declare `onRequest: app.authenticate`.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DomainError, forbidden } from '../domain/errors.js';
-import type { Role } from '../domain/types.js';
+import { DomainError } from '../domain/errors.js';
+import { requireCapability, type Capability } from '../domain/access.js';
 import { DEFAULT_LOCALE, LANGUAGE_OF, LOCALES, parseLocale, type Locale } from '../domain/wording.js';
 import type { Principal } from '../services/context.js';
 import type { Services } from '../services/index.js';
@@ -34,15 +34,12 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
 }
 
 /**
- * An `onRequest` hook after `app.authenticate` that admits only these roles: decided before the body is
- * read, so a role that may not call a route cannot make the server read (or parse) its body.
+ * An `onRequest` hook after `app.authenticate` that admits only the roles the access policy gives this
+ * capability (domain/access.ts): decided before the body is read, so a role that may not call a route
+ * cannot make the server read (or parse) its body.
  */
-export function allow(...roles: Role[]): (request: FastifyRequest) => Promise<void> {
-  return async (request) => {
-    if (!roles.includes(principalOf(request).actor.role)) {
-      throw forbidden('role_not_allowed', `Only ${roles.join(' or ')} accounts may do this.`, { roles });
-    }
-  };
+export function requires(capability: Capability): (request: FastifyRequest) => Promise<void> {
+  return async (request) => requireCapability(principalOf(request).actor, capability);
 }
 
 /** The authenticated principal of a route that declared `onRequest: app.authenticate`. */

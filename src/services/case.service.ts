@@ -2,7 +2,7 @@
 // store the change, its append-only event and its clocks in one unit of work.
 
 import { createHash } from 'node:crypto';
-import { caseAccess, type CaseAccess } from '../domain/access.js';
+import { caseAccess, caseScope, type CaseAccess } from '../domain/access.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import { evidenceFlags, tooManyMedia, type AttachFacts } from '../domain/evidence.js';
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types.js';
@@ -512,23 +512,9 @@ export class CaseService {
     return { record, category, facts, access };
   }
 
-  /** The list query's visibility for a reader. */
+  /** The list query's visibility for a reader: the access policy's case scope. */
   visibility(principal: Principal): CaseQuery['visibility'] {
-    const { actor } = principal;
-    switch (actor.role) {
-      case 'admin':
-        return { kind: 'all' };
-      case 'dispatcher':
-      case 'supervisor':
-        if (!actor.jurisdictionPath) throw forbidden('no_jurisdiction', 'Your account has no jurisdiction; ask an administrator to set one.');
-        return { kind: 'jurisdiction', path: actor.jurisdictionPath };
-      case 'handler':
-      case 'regulator':
-        if (!actor.departmentId) throw forbidden('no_department', 'Your account has no department; ask an administrator to set one.');
-        return { kind: 'department', departmentId: actor.departmentId, foodSafetyPath: actor.role === 'regulator' ? actor.jurisdictionPath : null };
-      case 'reporter':
-        return { kind: 'reporter', reporterId: actor.id };
-    }
+    return caseScope(principal.actor);
   }
 
   /**

@@ -2,6 +2,7 @@
 // of the cases), as points at street level (or the finest clusters when the box holds too many to show);
 // and jurisdiction polygons as GeoJSON.
 
+import { clusterScope } from '../domain/access.js';
 import { invalid } from '../domain/errors.js';
 import { isWithin } from '../domain/workflow.js';
 import type { CaseStatus, JurisdictionLevel } from '../domain/types.js';
@@ -138,12 +139,12 @@ export class MapService {
 
   /** The handling units whose counts a reader may see: null for all, 'points' for no cluster view. */
   private async clusterUnits(principal: Principal): Promise<string[] | null | 'points'> {
-    const { actor } = principal;
-    if (actor.role === 'admin') return null;
-    if ((actor.role !== 'dispatcher' && actor.role !== 'supervisor') || !actor.jurisdictionPath) return 'points';
+    const scope = clusterScope(principal.actor);
+    if (scope.kind === 'all') return null;
+    if (scope.kind === 'points') return 'points';
     const units = await this.ctx.uow.read.reference.jurisdictions();
     // Counts are kept per subdistrict (or the unit itself above that level): every such unit within reach.
-    const own = units.filter((u) => COUNTED_LEVELS.has(u.level) && isWithin(u.path, actor.jurisdictionPath));
+    const own = units.filter((u) => COUNTED_LEVELS.has(u.level) && isWithin(u.path, scope.path));
     // Below subdistrict level (a community's staff) counts are too coarse to show: points instead.
     return own.length > 0 ? own.map((u) => u.id) : 'points';
   }

@@ -14,9 +14,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { mayPublishCaseMedia, type CaseAccess } from '../domain/access.js';
+import { may, mayPublishCaseMedia, type CaseAccess } from '../domain/access.js';
 import { DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
-import { ROLES, type Role } from '../domain/types.js';
 import { detectTools, processFile, type MediaTools } from '../media/process.js';
 import { redact, type Region } from '../media/redact.js';
 import { sniffMedia } from '../media/sniff.js';
@@ -54,7 +53,6 @@ const STALE_TEMP_MS = 24 * 3_600_000;
 export const MAX_OPEN_UPLOADS = 20;
 
 /** The roles that send evidence: everyone signed in but administrators (users and reference data only). */
-export const MEDIA_ROLES: readonly Role[] = ROLES.filter((role) => role !== 'admin');
 
 export const DEFAULT_MEDIA_OPTIONS: MediaOptions = { limits: DEFAULT_MEDIA_LIMITS, concurrency: Math.max(1, os.availableParallelism()), uploadTtlHours: 24 };
 
@@ -120,9 +118,9 @@ export class MediaService {
     return Math.max(this.options.limits.photoBytes, this.options.limits.videoBytes);
   }
 
-  /** Whether a role sends evidence (MEDIA_ROLES); the HTTP layer refuses the others before reading a body. */
+  /** Whether a role sends evidence (the policy's send_media); the HTTP layer refuses the others before reading a body. */
   mayUpload(principal: Principal): boolean {
-    return MEDIA_ROLES.includes(principal.actor.role);
+    return may(principal.actor, 'send_media');
   }
 
   assertMayUpload(principal: Principal): void {

@@ -1,6 +1,7 @@
 // Cases, their append-only events and their clocks.
 
 import { sql, type Expression, type ExpressionBuilder, type InsertQueryBuilder, type InsertResult, type Kysely, type SqlBool } from 'kysely';
+import type { CaseScope } from '../domain/access.js';
 import type { ClosureType, CaseStatus, Channel, Stage, Urgency } from '../domain/types.js';
 import type { PendingExtension, Rating } from '../domain/workflow.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
@@ -86,12 +87,8 @@ export interface NearbyCase {
   reportedAt: string;
 }
 
-/** Which cases a reader may see. */
-export type Visibility =
-  | { kind: 'all' }
-  | { kind: 'jurisdiction'; path: string }
-  | { kind: 'department'; departmentId: string; foodSafetyPath: string | null }
-  | { kind: 'reporter'; reporterId: string };
+/** Which cases a reader may see: the access policy's scope (domain/access.ts), as SQL in `visible`. */
+export type Visibility = CaseScope;
 
 export interface CaseQuery {
   visibility: Visibility;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services/index.js';
-import { allow } from '../auth.js';
+import type { Capability } from '../../domain/access.js';
+import { requires } from '../auth.js';
 import { strictJson } from '../validation.js';
 import { ONLINE_BOUNDARY_LIMITS } from '../../geo/boundaries.js';
 import { CalendarDayBody, CalendarDayParams, NewUserBody } from '../schemas.js';
@@ -26,9 +27,9 @@ export const referenceRoutes =
     }));
 
     // Who may call an admin route is decided before its body is read.
-    const admin = { onRequest: [app.authenticate, allow('admin')] };
+    const gate = (capability: Capability) => ({ onRequest: [app.authenticate, requires(capability)] });
 
-    app.post('/admin/users', { ...admin, schema: { tags: ['admin'], summary: 'Add a user (admin only)', security, body: NewUserBody, response: { 201: UserSchema } } }, async (request, reply) => {
+    app.post('/admin/users', { ...gate('manage_users'), schema: { tags: ['admin'], summary: 'Add a user (admin only)', security, body: NewUserBody, response: { 201: UserSchema } } }, async (request, reply) => {
       const user = await services.auth.addUser(request.body);
       return reply.status(201).send(user);
     });
@@ -40,7 +41,7 @@ export const referenceRoutes =
     app.put(
       '/admin/calendar/:date',
       // One calendar serves every subdistrict's deadlines, so only an administrator may change it.
-      { ...admin, schema: { tags: ['admin'], summary: 'Mark a date as a holiday or a working day (admin; the calendar moves every subdistrict\'s deadlines)', security, params: CalendarDayParams, body: CalendarDayBody, response: { 200: CalendarDaySchema } } },
+      { ...gate('manage_calendar'), schema: { tags: ['admin'], summary: 'Mark a date as a holiday or a working day (admin; the calendar moves every subdistrict\'s deadlines)', security, params: CalendarDayParams, body: CalendarDayBody, response: { 200: CalendarDaySchema } } },
       async (request) => {
         await read.setCalendarDay(request.params.date, request.body.kind);
         services.ctx.invalidate();
@@ -54,7 +55,7 @@ export const referenceRoutes =
     app.post(
       '/admin/boundaries',
       {
-        ...admin,
+        ...gate('import_boundaries'),
         bodyLimit: BOUNDARY_BODY_LIMIT,
         schema: {
           tags: ['admin'],
@@ -69,7 +70,7 @@ export const referenceRoutes =
 
     app.post(
       '/admin/sweep',
-      { onRequest: [app.authenticate, allow('admin', 'supervisor')], schema: { tags: ['admin'], summary: 'Run the deadline sweep now (reminders and supervision)', security, response: { 200: SweepAnswer } } },
+      { ...gate('run_sweep'), schema: { tags: ['admin'], summary: 'Run the deadline sweep now (reminders and supervision)', security, response: { 200: SweepAnswer } } },
       async () => services.sweep.run(),
     );
   };

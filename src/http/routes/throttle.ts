@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../../services/index.js';
-import { allow, principalOf } from '../auth.js';
+import { principalOf, requires } from '../auth.js';
 import { Items, LockoutSchema } from '../responses.js';
 
 const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -12,7 +12,7 @@ const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLe
 export const throttleRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const secured = { onRequest: [app.authenticate, allow('admin')] };
+    const secured = { onRequest: [app.authenticate, requires('manage_lockouts')] };
     const security = [{ bearer: [] }];
 
     app.get('/admin/lockouts', { ...secured, schema: { tags: ['admin'], summary: 'Accounts locked after repeated failed logins: until when, failures, the last address (admin)', security, response: { 200: Items(LockoutSchema) } } }, async () => ({
