@@ -365,7 +365,7 @@ async function fill(
   const startIso = new Date(NOW.getTime() - SPAN_DAYS * 86_400_000).toISOString();
   await seedReference(database, startIso);
   services.ctx.invalidate();
-  const reference = services.ctx.uow.read.reference;
+  const reference = services.ctx.uow.autocommit.reference;
   const [units, departments, categories] = await Promise.all([reference.jurisdictions(), reference.departments(), reference.categories()]);
   const router = await services.ctx.routing();
   const unitByCode = (code: string) => units.find((u) => u.code === code) ?? fail(`no unit ${code}`);
@@ -420,7 +420,7 @@ async function fill(
   const routed = new Map<string, string | null>();
   const routeOf = async (category: Category, jurisdictionId: string): Promise<string | null> => {
     const key = `${category.id}|${jurisdictionId}`;
-    if (!routed.has(key)) routed.set(key, (await routeDepartment(services.ctx.uow.read, category, router.chain(jurisdictionId)))?.id ?? null);
+    if (!routed.has(key)) routed.set(key, (await routeDepartment(services.ctx.uow.autocommit, category, router.chain(jurisdictionId)))?.id ?? null);
     return routed.get(key) ?? null;
   };
 

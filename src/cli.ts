@@ -165,10 +165,9 @@ async function main(argv: string[]): Promise<void> {
         if (!username || !password || !role) throw new Error('user add needs --username, --password and --role.');
         if (!ROLES.includes(role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}.`);
         const services = buildServices(database);
-        const reference = services.ctx.uow.read.reference;
-        const department = values['department-code'] ? (await reference.departments()).find((d) => d.code === values['department-code']) : undefined;
+        const department = values['department-code'] ? await services.reference.departmentByCode(values['department-code']) : undefined;
         if (values['department-code'] && !department) throw new Error(`No department with code ${values['department-code']}.`);
-        const unit = values['jurisdiction-code'] ? (await reference.jurisdictions()).find((j) => j.code === values['jurisdiction-code']) : undefined;
+        const unit = values['jurisdiction-code'] ? await services.reference.jurisdictionByCode(values['jurisdiction-code']) : undefined;
         if (values['jurisdiction-code'] && !unit) throw new Error(`No jurisdiction with code ${values['jurisdiction-code']}.`);
         const user = await services.auth.addUser({
           username,

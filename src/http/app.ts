@@ -88,12 +88,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerRateLimit(app, options.services);
 
   app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness and database reachability', response: { 200: Health, 503: Health } } }, async (_request, reply) => {
-    try {
-      await options.services.ctx.uow.read.reference.calendarDays();
-      return { status: 'ok', database: options.database.dialect };
-    } catch {
-      return reply.status(503).send({ status: 'unavailable', database: options.database.dialect });
-    }
+    if (await options.services.reference.databaseAnswers()) return { status: 'ok', database: options.database.dialect };
+    return reply.status(503).send({ status: 'unavailable', database: options.database.dialect });
   });
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 

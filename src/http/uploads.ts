@@ -154,7 +154,7 @@ export async function discardAll(files: UploadedFile[]): Promise<void> {
  * any error every file spooled so far is removed.
  */
 export async function readFiles(request: FastifyRequest, services: Services, textParts: readonly string[] = []): Promise<{ files: UploadedFile[]; fields: Record<string, Buffer> }> {
-  const maxFiles = services.ctx.evidence.maxFiles;
+  const maxFiles = services.media.maxFiles;
   const files: UploadedFile[] = [];
   const fields: Record<string, Buffer> = {};
   let current: { index: number; field: string; filename: string } | undefined;
@@ -259,7 +259,7 @@ export async function reportFromForm(
     const given = (body as { media?: unknown }).media;
     const withMedia = (ids: string[]) => ({ ...body, media: given === undefined ? ids : Array.isArray(given) ? [...(given as unknown[]), ...ids] : given });
     const count = (Array.isArray(given) ? given.length : 0) + files.length;
-    if (count > services.ctx.evidence.maxFiles) throw tooManyMedia(services.ctx.evidence.maxFiles, count);
+    if (count > services.media.maxFiles) throw tooManyMedia(services.media.maxFiles, count);
     // Validated against the route's schema as it will be once the files have ids (on a copy: defaults apply).
     if (validate && !validate(structuredClone(withMedia(files.map(() => newId()))))) {
       throw Object.assign(new Error('the report does not match the schema'), { validation: validate.errors ?? [], validationContext: 'body', statusCode: 400 });

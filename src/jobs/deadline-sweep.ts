@@ -29,14 +29,14 @@ export class DeadlineSweep {
     const nowIso = now.toISOString();
     const result: SweepResult = { reminded: 0, supervised: 0, uploadsExpired: await this.expireUploads() };
     for (;;) {
-      const due = await this.ctx.uow.read.cases.clocksToRemind(nowIso, BATCH);
+      const due = await this.ctx.uow.autocommit.cases.clocksToRemind(nowIso, BATCH);
       let won = 0;
       for (const clock of due) if (await this.raise(clock, 'remind', nowIso)) won++;
       result.reminded += won;
       if (due.length < BATCH) break;
     }
     for (;;) {
-      const overdue = await this.ctx.uow.read.cases.clocksToSupervise(nowIso, BATCH);
+      const overdue = await this.ctx.uow.autocommit.cases.clocksToSupervise(nowIso, BATCH);
       let won = 0;
       for (const clock of overdue) if (await this.raise(clock, 'supervise', nowIso)) won++;
       result.supervised += won;

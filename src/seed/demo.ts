@@ -139,7 +139,7 @@ export async function seedDemo(database: Database, options: SeedOptions = {}): P
   await seedReference(database, clock.now().toISOString());
   services.ctx.invalidate();
 
-  const reference = services.ctx.uow.read.reference;
+  const reference = services.ctx.uow.autocommit.reference;
   const units = await reference.jurisdictions();
   const unitId = (code: string) => units.find((u) => u.code === code)!.id;
   const departments = await reference.departments();
@@ -249,10 +249,10 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
   const zhaxi = await principal(s.staff.get('zx-dispatcher')!);
   const handlers = new Map<string, Principal>();
   for (const user of s.staff.values()) if ((user.role === 'handler' || user.role === 'regulator') && user.departmentId) handlers.set(user.departmentId, await principal(user));
-  const categories = await services.ctx.uow.read.reference.categories();
+  const categories = await services.ctx.uow.autocommit.reference.categories();
   // Points in Zhaxi, the neighbouring subdistrict: a Najin rider's report there is referred automatically.
   const router = await services.ctx.routing();
-  const zhaxiPoints = (await services.ctx.uow.read.reference.jurisdictions())
+  const zhaxiPoints = (await services.ctx.uow.autocommit.reference.jurisdictions())
     .filter((u) => u.level === 'grid' && u.geometry && router.chain(u.id).some((a) => a.id === s.zhaxiId))
     .map((u) => {
       const box = bboxOf(u.geometry!);
@@ -293,7 +293,7 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
       });
     };
     const handlerFor = async (): Promise<Principal> => {
-      const record = (await services.ctx.uow.read.cases.find(caseId))!;
+      const record = (await services.ctx.uow.autocommit.cases.find(caseId))!;
       return handlers.get(record.departmentId ?? '') ?? (await principal(s.staff.get('municipal')!));
     };
     const afterPhoto = async (who: Principal) => [(await services.media.upload(who, demoPhoto(`demo case ${i} after`))).id];
@@ -348,7 +348,7 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
     if (ending === 'handling') continue;
     if (ending === 'extension') {
       // Extensions are asked for before the deadline; emergencies rarely have the time left to ask.
-      const resolveClock = (await services.ctx.uow.read.cases.clocks(caseId)).find((k) => k.stage === 'resolve' && !k.completedAt);
+      const resolveClock = (await services.ctx.uow.autocommit.cases.clocks(caseId)).find((k) => k.stage === 'resolve' && !k.completedAt);
       if (resolveClock && Date.parse(resolveClock.dueAt) > clock.now().getTime() + 60_000) {
         await step(handler, 'request-extension', { reason: '需要采购配件', minutes: 24 * 60 }, 1);
         if (s.rand() < 0.5) await step(supervisor, 'approve-extension');

@@ -40,7 +40,7 @@ export class AuthService {
    */
   async login(username: string, password: string, from: { address: string; log?: Log } = { address: 'local' }): Promise<{ token: string; expiresAt: string; user: User }> {
     const attempt = await this.throttle?.loginAttempt(username, from.address, from.log);
-    const found = await this.ctx.uow.read.users.byUsername(username);
+    const found = await this.ctx.uow.autocommit.users.byUsername(username);
     dummyHash ??= hash('not-a-real-password');
     const ok = await verify(found?.passwordHash ?? (await dummyHash), password).catch(() => false);
     if (!found || !ok || !found.active) {
@@ -51,18 +51,18 @@ export class AuthService {
     const token = randomBytes(32).toString('base64url');
     const now = this.ctx.now();
     const expiresAt = new Date(now.getTime() + this.tokenTtlHours * 3_600_000).toISOString();
-    await this.ctx.uow.read.users.insertToken(tokenHash(token), found.id, now.toISOString(), expiresAt);
+    await this.ctx.uow.autocommit.users.insertToken(tokenHash(token), found.id, now.toISOString(), expiresAt);
     const { passwordHash: _omit, ...user } = found;
     return { token, expiresAt, user };
   }
 
   async logout(token: string): Promise<void> {
-    await this.ctx.uow.read.users.revokeToken(tokenHash(token), this.ctx.now().toISOString());
+    await this.ctx.uow.autocommit.users.revokeToken(tokenHash(token), this.ctx.now().toISOString());
   }
 
   /** The principal behind a bearer token, or undefined when it is unknown, expired or revoked. */
   async authenticate(token: string): Promise<Principal | undefined> {
-    const user = await this.ctx.uow.read.users.userForToken(tokenHash(token), this.ctx.now().toISOString());
+    const user = await this.ctx.uow.autocommit.users.userForToken(tokenHash(token), this.ctx.now().toISOString());
     return user && this.ctx.principal(user);
   }
 
@@ -72,7 +72,7 @@ export class AuthService {
     }
     if (input.password.length < 8) throw invalid('password', 'A password needs at least 8 characters.', 'password_too_short');
     if (!ROLES.includes(input.role)) throw invalid('role', `role must be one of ${ROLES.join(', ')}.`, 'invalid_role');
-    const repos = this.ctx.uow.read;
+    const repos = this.ctx.uow.autocommit;
     if (input.departmentId && !(await repos.reference.department(input.departmentId))) {
       throw invalid('departmentId', `There is no department with id ${input.departmentId}.`, 'department_not_found');
     }

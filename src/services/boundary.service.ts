@@ -21,7 +21,7 @@ export class BoundaryService {
    * `limits` bounds the checking work (a server passes ONLINE_BOUNDARY_LIMITS).
    */
   async import(input: unknown, limits?: BoundaryLimits): Promise<BoundaryImportResult> {
-    const stored = await this.ctx.uow.read.reference.jurisdictions();
+    const stored = await this.ctx.uow.autocommit.reference.jurisdictions();
     const codeOf = new Map(stored.map((u) => [u.id, u.code]));
     const plan = planBoundaryImport(
       input,

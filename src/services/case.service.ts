@@ -106,8 +106,8 @@ export class CaseService {
       };
       // Where the report's writes are one statement (PostgreSQL), that statement is its transaction; folding
       // it into a master (duplicateOf) writes more, so it takes a transaction of its own.
-      const read = this.ctx.uow.read;
-      const created = read.cases.insertNewIsOneStatement && !input.duplicateOf && newMedia.length === 0 ? await create(read) : await this.ctx.sharedTransaction(create);
+      const direct = this.ctx.uow.autocommit;
+      const created = direct.cases.insertNewIsOneStatement && !input.duplicateOf && newMedia.length === 0 ? await create(direct) : await this.ctx.sharedTransaction(create);
       return { caseId: created.record.id, replayed: false, created };
     } catch (error) {
       // Two retries raced: the loser returns the winner's case.
@@ -254,7 +254,7 @@ export class CaseService {
 
   /** The case a key already created or acted on with this same request; throws when it did a different one. */
   private async replay(principal: Principal, key: string, requestHash: string): Promise<string | undefined> {
-    const saved = await this.ctx.uow.read.cases.idempotencyKey(principal.user.id, key);
+    const saved = await this.ctx.uow.autocommit.cases.idempotencyKey(principal.user.id, key);
     if (saved && saved.requestHash !== requestHash) {
       throw conflict('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
     }
@@ -522,7 +522,7 @@ export class CaseService {
    * the plain-words view of their own reports (no staff names, no internal notes).
    */
   async get(principal: Principal, caseId: string, locale: Locale): Promise<CaseView | ReporterCaseView> {
-    const repos = this.ctx.uow.read;
+    const repos = this.ctx.uow.autocommit;
     const loaded = await this.load(repos, principal, caseId);
     // A case the reader may not see does not exist for them: no hint that the id is real.
     if (loaded.access === 'none') throw notFound('case', caseId);
@@ -539,7 +539,7 @@ export class CaseService {
   async listViews(principal: Principal, f: CaseFilters, locale: Locale): Promise<Page<CaseView>> {
     const page = await this.list(principal, f);
     const ids = page.items.map((c) => c.id);
-    const clocks = await this.ctx.uow.read.cases.clocksFor(ids);
+    const clocks = await this.ctx.uow.autocommit.cases.clocksFor(ids);
     const lookups = await this.lookups(page.items.flatMap((c) => [c.reporterId, c.assigneeId]), locale);
     const now = this.ctx.now();
     const items = page.items.map((record) => {
@@ -552,7 +552,7 @@ export class CaseService {
   /** The reporter's own reports, newest first, each with its plain-words timeline. */
   async myReports(principal: Principal, pageNumber: number, size: number, locale: Locale): Promise<Page<ReporterCaseView>> {
     const { page, pageSize } = paging(pageNumber, size);
-    const { items, total } = await this.ctx.uow.read.cases.list({
+    const { items, total } = await this.ctx.uow.autocommit.cases.list({
       visibility: { kind: 'reporter', reporterId: principal.user.id },
       now: this.ctx.now().toISOString(),
       limit: pageSize,
@@ -563,7 +563,7 @@ export class CaseService {
 
   /** Reporters' views of their own cases, each with its timeline and evidence; merged reports follow their master. */
   private async reporterViews(principal: Principal, items: CaseRecord[], locale: Locale): Promise<ReporterCaseView[]> {
-    const repos = this.ctx.uow.read;
+    const repos = this.ctx.uow.autocommit;
     const ids = items.map((c) => c.id);
     const [events, clocks] = await Promise.all([repos.cases.eventsFor(ids), repos.cases.clocksFor(ids)]);
     const lookups = await this.lookups([], locale);
@@ -586,7 +586,7 @@ export class CaseService {
   }
 
   private async lookups(userIds: (string | null)[], locale: Locale): Promise<Lookups> {
-    const repos = this.ctx.uow.read;
+    const repos = this.ctx.uow.autocommit;
     const ids = [...new Set(userIds.filter((id): id is string => id !== null))];
     const [router, reference, users] = await Promise.all([this.ctx.routing(), this.ctx.reference(), repos.users.findMany(ids)]);
     return { router, categories: reference.categoryById, departments: reference.departmentById, users: new Map(users.map((u) => [u.id, u])), locale };
@@ -599,7 +599,7 @@ export class CaseService {
 
   async list(principal: Principal, f: CaseFilters): Promise<{ items: CaseRecord[]; total: number; page: number; pageSize: number }> {
     const { page, pageSize } = paging(f.page, f.pageSize);
-    const { items, total } = await this.ctx.uow.read.cases.list({
+    const { items, total } = await this.ctx.uow.autocommit.cases.list({
       visibility: this.visibility(principal),
       status: f.status,
       categoryId: f.categoryId,

@@ -125,8 +125,8 @@ class SharedCommits {
 
 export class ServiceContext {
   private shared?: SharedCommits;
-  private readonly router = new Cached(() => this.uow.read.reference.jurisdictions().then((units) => new Router(units)));
-  private readonly calendar = new Cached(() => this.uow.read.reference.calendarDays().then((days) => makeCalendar(days)));
+  private readonly router = new Cached(() => this.uow.autocommit.reference.jurisdictions().then((units) => new Router(units)));
+  private readonly calendar = new Cached(() => this.uow.autocommit.reference.calendarDays().then((days) => makeCalendar(days)));
   private readonly referenceData = new Cached(() => this.loadReference());
 
   constructor(
@@ -156,7 +156,7 @@ export class ServiceContext {
   }
 
   private async loadReference(): Promise<ReferenceData> {
-    const read = this.uow.read.reference;
+    const read = this.uow.autocommit.reference;
     const [categories, departments, routes] = await Promise.all([read.categories(), read.departments(), read.allRoutes()]);
     return {
       categories,

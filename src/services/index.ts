@@ -14,6 +14,7 @@ import { DuplicateService } from './duplicate.service.js';
 import { MapService, type MapLimits } from './map.service.js';
 import { ServiceContext } from './context.js';
 import { MediaService, type MediaOptions } from './media.service.js';
+import { ReferenceService } from './reference.service.js';
 import { DEFAULT_THROTTLE, ThrottleService, type ThrottleRules } from './throttle.service.js';
 
 export interface Services {
@@ -24,6 +25,7 @@ export interface Services {
   duplicates: DuplicateService;
   map: MapService;
   media: MediaService;
+  reference: ReferenceService;
   /** The deadline sweep (src/jobs): scheduled by the job runner, run at once by POST /admin/sweep and `gridline sweep`. */
   sweep: DeadlineSweep;
   throttle: ThrottleService;
@@ -57,6 +59,7 @@ export function buildServices(database: Database, options: ServiceOptions = {}):
     duplicates: new DuplicateService(ctx),
     map: new MapService(ctx, cases, options.mapLimits),
     media,
+    reference: new ReferenceService(ctx),
     sweep: new DeadlineSweep(ctx, () => media.expireUploads()),
     throttle,
   };

@@ -98,17 +98,17 @@ export class MapService {
         truncated: false,
         items: cells.map((c) => ({ type: 'cluster', count: c.n, ...out(c.sumLat / c.n, c.sumLon / c.n) })),
       });
-      const cells = await this.ctx.uow.read.cases.clusters({ level, ...range, unitIds: units, status: q.status, categoryId: q.categoryId });
+      const cells = await this.ctx.uow.autocommit.cases.clusters({ level, ...range, unitIds: units, status: q.status, categoryId: q.categoryId });
       if (zoomLevel !== null) return clusters(cells);
       // Street level: count first. More matches than the point view shows, or (filtered) a box too dense
       // to read case by case, are answered with the finest clusters rather than a truncated sample.
       if (total(cells) > this.limits.maxPoints) return clusters(cells);
       if (q.status?.length || q.categoryId) {
-        const all = await this.ctx.uow.read.cases.clusters({ level, ...range, unitIds: units });
+        const all = await this.ctx.uow.autocommit.cases.clusters({ level, ...range, unitIds: units });
         if (total(all) > this.limits.pointsBoxMax) return clusters(cells);
       }
     }
-    const rows = await this.ctx.uow.read.cases.inBox({
+    const rows = await this.ctx.uow.autocommit.cases.inBox({
       visibility: this.caseService.visibility(principal),
       ...cellRange(q.minLat, q.minLon, q.maxLat, q.maxLon, FINEST),
       minLat: q.minLat,
@@ -142,7 +142,7 @@ export class MapService {
     const scope = clusterScope(principal.actor);
     if (scope.kind === 'all') return null;
     if (scope.kind === 'points') return 'points';
-    const units = await this.ctx.uow.read.reference.jurisdictions();
+    const units = await this.ctx.uow.autocommit.reference.jurisdictions();
     // Counts are kept per subdistrict (or the unit itself above that level): every such unit within reach.
     const own = units.filter((u) => COUNTED_LEVELS.has(u.level) && isWithin(u.path, scope.path));
     // Below subdistrict level (a community's staff) counts are too coarse to show: points instead.
@@ -152,7 +152,7 @@ export class MapService {
   /** Jurisdiction polygons of a level (optionally under a parent) as a GeoJSON FeatureCollection. */
   async jurisdictions(level: JurisdictionLevel | undefined, parentId: string | undefined, coordSys: CoordSys = 'wgs84') {
     const router = await this.ctx.routing();
-    const units = (await this.ctx.uow.read.reference.jurisdictions()).filter(
+    const units = (await this.ctx.uow.autocommit.reference.jurisdictions()).filter(
       (u) => u.geometry && (!level || u.level === level) && (!parentId || router.chain(u.id).some((a) => a.id === parentId && a.id !== u.id)),
     );
     return {

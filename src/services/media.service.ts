@@ -113,6 +113,11 @@ export class MediaService {
     return this.store.driver;
   }
 
+  /** The most photos and videos one report or action may carry (and one form may send). */
+  get maxFiles(): number {
+    return this.ctx.evidence.maxFiles;
+  }
+
   /** The largest upload of any kind (the video limit, normally). */
   get largest(): number {
     return Math.max(this.options.limits.photoBytes, this.options.limits.videoBytes);
@@ -182,7 +187,7 @@ export class MediaService {
   async prepare(principal: Principal, file: SpooledFile): Promise<PreparedUpload> {
     this.assertMayUpload(principal);
     if (file.bytes === 0) throw new DomainError('invalid', 'empty_upload', 'The upload is empty: send the photo or video bytes.');
-    const earlier = await this.ctx.uow.read.media.withSha(file.sha256);
+    const earlier = await this.ctx.uow.autocommit.media.withSha(file.sha256);
     const base = { sha256: file.sha256, bytes: file.bytes, uploader: principal.user.id, file: file.path };
     // A retry (the phone never heard the answer) or the same photo attached again: the same media item.
     const mine = earlier.find((m) => m.uploadedBy === principal.user.id);
@@ -204,7 +209,7 @@ export class MediaService {
   /** Store what prepare made and record the media item. */
   async commit(prepared: PreparedUpload): Promise<MediaRecord> {
     const { record, isNew } = await this.stage(prepared);
-    if (isNew) await this.ctx.uow.read.media.insert(record);
+    if (isNew) await this.ctx.uow.autocommit.media.insert(record);
     return record;
   }
 
@@ -279,7 +284,7 @@ export class MediaService {
       await file.discard();
     }
     const next = { ...record, ...copies };
-    await this.ctx.uow.read.media.update(record.id, {
+    await this.ctx.uow.autocommit.media.update(record.id, {
       width: next.width,
       height: next.height,
       duration_s: next.durationS,
@@ -300,7 +305,7 @@ export class MediaService {
   /** How the reader may see a media item: as its uploader, or through the best access to a case carrying it. */
   private async reach(principal: Principal, record: MediaRecord): Promise<{ uploader: boolean; access: CaseAccess }> {
     const uploader = record.uploadedBy === principal.user.id;
-    const repos = this.ctx.uow.read;
+    const repos = this.ctx.uow.autocommit;
     const rank: CaseAccess[] = ['none', 'oversight', 'reporter', 'handling_chain'];
     let access: CaseAccess = 'none';
     for (const caseId of await repos.media.casesOf(record.id)) {
@@ -314,7 +319,7 @@ export class MediaService {
   }
 
   private async readable(principal: Principal, id: string): Promise<{ record: MediaRecord; uploader: boolean; access: CaseAccess }> {
-    const record = await this.ctx.uow.read.media.find(id);
+    const record = await this.ctx.uow.autocommit.media.find(id);
     if (!record) throw notFound('media', id);
     const { uploader, access } = await this.reach(principal, record);
     // Media the reader may not see do not exist for them.
@@ -397,7 +402,7 @@ export class MediaService {
   /** A media item the reader may publish or withdraw: theirs as the command centre handling its case. */
   private async publishable(principal: Principal, id: string): Promise<MediaRecord> {
     const { record } = await this.readable(principal, id);
-    const repos = this.ctx.uow.read;
+    const repos = this.ctx.uow.autocommit;
     for (const caseId of await repos.media.casesOf(record.id)) {
       if (mayPublishCaseMedia(principal.actor, (await this.cases.load(repos, principal, caseId)).facts.jurisdictionPath)) return record;
     }
@@ -406,7 +411,7 @@ export class MediaService {
 
   /** The public copy, for anyone: only what staff published. */
   async readPublic(id: string): Promise<MediaCopy> {
-    const record = await this.ctx.uow.read.media.find(id);
+    const record = await this.ctx.uow.autocommit.media.find(id);
     if (!record?.publicKey) throw notFound('media', id);
     const bytes = await this.store.get(record.publicKey);
     return { body: bytes, length: bytes.length, mime: 'image/webp', attachment: false, filename: `${record.id}.webp` };
@@ -461,7 +466,7 @@ export class MediaService {
   }
 
   async findUpload(principal: Principal, id: string): Promise<UploadRecord> {
-    const upload = await this.ctx.uow.read.media.findUpload(id);
+    const upload = await this.ctx.uow.autocommit.media.findUpload(id);
     if (!upload || upload.ownerId !== principal.user.id || upload.expiresAt < this.ctx.now().toISOString()) throw notFound('upload', id);
     return upload;
   }
@@ -511,7 +516,7 @@ export class MediaService {
         await this.store.putPart(id, part, chunk.path);
         if (!(await this.ctx.transaction((repos) => repos.media.addPart(id, offset, chunk.bytes, part)))) {
           // The part stays in the store until the upload ends (deleteParts takes every part of it).
-          const now = await this.ctx.uow.read.media.findUpload(id);
+          const now = await this.ctx.uow.autocommit.media.findUpload(id);
           throw new DomainError('conflict', 'offset_mismatch', 'Another request sent bytes first; ask for the offset (HEAD) and continue from there.', { expected: now?.received ?? offset, got: offset });
         }
       }
@@ -533,7 +538,7 @@ export class MediaService {
 
   /** All bytes are in: put the parts together (in a temporary file), process and store the file. */
   private async finishUpload(principal: Principal, upload: UploadRecord): Promise<MediaRecord> {
-    const parts = await this.ctx.uow.read.media.parts(upload.id);
+    const parts = await this.ctx.uow.autocommit.media.parts(upload.id);
     let at = 0;
     for (const p of parts) {
       if (p.start !== at) throw new Error(`upload ${upload.id} has a gap at byte ${at}`);
@@ -557,7 +562,7 @@ export class MediaService {
       if (error instanceof DomainError) await this.dropUpload(upload.id);
       throw error;
     }
-    await this.ctx.uow.read.media.completeUpload(upload.id, media.id);
+    await this.ctx.uow.autocommit.media.completeUpload(upload.id, media.id);
     await this.store.deleteParts(upload.id);
     return media;
   }
@@ -569,7 +574,7 @@ export class MediaService {
 
   private async dropUpload(id: string): Promise<void> {
     await this.store.deleteParts(id);
-    await this.ctx.uow.read.media.deleteUpload(id);
+    await this.ctx.uow.autocommit.media.deleteUpload(id);
   }
 
   /**
@@ -577,7 +582,7 @@ export class MediaService {
    * upload whose bytes could not be removed stays for the next sweep to try again.
    */
   async expireUploads(): Promise<number> {
-    const stale = await this.ctx.uow.read.media.expiredUploads(this.ctx.now().toISOString(), 1000);
+    const stale = await this.ctx.uow.autocommit.media.expiredUploads(this.ctx.now().toISOString(), 1000);
     let dropped = 0;
     for (const id of stale) {
       try {

@@ -86,7 +86,7 @@ export class ThrottleService {
   ) {}
 
   private get limiter(): ThrottleRepository {
-    return this.ctx.uow.read.throttle;
+    return this.ctx.uow.autocommit.throttle;
   }
 
   /**
@@ -148,7 +148,7 @@ export class ThrottleService {
 
   /** Lift an account's lockout and forget its failures; 404 when no user has the name. */
   async unlock(username: string): Promise<{ wasLocked: boolean }> {
-    if (!(await this.ctx.uow.read.users.byUsername(username))) throw new DomainError('not_found', 'user_not_found', `No user is called ${username}.`, { username });
+    if (!(await this.ctx.uow.autocommit.users.byUsername(username))) throw new DomainError('not_found', 'user_not_found', `No user is called ${username}.`, { username });
     return { wasLocked: await this.limiter.clear({ rule: LOGIN_ACCOUNT, subject: username }, this.ctx.now()) };
   }
 
@@ -156,7 +156,7 @@ export class ThrottleService {
   async lockouts(): Promise<LockoutView[]> {
     const rows = await this.limiter.locked(LOGIN_ACCOUNT, this.ctx.now());
     const known = new Set<string>();
-    for (const r of rows) if (await this.ctx.uow.read.users.byUsername(r.subject)) known.add(r.subject);
+    for (const r of rows) if (await this.ctx.uow.autocommit.users.byUsername(r.subject)) known.add(r.subject);
     return rows.map((r) => ({ username: r.subject, until: r.lockedUntil, failures: r.failures, lastAddress: r.lastAddress, known: known.has(r.subject) }));
   }
 

@@ -27,10 +27,13 @@ export const reposFor = (db: Kysely<DB>): Repos => ({
 });
 
 export class UnitOfWork {
-  /** Repositories outside any transaction, for reads. */
-  readonly read: Repos;
+  /**
+   * Repositories outside any transaction: each statement commits on its own. For reads, and for writes
+   * that are one statement and need no other (a token, a media row, a rate-limit hit).
+   */
+  readonly autocommit: Repos;
   constructor(readonly database: Database) {
-    this.read = reposFor(database.db);
+    this.autocommit = reposFor(database.db);
   }
 
   run<T>(work: (repos: Repos) => Promise<T>): Promise<T> {

@@ -70,7 +70,7 @@ describe.each(DIALECTS)('boundary import ($name)', (dialect) => {
   });
   afterAll(() => world?.close());
 
-  const storedCodes = async (): Promise<string[]> => (await world.services.ctx.uow.read.reference.jurisdictions()).map((u) => u.code);
+  const storedCodes = async (): Promise<string[]> => (await world.services.ctx.uow.autocommit.reference.jurisdictions()).map((u) => u.code);
   const report = async (username: string, overrides: Partial<ReportInput> = {}) => {
     const { caseId } = await world.services.cases.report(await world.as(username), await reportInput(world, username, overrides));
     return record(world, caseId);
@@ -162,7 +162,7 @@ describe.each(DIALECTS)('boundary import ($name)', (dialect) => {
     expect(result).toEqual({ created: [NEW_SD, NEW_COMMUNITY, NEW_GRID_EAST, NEW_GRID_WEST], updated: [] });
     expect((await storedCodes()).sort()).toEqual([...before, ...NEW_CODES].sort());
 
-    const units = await world.services.ctx.uow.read.reference.jurisdictions();
+    const units = await world.services.ctx.uow.autocommit.reference.jurisdictions();
     const byCode = (code: string) => units.find((u) => u.code === code)!;
     expect(byCode(NEW_SD).parentId).toBe(world.unit(CHENGGUAN_CODE).id);
     expect(byCode(NEW_GRID_WEST).parentId).toBe(byCode(NEW_COMMUNITY).id);
@@ -181,7 +181,7 @@ describe.each(DIALECTS)('boundary import ($name)', (dialect) => {
   });
 
   it('reports in the new subdistrict locate there at once (the router is rebuilt)', async () => {
-    const units = await world.services.ctx.uow.read.reference.jurisdictions();
+    const units = await world.services.ctx.uow.autocommit.reference.jurisdictions();
     const id = (code: string) => units.find((u) => u.code === code)!.id;
     const free = await report('lobsang', IN_WEST_GRID);
     expect(free.gridId).toBe(id(NEW_GRID_WEST));
@@ -216,7 +216,7 @@ describe.each(DIALECTS)('boundary import ($name)', (dialect) => {
 
   it('re-importing an existing grid with the same shape updates it in place', async () => {
     const seed = JURISDICTIONS.find((u) => u.code === `${NAJIN_CODE}001002`)!;
-    const before = await world.services.ctx.uow.read.reference.jurisdictions();
+    const before = await world.services.ctx.uow.autocommit.reference.jurisdictions();
     const old = before.find((u) => u.code === seed.code)!;
     const result = await world.services.boundaries.import(
       collection({
@@ -226,7 +226,7 @@ describe.each(DIALECTS)('boundary import ($name)', (dialect) => {
       }),
     );
     expect(result).toEqual({ created: [], updated: [seed.code] });
-    const after = await world.services.ctx.uow.read.reference.jurisdictions();
+    const after = await world.services.ctx.uow.autocommit.reference.jurisdictions();
     expect(after.length).toBe(before.length);
     const updated = after.find((u) => u.code === seed.code)!;
     expect(updated.id).toBe(old.id);

@@ -228,7 +228,7 @@ describe.each(DIALECTS)('deadline clocks ($name)', (dialect) => {
       // Sign within 4 working hours: 3 h on Wednesday, 1 h on Thursday.
       expect((await clock(world, plain, 'sign')).dueAt).toBe('2025-05-07T17:00:00.000Z');
 
-      const reference = world.services.ctx.uow.read.reference;
+      const reference = world.services.ctx.uow.autocommit.reference;
       await reference.setCalendarDay('2025-05-12', 'holiday');
       await reference.setCalendarDay('2025-05-13', 'holiday');
       await reference.setCalendarDay('2025-05-17', 'workday'); // a Saturday worked in exchange (调休)

@@ -43,7 +43,7 @@ describe.each(DIALECTS)('concurrent actions on one case ($name)', (dialect) => {
       expect(list.filter((e) => e.action === 'accept')).toHaveLength(1);
       expect(list.find((e) => e.action === 'accept')?.actorId).toBe(world.users.get(won[0]![0])!.id);
       expectConsistentChain(list, 'accepted', `round ${round}`);
-      const accept = (await world.services.ctx.uow.read.cases.clocks(caseId)).filter((k) => k.stage === 'accept');
+      const accept = (await world.services.ctx.uow.autocommit.cases.clocks(caseId)).filter((k) => k.stage === 'accept');
       expect(accept).toHaveLength(1);
       expect(accept[0]!.outcome).toBe('met');
     }

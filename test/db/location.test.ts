@@ -110,7 +110,7 @@ describe.each(DIALECTS)('where a report lands ($name)', (dialect) => {
     return record(world, caseId);
   };
   const departmentCode = async (id: string | null): Promise<string | null> =>
-    id === null ? null : ((await world.services.ctx.uow.read.reference.department(id))?.code ?? null);
+    id === null ? null : ((await world.services.ctx.uow.autocommit.reference.department(id))?.code ?? null);
   const listIds = async (username: string): Promise<string[]> =>
     (await world.services.cases.list(await world.as(username), { pageSize: 100 })).items.map((c) => c.id);
   const myReports = async (username: string, locale: 'zh-CN' | 'en' = 'zh-CN') =>

@@ -55,7 +55,7 @@ describe.each(DIALECTS)('merge and un-merge ($name)', (dialect) => {
     const masterAfter = await record(world, master);
     expect(masterAfter.status).toBe('filed');
     expect(masterAfter.version).toBe(masterBefore.version);
-    expect(await world.services.ctx.uow.read.cases.mergedInto(master)).toEqual([expect.objectContaining({ id: dup })]);
+    expect(await world.services.ctx.uow.autocommit.cases.mergedInto(master)).toEqual([expect.objectContaining({ id: dup })]);
   });
 
   it('the merged reporter keeps the case, follows the master, and sees its later steps', async () => {

@@ -30,7 +30,7 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
     return { caseId, input, case: await record(world, caseId) };
   };
   const router = () => world.services.ctx.routing();
-  const departmentCode = async (id: string | null) => (id === null ? null : ((await world.services.ctx.uow.read.reference.department(id))?.code ?? null));
+  const departmentCode = async (id: string | null) => (id === null ? null : ((await world.services.ctx.uow.autocommit.reference.department(id))?.code ?? null));
 
   it('locates a Najin point to its grid and keeps the case there', async () => {
     const { case: c } = await report('solang');
@@ -81,7 +81,7 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
         const s = street(name);
         const { case: c } = await report('tenzin', { categoryId: world.category(code).id, lat: s.lat, lon: s.lon, description: '楼道里堆满了纸箱' });
         const community = r.ancestorAt(c.gridId ?? fail('no grid'), 'community')!;
-        const routed = await world.services.ctx.uow.read.reference.department(c.routedDepartmentId ?? fail(`${code} at ${name} not routed`));
+        const routed = await world.services.ctx.uow.autocommit.reference.department(c.routedDepartmentId ?? fail(`${code} at ${name} not routed`));
         expect(routed?.kind, `${code} at ${name}`).toBe('community');
         expect(routed?.jurisdictionId, `${code} at ${name}`).toBe(community.id);
         expect(routed?.code).toBe(`nj-c${community.code.slice(-3)}`);

@@ -80,7 +80,7 @@ describe.each(DIALECTS)('coordinates at the edge of the China box over HTTP ($na
       expect(res.statusCode, res.body).toBe(201);
       const created = res.json<{ id: string; location: { lat: number; lon: number; coordSys: string } }>();
       expect(created.location.coordSys).toBe(sys);
-      const stored = await world.services.ctx.uow.read.cases.find(created.id);
+      const stored = await world.services.ctx.uow.autocommit.cases.find(created.id);
       expect(stored!.original).toEqual({ lat: p.lat, lon: p.lon, coordSys: sys });
       expect(Number.isFinite(stored!.lat) && Number.isFinite(stored!.lon)).toBe(true);
       // Within the offsets' reach of the point as sent (GCJ-02 ~733 m, BD-09 another ~1 km).

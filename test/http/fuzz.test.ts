@@ -196,7 +196,7 @@ describe.each(DIALECTS)('property-based hostile input ($name)', (dialect) => {
     });
     expect(started.statusCode, started.body).toBe(204);
 
-    const reference = world.services.ctx.uow.read.reference;
+    const reference = world.services.ctx.uow.autocommit.reference;
     const [units, departments, categories] = await Promise.all([reference.jurisdictions(), reference.departments(), reference.categories()]);
     pools = {
       categories: [other, other, manhole, manhole, ...categories.slice(0, 12).map((c) => c.id), ...categories.filter((c) => c.foodSafety).map((c) => c.id).slice(0, 1)],
@@ -757,7 +757,7 @@ describe.each(DIALECTS)('property-based hostile input ($name)', (dialect) => {
       }
       if (headers['upload-offset'] === 'CURRENT') {
         const id = lastSegment(r.path);
-        const upload = await world.services.ctx.uow.read.media.findUpload(id).catch(() => undefined);
+        const upload = await world.services.ctx.uow.autocommit.media.findUpload(id).catch(() => undefined);
         headers['upload-offset'] = String(upload?.received ?? 0);
       }
       return headers;

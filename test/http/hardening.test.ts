@@ -24,10 +24,10 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
 
   const other = () => world.category('07-999').id;
   const countReports = async (username: string) => (await api.get(username, '/api/v1/me/reports?pageSize=1')).json<PageJson<unknown>>().total;
-  const eventCount = async (caseId: string) => (await world.services.ctx.uow.read.cases.events(caseId)).length;
+  const eventCount = async (caseId: string) => (await world.services.ctx.uow.autocommit.cases.events(caseId)).length;
   const zhaxiGrid = async () => {
     const zhaxi = world.unit(ZHAXI_CODE);
-    return (await world.services.ctx.uow.read.reference.jurisdictions()).find((u) => u.level === 'grid' && u.path.startsWith(`${zhaxi.path}/`))!;
+    return (await world.services.ctx.uow.autocommit.reference.jurisdictions()).find((u) => u.level === 'grid' && u.path.startsWith(`${zhaxi.path}/`))!;
   };
 
   describe('query strings are judged before any write', () => {
@@ -99,7 +99,7 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
       await api.act('dispatcher', caseId, 'accept');
       const grid = await zhaxiGrid();
       expectError(await api.act('dispatcher', caseId, 'file', { gridId: grid.id }), 403, 'out_of_scope');
-      const row = await world.services.ctx.uow.read.cases.find(caseId);
+      const row = await world.services.ctx.uow.autocommit.cases.find(caseId);
       expect(row?.status).toBe('accepted');
       expect(row?.jurisdictionId).not.toBe(grid.id);
     });
@@ -123,7 +123,7 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
       const municipal = world.department('nj-municipal').id;
       expectError(await api.act('dispatcher', caseId, 'dispatch', { departmentId: municipal, assistingDepartmentIds: [urban, urban] }), 400, 'duplicate_department', 'assistingDepartmentIds');
       expectError(await api.act('dispatcher', caseId, 'dispatch', { departmentId: municipal, assistingDepartmentIds: [municipal] }), 400, 'lead_department_assisting', 'assistingDepartmentIds');
-      expect((await world.services.ctx.uow.read.cases.find(caseId))?.status).toBe('filed');
+      expect((await world.services.ctx.uow.autocommit.cases.find(caseId))?.status).toBe('filed');
     });
   });
 
@@ -172,7 +172,7 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
   });
 
   it('keeps no photo of a multipart report that is refused after its files were checked', async () => {
-    const mediaRows = async () => (await world.services.ctx.uow.read.media.withSha(createHash('sha256').update(photo).digest('hex'))).length;
+    const mediaRows = async () => (await world.services.ctx.uow.autocommit.media.withSha(createHash('sha256').update(photo).digest('hex'))).length;
     const photo = demoPhoto('refused form photo');
     const form = (report: Record<string, unknown>) => [
       { name: 'report', value: JSON.stringify({ categoryId: other(), description: '路灯不亮', lat: world.najinPoint.lat, lon: world.najinPoint.lon, ...report }) },
@@ -191,7 +191,7 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
 
   it('serves originals with no-store, so a shared phone keeps no resident’s photo', async () => {
     const caseId = await world.report('solang', { description: '井盖没了' });
-    const mediaId = (await world.services.ctx.uow.read.cases.find(caseId))!.mediaIds[0]!;
+    const mediaId = (await world.services.ctx.uow.autocommit.cases.find(caseId))!.mediaIds[0]!;
     const original = await api.get('dispatcher', `/api/v1/media/${mediaId}?variant=original`);
     expect(original.statusCode).toBe(200);
     expect(original.headers['cache-control']).toBe('no-store');
@@ -202,10 +202,10 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
   it('lets only the handling command centre publish a photo, not the one that referred the case away', async () => {
     // A Najin rider's report from inside Zhaxi goes to Zhaxi; Najin keeps seeing it.
     const caseId = await world.report('solang', { description: '变压器冒烟', lat: world.zhaxiPoint.lat, lon: world.zhaxiPoint.lon });
-    const mediaId = (await world.services.ctx.uow.read.cases.find(caseId))!.mediaIds[0]!;
+    const mediaId = (await world.services.ctx.uow.autocommit.cases.find(caseId))!.mediaIds[0]!;
     expect((await api.get('dispatcher', `/api/v1/media/${mediaId}`)).statusCode).toBe(200);
     expectError(await api.post('dispatcher', `/api/v1/media/${mediaId}/publish`, { regions: [] }), 403, 'role_not_allowed');
-    expect(await world.services.ctx.uow.read.media.find(mediaId)).toMatchObject({ publicKey: null });
+    expect(await world.services.ctx.uow.autocommit.media.find(mediaId)).toMatchObject({ publicKey: null });
     expect((await api.post('zx-dispatcher', `/api/v1/media/${mediaId}/publish`, { regions: [] })).statusCode).toBe(200);
   });
 
@@ -216,7 +216,7 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
     expect((await api.act('dispatcher', dup, 'merge', { masterCaseId: master })).statusCode).toBe(200);
     const res = await api.act('dispatcher', master, 'merge', { masterCaseId: target });
     expectError(res, 409, 'merge_master_with_duplicates');
-    expect((await world.services.ctx.uow.read.cases.find(master))?.status).toBe('reported');
+    expect((await world.services.ctx.uow.autocommit.cases.find(master))?.status).toBe('reported');
     // The other way round works: the target joins the master.
     expect((await api.act('dispatcher', target, 'merge', { masterCaseId: master })).statusCode).toBe(200);
   });

@@ -131,7 +131,7 @@ describe.each(DIALECTS)('location over HTTP ($name)', (dialect) => {
       // The answer to the POST speaks the client's system.
       expect(created.location.coordSys).toBe('gcj02');
       close(created.location, gcj);
-      const stored = await world.services.ctx.uow.read.cases.find(created.id);
+      const stored = await world.services.ctx.uow.autocommit.cases.find(created.id);
       close(stored!, school);
       expect(stored!.original).toEqual({ lat: gcj.lat, lon: gcj.lon, coordSys: 'gcj02' });
       // Staff see where it was sent from and where it was placed.
@@ -164,7 +164,7 @@ describe.each(DIALECTS)('location over HTTP ($name)', (dialect) => {
     it('takes a BD-09 report and stores the WGS-84 point', async () => {
       const bd = gcjToBd(gcj);
       const created = await reported('tenzin', { lat: bd.lat, lon: bd.lon, coord_sys: 'bd09' });
-      const stored = await world.services.ctx.uow.read.cases.find(created.id);
+      const stored = await world.services.ctx.uow.autocommit.cases.find(created.id);
       close(stored!, school);
       expect(stored!.original).toEqual({ lat: bd.lat, lon: bd.lon, coordSys: 'bd09' });
     });

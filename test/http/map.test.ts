@@ -53,7 +53,7 @@ describe.each(DIALECTS)('map queries ($name)', (dialect) => {
 
   const all = async (): Promise<CaseRecord[]> => {
     const rows = await world.database.db.selectFrom('cases').select('id').execute();
-    const found = await Promise.all(rows.map((r) => world.services.ctx.uow.read.cases.find(r.id)));
+    const found = await Promise.all(rows.map((r) => world.services.ctx.uow.autocommit.cases.find(r.id)));
     return found.filter((x): x is CaseRecord => x !== undefined);
   };
   /** The cases a subdistrict's command centre may see in a box: handled there, or first reported there (referred away). */

@@ -187,10 +187,10 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
       const { key } = await store().put(bytes, 'image/jpeg');
       const id = `legacy-${sha256(bytes).slice(0, 8)}`;
       const nulls = { width: null, height: null, durationS: null, takenAt: null, takenLat: null, takenLon: null, displayKey: null, thumbKey: null, posterKey: null, cleanKey: null, preview: null, publicKey: null, publishedAt: null };
-      await world.services.ctx.uow.read.media.insert({ id, sha256: sha256(bytes), kind: 'photo', mime: 'image/jpeg', bytes: bytes.length, storageKey: key, uploadedBy: world.users.get('solang')!.id, createdAt: world.clock.now().toISOString(), ...nulls });
+      await world.services.ctx.uow.autocommit.media.insert({ id, sha256: sha256(bytes), kind: 'photo', mime: 'image/jpeg', bytes: bytes.length, storageKey: key, uploadedBy: world.users.get('solang')!.id, createdAt: world.clock.now().toISOString(), ...nulls });
       const res = await copy('solang', `/api/v1/media/${id}?variant=thumb`);
       expect(res.headers['content-type']).toBe('image/webp');
-      expect(await world.services.ctx.uow.read.media.find(id)).toMatchObject({ width: 90, height: 60, preview: 'full', thumbKey: expect.any(String) });
+      expect(await world.services.ctx.uow.autocommit.media.find(id)).toMatchObject({ width: 90, height: 60, preview: 'full', thumbKey: expect.any(String) });
     });
 
     it('answers path tricks in a media id with 404 or 400, never with a file', async () => {
@@ -319,7 +319,7 @@ describe.each(DIALECTS)('evidence over HTTP ($name)', (dialect) => {
       const withdrawn = await world.app.inject({ method: 'DELETE', url: `/api/v1/media/${media.id}/publish`, headers: { authorization: `Bearer ${api.token('dispatcher')}` } });
       expect(withdrawn.statusCode).toBe(204);
       expectError(await world.app.inject({ method: 'GET', url: `/api/v1/public/media/${media.id}` }), 404, 'media_not_found');
-      const history = await world.services.ctx.uow.read.media.publications(media.id);
+      const history = await world.services.ctx.uow.autocommit.media.publications(media.id);
       expect(history.map((h) => h.action)).toEqual(['publish', 'withdraw']);
     });
   });

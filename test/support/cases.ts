@@ -66,14 +66,14 @@ export async function domainError(promise: Promise<unknown>, code: string, kind?
 }
 
 export const record = async (world: World, caseId: string): Promise<CaseRecord> => {
-  const found = await world.services.ctx.uow.read.cases.find(caseId);
+  const found = await world.services.ctx.uow.autocommit.cases.find(caseId);
   if (!found) throw new Error(`no case ${caseId}`);
   return found;
 };
 
-export const events = (world: World, caseId: string): Promise<EventRecord[]> => world.services.ctx.uow.read.cases.events(caseId);
+export const events = (world: World, caseId: string): Promise<EventRecord[]> => world.services.ctx.uow.autocommit.cases.events(caseId);
 
-export const clocks = (world: World, caseId: string): Promise<ClockRow[]> => world.services.ctx.uow.read.cases.clocks(caseId);
+export const clocks = (world: World, caseId: string): Promise<ClockRow[]> => world.services.ctx.uow.autocommit.cases.clocks(caseId);
 
 /** The one clock of a stage and round (round: the latest when not given). */
 export async function clock(world: World, caseId: string, stage: ClockRow['stage'], round?: number): Promise<ClockRow> {

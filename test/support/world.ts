@@ -44,7 +44,7 @@ export async function buildWorld(dialect: DialectUnderTest, start = '2025-05-07T
   const services = buildServices(database, { clock, mediaStore: new MemoryMediaStore() });
   await seedReference(database, clock.now().toISOString());
   services.ctx.invalidate();
-  const reference = services.ctx.uow.read.reference;
+  const reference = services.ctx.uow.autocommit.reference;
   const [units, departments, categories] = await Promise.all([reference.jurisdictions(), reference.departments(), reference.categories()]);
   const unit = (code: string) => units.find((u) => u.code === code) ?? fail(`no unit ${code}`);
   const department = (code: string) => departments.find((d) => d.code === code) ?? fail(`no department ${code}`);

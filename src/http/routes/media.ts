@@ -91,7 +91,7 @@ export const mediaRoutes =
         config: { bodyIsFile: true },
         schema: {
           tags: ['media'],
-          summary: `Upload photos or videos: one file as the raw request body, or up to ${services.ctx.evidence.maxFiles} as multipart/form-data. Returns what each became.`,
+          summary: `Upload photos or videos: one file as the raw request body, or up to ${services.media.maxFiles} as multipart/form-data. Returns what each became.`,
           security,
           response: { 201: Type.Union([MediaInfoSchema, Type.Object({ media: Type.Array(MediaInfoSchema) }, { additionalProperties: false })]) },
         },

@@ -14,16 +14,15 @@ export const referenceRoutes =
   async (app) => {
     const secured = { onRequest: app.authenticate };
     const security = [{ bearer: [] }];
-    const read = services.ctx.uow.read.reference;
 
     app.get('/categories', { ...secured, schema: { tags: ['reference'], summary: 'Problem categories (部件/事件) with evidence rules', security, response: { 200: Items(CategorySchema) } } }, async () => ({
-      items: (await read.categories()).filter((c) => c.active),
+      items: await services.reference.categories(),
     }));
 
-    app.get('/departments', { ...secured, schema: { tags: ['reference'], summary: 'Departments', security, response: { 200: Items(DepartmentSchema) } } }, async () => ({ items: await read.departments() }));
+    app.get('/departments', { ...secured, schema: { tags: ['reference'], summary: 'Departments', security, response: { 200: Items(DepartmentSchema) } } }, async () => ({ items: await services.reference.departments() }));
 
     app.get('/jurisdictions', { ...secured, schema: { tags: ['reference'], summary: 'Jurisdictions (city > district > subdistrict > community > grid) without polygons', security, response: { 200: Items(JurisdictionSchema) } } }, async () => ({
-      items: (await read.jurisdictions()).map(({ geometry: _g, ...unit }) => unit),
+      items: await services.reference.jurisdictions(),
     }));
 
     // Who may call an admin route is decided before its body is read.
@@ -35,18 +34,14 @@ export const referenceRoutes =
     });
 
     app.get('/calendar', { ...secured, schema: { tags: ['reference'], summary: 'Working-day calendar exceptions: holidays and 调休 working weekends', security, response: { 200: Items(CalendarDaySchema) } } }, async () => ({
-      items: (await read.calendarDays()).sort((a, b) => a.date.localeCompare(b.date)),
+      items: await services.reference.calendar(),
     }));
 
     app.put(
       '/admin/calendar/:date',
       // One calendar serves every subdistrict's deadlines, so only an administrator may change it.
       { ...gate('manage_calendar'), schema: { tags: ['admin'], summary: 'Mark a date as a holiday or a working day (admin; the calendar moves every subdistrict\'s deadlines)', security, params: CalendarDayParams, body: CalendarDayBody, response: { 200: CalendarDaySchema } } },
-      async (request) => {
-        await read.setCalendarDay(request.params.date, request.body.kind);
-        services.ctx.invalidate();
-        return { date: request.params.date, kind: request.body.kind };
-      },
+      async (request) => services.reference.setCalendarDay(request.params.date, request.body.kind),
     );
 
     // GeoJSON boundary files can be large: up to 50 MB, as application/json or application/geo+json, from
