@@ -12,49 +12,17 @@
 // - On SQLite the plans themselves are checked too: cases_near is only worth having if the cells are
 //   equalities and latitude a range inside each of them.
 
-import { randomBytes } from 'node:crypto';
 import { CompiledQuery, type LogEvent } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseRepository, type Visibility } from '../../src/storage/case.repository.js';
-import { connect, migrate, type Database, type DialectName } from '../../src/storage/db.js';
-import { DIALECTS, type DialectUnderTest } from '../support/db.js';
+import type { DialectName } from '../../src/storage/db.js';
+import { DIALECTS, freshDatabase, type DialectUnderTest, type TestDatabase } from '../support/db.js';
 
 /** case.repository.ts's MAX_CELL_ROWS: the most rows (or columns) of cells sent as an IN list. */
 const MAX_CELL_ROWS = 1000;
 
-interface LoggedDatabase extends Database {
-  drop(): Promise<void>;
-}
-
-/** A new, migrated database of the dialect, as test/support/db.ts makes them, with Kysely's query log. */
-async function loggedDatabase(dialect: DialectUnderTest, log: (event: LogEvent) => void): Promise<LoggedDatabase> {
-  if (dialect.name === 'sqlite') {
-    const database = connect(dialect.url, { log });
-    await migrate(database);
-    return { ...database, drop: () => database.close() };
-  }
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: dialect.url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const database = connect(dialect.url, { schema, poolSize: 2, log });
-  const drop = async () => {
-    await database.close();
-    const client = new pg.Client({ connectionString: dialect.url });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-  };
-  try {
-    await migrate(database);
-  } catch (error) {
-    await drop();
-    throw error;
-  }
-  return { ...database, drop };
-}
+/** A new, migrated database of the dialect with Kysely's query log. */
+const loggedDatabase = (dialect: DialectUnderTest, log: (event: LogEvent) => void) => freshDatabase(dialect, { log, poolSize: 2 });
 
 /** `n` placeholders from the `first`-th parameter on, comma separated: `?, ?` or `$3, $4`. */
 const marks = (dialect: DialectName, first: number, n: number): string =>
@@ -69,7 +37,7 @@ const BOX = { y0: 119610, y1: 119612, x0: 271120, x1: 271125, minLat: 29.6101, m
 
 describe.each(DIALECTS)('SQL shapes ($name)', (dialect) => {
   const pgsql = dialect.name === 'postgres';
-  let database: LoggedDatabase;
+  let database: TestDatabase;
   let cases: CaseRepository;
   let executed: CompiledQuery[] = [];
 

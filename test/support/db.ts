@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { connect, migrate, type Database, type DialectName } from '../../src/storage/db.js';
+import { connect, migrate, type ConnectOptions, type Database, type DialectName } from '../../src/storage/db.js';
 
 export interface DialectUnderTest {
   name: DialectName;
@@ -20,10 +20,10 @@ export interface TestDatabase extends Database {
   drop(): Promise<void>;
 }
 
-/** A new, migrated, empty database of the dialect. */
-export async function freshDatabase(dialect: DialectUnderTest): Promise<TestDatabase> {
+/** A new, migrated, empty database of the dialect; `options` pass through to connect (a query log, the pool size). */
+export async function freshDatabase(dialect: DialectUnderTest, options: Pick<ConnectOptions, 'log' | 'poolSize'> = {}): Promise<TestDatabase> {
   if (dialect.name === 'sqlite') {
-    const database = connect(dialect.url);
+    const database = connect(dialect.url, { log: options.log });
     await migrate(database);
     return { ...database, drop: () => database.close() };
   }
@@ -32,7 +32,7 @@ export async function freshDatabase(dialect: DialectUnderTest): Promise<TestData
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
-  const database = connect(dialect.url, { schema, poolSize: 5 });
+  const database = connect(dialect.url, { schema, poolSize: options.poolSize ?? 5, log: options.log });
   const drop = async () => {
     await database.close();
     const client = new pg.Client({ connectionString: dialect.url });
