@@ -28,21 +28,20 @@ export class DeadlineSweep {
     const now = this.ctx.now();
     const nowIso = now.toISOString();
     const result: SweepResult = { reminded: 0, supervised: 0, uploadsExpired: await this.expireUploads() };
-    for (;;) {
-      const due = await this.ctx.uow.autocommit.cases.clocksToRemind(nowIso, BATCH);
-      let won = 0;
-      for (const clock of due) if (await this.raise(clock, 'remind', nowIso)) won++;
-      result.reminded += won;
-      if (due.length < BATCH) break;
-    }
-    for (;;) {
-      const overdue = await this.ctx.uow.autocommit.cases.clocksToSupervise(nowIso, BATCH);
-      let won = 0;
-      for (const clock of overdue) if (await this.raise(clock, 'supervise', nowIso)) won++;
-      result.supervised += won;
-      if (overdue.length < BATCH) break;
-    }
+    const cases = this.ctx.uow.autocommit.cases;
+    result.reminded = await this.raiseAll((n) => cases.clocksToRemind(nowIso, n), 'remind', nowIso);
+    result.supervised = await this.raiseAll((n) => cases.clocksToSupervise(nowIso, n), 'supervise', nowIso);
     return result;
+  }
+
+  /** Raise every clock `find` gives, a batch at a time; answers how many this process won. */
+  private async raiseAll(find: (limit: number) => Promise<ClockRow[]>, action: 'remind' | 'supervise', nowIso: string): Promise<number> {
+    let won = 0;
+    for (;;) {
+      const batch = await find(BATCH);
+      for (const clock of batch) if (await this.raise(clock, action, nowIso)) won++;
+      if (batch.length < BATCH) return won;
+    }
   }
 
   private async raise(clock: ClockRow, action: 'remind' | 'supervise', nowIso: string): Promise<boolean> {
