@@ -3,9 +3,7 @@
 // Safe on several processes at once: each clock is claimed with a conditional UPDATE, so exactly one
 // process wins it and writes the event; the others see zero rows changed and move on.
 
-import { newId } from '../storage/ids.js';
 import type { ClockRow } from '../storage/case.repository.js';
-import { toJson } from '../storage/dialect.js';
 import type { ServiceContext } from '../services/context.js';
 
 export interface SweepResult {
@@ -54,19 +52,14 @@ export class DeadlineSweep {
         if (!claimed) throw new LostClaim();
         const overdueMinutes = Math.max(0, Math.round((Date.parse(nowIso) - Date.parse(clock.dueAt)) / 60_000));
         await repos.cases.appendEvent({
-          id: newId(),
-          case_id: clock.caseId,
+          caseId: clock.caseId,
           seq: record.version,
           action,
-          actor_id: null,
-          actor_role: 'system',
           at: nowIso,
-          from_status: record.status,
-          to_status: record.status,
-          note: null,
-          data: toJson({ stage: clock.stage, round: clock.round, dueAt: clock.dueAt, departmentId: record.departmentId, ...(action === 'supervise' ? { overdueMinutes } : {}) }),
-          evidence: '[]',
-          clocks: toJson([{ stage: clock.stage, round: clock.round, dueAt: clock.dueAt, completedAt: null, outcome: null }]),
+          fromStatus: record.status,
+          toStatus: record.status,
+          data: { stage: clock.stage, round: clock.round, dueAt: clock.dueAt, departmentId: record.departmentId, ...(action === 'supervise' ? { overdueMinutes } : {}) },
+          clocks: [{ stage: clock.stage, round: clock.round, dueAt: clock.dueAt, completedAt: null, outcome: null }],
         });
         return true;
       });

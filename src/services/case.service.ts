@@ -8,7 +8,7 @@ import { evidenceFlags, tooManyMedia, type AttachFacts } from '../domain/evidenc
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types.js';
 import { RULES, decide, isWithin, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
-import { fromClock, toCase, toEvent, type CaseRecord, type CaseQuery, type ClockRow, type EventRecord } from '../storage/case.repository.js';
+import { eventRow, fromClock, toCase, toEvent, type CaseRecord, type CaseQuery, type ClockRow, type EventRecord, type NewEvent } from '../storage/case.repository.js';
 import { isTransient, isUniqueViolation, toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
 import type { Category } from '../storage/reference.repository.js';
@@ -160,30 +160,16 @@ export class CaseService {
     const urgency = input.urgency ?? category.defaultUrgency;
     const cell = cellOf(point.lat, point.lon);
     const clocks = planClocks({ caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] }, []);
-    const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<CaseEventTable> = {}): CaseEventTable => ({
-      id: newId(now.getTime()),
-      case_id: id,
-      seq,
-      action,
-      actor_id: null,
-      actor_role: 'system',
-      at: nowIso,
-      from_status: 'reported',
-      to_status: 'reported',
-      note: null,
-      data: toJson(data),
-      evidence: '[]',
-      clocks: toJson(clocks.snapshot),
-      ...extra,
-    });
+    const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<NewEvent> = {}): CaseEventTable =>
+      eventRow({ caseId: id, seq, action, at: nowIso, fromStatus: 'reported', toStatus: 'reported', data, clocks: clocks.snapshot, ...extra });
     // Everything the reporter submitted, exactly as submitted.
     const events = [
       event(1, 'report', { submitted: input, routedDepartmentId: routed?.id ?? null, placement }, {
-        actor_id: principal.user.id,
-        actor_role: principal.actor.role,
-        from_status: null,
+        actorId: principal.user.id,
+        actorRole: principal.actor.role,
+        fromStatus: null,
         note: description,
-        evidence: toJson(mediaIds),
+        evidence: mediaIds,
       }),
     ];
     if (placement.referredTo) {
@@ -344,23 +330,22 @@ export class CaseService {
       transition.clocks,
     );
     await repos.cases.appendEvent({
-      id: newId(now.getTime()),
-      case_id: record.id,
+      caseId: record.id,
       seq: record.version + 1,
       action: transition.action,
-      actor_id: principal.user.id,
-      actor_role: principal.actor.role,
+      actorId: principal.user.id,
+      actorRole: principal.actor.role,
       at: nowIso,
-      from_status: transition.from,
-      to_status: transition.to,
+      fromStatus: transition.from,
+      toStatus: transition.to,
       note: input.note?.trim() || input.reason?.trim() || input.comment?.trim() || null,
-      data: toJson({
+      data: {
         ...eventData(transition.action, input, transition),
         // The reporter is told which case theirs now follows, by its reference.
         ...(transition.changes.masterCaseId ? { masterRef: (await repos.cases.find(transition.changes.masterCaseId))?.ref } : {}),
-      }),
-      evidence: toJson(input.media ?? []),
-      clocks: toJson(clocks),
+      },
+      evidence: input.media ?? [],
+      clocks,
     });
     const attached = { caseId: record.id, seq: record.version + 1, role: transition.action === 'resolve' ? ('after' as const) : ('other' as const) };
     await this.linkEvidence(repos, { ...attached, lat: record.lat, lon: record.lon, reportedAt: record.reportedAt, at: nowIso }, media);

@@ -6,7 +6,8 @@ import type { ClosureType, CaseStatus, Channel, Stage, Urgency } from '../domain
 import type { PendingExtension, Rating } from '../domain/workflow.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
 import { insertRows } from './compiled.js';
-import { fromJson, isPostgres, likePrefix } from './dialect.js';
+import { fromJson, isPostgres, likePrefix, toJson } from './dialect.js';
+import { newId } from './ids.js';
 import type { CaseCellTable, CaseClockTable, CaseEventTable, CaseTable, DB, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
 
 export interface CaseRecord {
@@ -156,6 +157,26 @@ export const toEvent = (r: CaseEventTable): EventRecord => ({
   data: fromJson<Record<string, unknown>>(r.data, {}),
   evidence: fromJson<string[]>(r.evidence, []),
   clocks: fromJson<unknown[]>(r.clocks, []),
+});
+
+/** An event to append: who did what when; the rest defaults (the system, no note, data, evidence or clocks). */
+export type NewEvent = Pick<EventRecord, 'caseId' | 'seq' | 'action' | 'at' | 'fromStatus' | 'toStatus'> & Partial<Pick<EventRecord, 'actorId' | 'actorRole' | 'note' | 'data' | 'evidence' | 'clocks'>>;
+
+/** The one constructor of an event row; its id is time-ordered by the event's own time. */
+export const eventRow = (e: NewEvent): CaseEventTable => ({
+  id: newId(Date.parse(e.at)),
+  case_id: e.caseId,
+  seq: e.seq,
+  action: e.action,
+  actor_id: e.actorId ?? null,
+  actor_role: e.actorRole ?? 'system',
+  at: e.at,
+  from_status: e.fromStatus,
+  to_status: e.toStatus,
+  note: e.note ?? null,
+  data: toJson(e.data ?? {}),
+  evidence: toJson(e.evidence ?? []),
+  clocks: toJson(e.clocks ?? []),
 });
 
 export const toClock = (r: CaseClockTable): ClockRow => ({
@@ -314,8 +335,8 @@ export class CaseRepository {
     return row && { version: row.version, status: row.status, departmentId: row.department_id };
   }
 
-  async appendEvent(row: CaseEventTable): Promise<void> {
-    await this.db.insertInto('case_events').values(row).execute();
+  async appendEvent(event: NewEvent): Promise<void> {
+    await insertRows(this.db, 'case_events', [eventRow(event)]);
   }
 
   async events(caseId: string): Promise<EventRecord[]> {
