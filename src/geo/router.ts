@@ -15,7 +15,7 @@
 // the `neighbours` of `locate` break equal distances the same way.
 
 import Flatbush from 'flatbush';
-import type { Jurisdiction } from '../storage/reference.repository.js';
+import type { Jurisdiction } from '../domain/records.js';
 import { LEVELS, type JurisdictionLevel } from '../domain/types.js';
 import { bboxOf, packArea, packedContains, type AreaGeometry, type BBox, type PackedArea } from './polygon.js';
 import { degreesAround, METRES_PER_DEGREE, metresPerDegreeLon, pointToGeometryEdgeM } from './distance.js';

@@ -11,7 +11,7 @@ import type { DuplicateCandidate } from '../services/duplicate.service.js';
 import type { MapAnswer } from '../services/map.service.js';
 import type { MediaInfo } from '../services/media.views.js';
 import type { LockoutView } from '../services/throttle.service.js';
-import type { Category, Department } from '../storage/reference.repository.js';
+import type { Category, Department } from '../domain/records.js';
 import type { SweepResult } from '../jobs/deadline-sweep.js';
 
 /** An object with exactly these properties. */

@@ -3,7 +3,7 @@
 // Safe on several processes at once: each clock is claimed with a conditional UPDATE, so exactly one
 // process wins it and writes the event; the others see zero rows changed and move on.
 
-import type { ClockRow } from '../storage/case.repository.js';
+import type { ClockRow } from '../domain/records.js';
 import type { ServiceContext } from '../services/context.js';
 
 export interface SweepResult {

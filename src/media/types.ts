@@ -53,7 +53,8 @@ export class MediaMissingError extends Error {
   }
 }
 
-export type MediaKind = 'photo' | 'video';
+export type { MediaKind } from '../domain/records.js';
+import type { MediaKind } from '../domain/records.js';
 
 /** The accepted types, recognised from the bytes alone. */
 export const ACCEPTED_MIME = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'video/mp4', 'video/quicktime'] as const;

@@ -10,7 +10,7 @@ import type { Principal } from '../services/context.js';
 import type { Database } from '../storage/db.js';
 import { toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
-import type { User } from '../storage/user.repository.js';
+import type { User } from '../domain/records.js';
 import type { Action, ActionInput } from '../domain/workflow.js';
 import type { MediaStore } from '../media/store.js';
 import { CATEGORIES, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';

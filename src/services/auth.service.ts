@@ -6,7 +6,7 @@ import { DomainError, invalid } from '../domain/errors.js';
 import { ROLES, type Role } from '../domain/types.js';
 import { isUniqueViolation } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
-import type { User } from '../storage/user.repository.js';
+import type { User } from '../domain/records.js';
 import type { Principal, ServiceContext } from './context.js';
 import type { Log, ThrottleService } from './throttle.service.js';
 

@@ -8,12 +8,11 @@ import { evidenceFlags, tooManyMedia, type AttachFacts } from '../domain/evidenc
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types.js';
 import { RULES, decide, isWithin, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
-import { eventRow, fromClock, toCase, toEvent, type CaseRecord, type CaseQuery, type ClockRow, type EventRecord, type NewEvent } from '../storage/case.repository.js';
+import type { CaseRecord, Category, ClockRow, EventRecord, MediaLink, MediaRecord } from '../domain/records.js';
+import { eventRow, fromClock, toCase, toEvent, type CaseQuery, type NewEvent } from '../storage/case.repository.js';
 import { isTransient, isUniqueViolation, toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
-import type { Category } from '../storage/reference.repository.js';
 import type { CaseEventTable, CaseTable } from '../storage/schema.js';
-import type { MediaLink, MediaRecord } from '../storage/media.repository.js';
 import type { Repos } from '../storage/unit-of-work.js';
 import { applyClocks, planClocks } from './clocks.js';
 import type { Principal, ServiceContext } from './context.js';

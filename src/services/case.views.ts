@@ -8,11 +8,8 @@ import { eventWords, statusWords } from '../domain/wording.js';
 import { availableActions, type Action, type CaseFacts } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
 import type { EvidenceFlag } from '../domain/evidence.js';
-import type { CaseRecord, ClockRow, EventRecord } from '../storage/case.repository.js';
-import type { MediaLink, MediaRecord } from '../storage/media.repository.js';
+import type { CaseRecord, Category, ClockRow, Department, EventRecord, MediaLink, MediaRecord, Names, User } from '../domain/records.js';
 import { mediaInfo, type MediaInfo } from './media.views.js';
-import type { Category, Department, Names } from '../storage/reference.repository.js';
-import type { User } from '../storage/user.repository.js';
 import type { Principal } from './context.js';
 
 export interface Ref {

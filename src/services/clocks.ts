@@ -4,7 +4,8 @@ import type { WorkingCalendar } from '../domain/calendar.js';
 import { addMinutes, dueAt, outcomeAt, policyFor, remindAt, type SlaOverrides } from '../domain/deadlines.js';
 import type { Stage, Urgency } from '../domain/types.js';
 import type { ClockChanges } from '../domain/workflow.js';
-import { fromClock, type CaseRepository, type ClockRow } from '../storage/case.repository.js';
+import type { ClockRow } from '../domain/records.js';
+import { fromClock, type CaseRepository } from '../storage/case.repository.js';
 import { newId } from '../storage/ids.js';
 
 export interface ClockContext {

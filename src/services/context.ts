@@ -3,6 +3,7 @@
 // reloaded when they change: whoever changes them calls invalidate() (seeding, boundary import, the
 // calendar admin route).
 
+import type { Category, Department, User } from '../domain/records.js';
 import { makeCalendar, type WorkingCalendar } from '../domain/calendar.js';
 import { DEFAULT_EVIDENCE, type EvidenceOptions } from '../domain/evidence.js';
 import type { Actor } from '../domain/types.js';
@@ -11,8 +12,6 @@ import type { Clock } from '../ports.js';
 import { DEFAULT_BORDER_DISTANCE_M } from './placement.js';
 import { sql } from 'kysely';
 import { reposFor, type Repos, type UnitOfWork } from '../storage/unit-of-work.js';
-import type { User } from '../storage/user.repository.js';
-import type { Category, Department } from '../storage/reference.repository.js';
 import type { RoutingTables } from './routing.js';
 
 export interface Principal {

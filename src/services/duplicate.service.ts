@@ -6,7 +6,7 @@ import { boxAround, cellRange, FINEST } from '../geo/cells.js';
 import { checkPoint, toWgs84, type CoordSys } from '../geo/coords.js';
 import { statusWords, type Locale } from '../domain/wording.js';
 import { invalid } from '../domain/errors.js';
-import type { Category } from '../storage/reference.repository.js';
+import type { Category } from '../domain/records.js';
 import type { ServiceContext } from './context.js';
 
 /** Open cases reported within this many days count as possible duplicates. */

@@ -1,7 +1,7 @@
 // What clients learn about a media item: its type, size, dimensions, capture time and the addresses of
 // its copies — never the uploader's identity or raw EXIF.
 
-import type { MediaRecord } from '../storage/media.repository.js';
+import type { MediaRecord } from '../domain/records.js';
 
 /** What clients learn about a media item (never the uploader's identity or raw EXIF). */
 export interface MediaInfo {

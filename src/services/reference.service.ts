@@ -2,7 +2,7 @@
 // working-day calendar, and whether the database answers. Routes and commands ask here, never a
 // repository; a calendar change drops the cached calendar so deadlines use it at once.
 
-import type { Category, Department, Jurisdiction } from '../storage/reference.repository.js';
+import type { Category, Department, Jurisdiction } from '../domain/records.js';
 import type { ServiceContext } from './context.js';
 
 export type JurisdictionNode = Omit<Jurisdiction, 'geometry'>;

@@ -2,7 +2,7 @@
 // category at the unit or its nearest ancestor; else the category's default department when it serves
 // one of those units; else the command centre of the nearest unit that has one.
 
-import type { Category, Department, Jurisdiction } from '../storage/reference.repository.js';
+import type { Category, Department, Jurisdiction } from '../domain/records.js';
 import type { Repos } from '../storage/unit-of-work.js';
 
 /** What routing reads: every rule (category id -> unit id -> department id) and the departments. */

@@ -2,79 +2,18 @@
 
 import { sql, type Expression, type ExpressionBuilder, type InsertQueryBuilder, type InsertResult, type Kysely, type SqlBool } from 'kysely';
 import type { CaseScope } from '../domain/access.js';
-import type { ClosureType, CaseStatus, Channel, Stage, Urgency } from '../domain/types.js';
-import type { PendingExtension, Rating } from '../domain/workflow.js';
+import type { CaseStatus, Urgency } from '../domain/types.js';
+import type { PendingExtension } from '../domain/workflow.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
 import { insertRows } from './compiled.js';
 import { fromJson, isPostgres, likePrefix, toJson } from './dialect.js';
 import { newId } from './ids.js';
 import type { CaseCellTable, CaseClockTable, CaseEventTable, CaseTable, DB, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
+import type { CaseRecord, EventRecord, ClockRow } from '../domain/records.js';
+export type { CaseRecord, EventRecord, ClockRow } from '../domain/records.js';
 
-export interface CaseRecord {
-  id: string;
-  ref: string;
-  status: CaseStatus;
-  categoryId: string;
-  urgency: Urgency;
-  description: string;
-  lat: number;
-  lon: number;
-  original: { lat: number; lon: number; coordSys: string };
-  address: string | null;
-  gridId: string | null;
-  jurisdictionId: string;
-  originJurisdictionId: string;
-  routedDepartmentId: string | null;
-  departmentId: string | null;
-  assistingDepartmentIds: string[];
-  assigneeId: string | null;
-  reporterId: string;
-  channel: Channel;
-  mediaIds: string[];
-  closureType: ClosureType | null;
-  rating: Rating | null;
-  pendingExtension: PendingExtension | null;
-  reportedAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-  version: number;
-  nearBorder: boolean;
-  borderUnitIds: string[];
-  outsideArea: boolean;
-  suggestedJurisdictionId: string | null;
-  masterCaseId: string | null;
-}
 
-export interface EventRecord {
-  id: string;
-  caseId: string;
-  seq: number;
-  action: string;
-  actorId: string | null;
-  actorRole: string;
-  at: string;
-  fromStatus: CaseStatus | null;
-  toStatus: CaseStatus;
-  note: string | null;
-  data: Record<string, unknown>;
-  evidence: string[];
-  clocks: unknown[];
-}
 
-export interface ClockRow {
-  id: string;
-  caseId: string;
-  stage: Stage;
-  round: number;
-  startedAt: string;
-  dueAt: string;
-  originalDueAt: string;
-  remindAt: string;
-  completedAt: string | null;
-  outcome: 'met' | 'late' | 'cancelled' | null;
-  remindedAt: string | null;
-  supervisedAt: string | null;
-}
 
 /** What a duplicate candidate shows of a case. */
 export interface NearbyCase {

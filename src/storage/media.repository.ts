@@ -3,44 +3,13 @@
 // holds which bytes (the bytes themselves are in the media store too).
 
 import type { Kysely } from 'kysely';
-import type { EvidenceFlag, EvidenceRole } from '../domain/evidence.js';
-import type { MediaKind } from '../media/types.js';
+import type { EvidenceFlag } from '../domain/evidence.js';
 import { fromJson, isPostgres, toJson } from './dialect.js';
 import type { DB, MediaLinkTable, MediaTable, UploadTable } from './schema.js';
+import type { MediaRecord, MediaLink } from '../domain/records.js';
+export type { MediaVariant, MediaRecord, MediaLink } from '../domain/records.js';
 
-export type MediaVariant = 'original' | 'display' | 'thumb' | 'poster' | 'video';
-export interface MediaRecord {
-  id: string;
-  sha256: string;
-  kind: MediaKind;
-  mime: string;
-  bytes: number;
-  storageKey: string;
-  uploadedBy: string;
-  createdAt: string;
-  width: number | null;
-  height: number | null;
-  durationS: number | null;
-  takenAt: string | null;
-  takenLat: number | null;
-  takenLon: number | null;
-  displayKey: string | null;
-  thumbKey: string | null;
-  posterKey: string | null;
-  cleanKey: string | null;
-  preview: string | null;
-  publicKey: string | null;
-  publishedAt: string | null;
-}
 
-export interface MediaLink {
-  mediaId: string;
-  caseId: string;
-  eventSeq: number;
-  role: EvidenceRole;
-  flags: EvidenceFlag[];
-  createdAt: string;
-}
 
 export interface UploadRecord {
   id: string;

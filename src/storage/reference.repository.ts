@@ -3,51 +3,14 @@
 import type { Kysely } from 'kysely';
 import type { AreaGeometry } from '../geo/polygon.js';
 import type { SlaOverrides } from '../domain/deadlines.js';
-import type { CategoryKind, JurisdictionLevel, Urgency } from '../domain/types.js';
 import { fromJson } from './dialect.js';
 import type { CategoryTable, DB, DepartmentTable, JurisdictionTable } from './schema.js';
+import type { Names, Jurisdiction, Department, Category } from '../domain/records.js';
+export type { Names, Jurisdiction, Department, Category } from '../domain/records.js';
 
-export interface Names {
-  zh: string;
-  en: string;
-  bo: string;
-}
 
-export interface Jurisdiction {
-  id: string;
-  code: string;
-  level: JurisdictionLevel;
-  parentId: string | null;
-  path: string;
-  names: Names;
-  geometry: AreaGeometry | null;
-}
 
-export interface Department {
-  id: string;
-  code: string;
-  kind: string;
-  names: Names;
-  jurisdictionId: string;
-  phone: string | null;
-}
 
-export interface Category {
-  id: string;
-  code: string;
-  kind: CategoryKind;
-  majorCode: string;
-  minorCode: string;
-  names: Names;
-  defaultDepartmentId: string | null;
-  foodSafety: boolean;
-  reportMediaRequired: boolean;
-  resolvePhotoRequired: boolean;
-  duplicateRadiusM: number;
-  defaultUrgency: Urgency;
-  sla: SlaOverrides | null;
-  active: boolean;
-}
 
 const names = (row: { name_zh: string; name_en: string; name_bo: string }): Names => ({ zh: row.name_zh, en: row.name_en, bo: row.name_bo });
 

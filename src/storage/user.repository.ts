@@ -3,18 +3,9 @@
 import type { Kysely } from 'kysely';
 import type { Role } from '../domain/types.js';
 import type { DB, UserTable } from './schema.js';
+import type { User } from '../domain/records.js';
+export type { User } from '../domain/records.js';
 
-export interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  phone: string | null;
-  role: Role;
-  departmentId: string | null;
-  jurisdictionId: string | null;
-  locale: string;
-  active: boolean;
-}
 
 export const toUser = (r: Omit<UserTable, 'password_hash' | 'created_at'>): User => ({
   id: r.id,
