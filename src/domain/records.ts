@@ -164,3 +164,20 @@ export interface MediaLink {
   flags: EvidenceFlag[];
   createdAt: string;
 }
+
+/** The filters of a case list: one shape from the API's query (mapped once) to the repository's SQL. */
+export interface CaseFilters {
+  status?: CaseStatus[];
+  categoryId?: string;
+  departmentId?: string;
+  gridId?: string;
+  urgency?: Urgency;
+  overdue?: boolean;
+  /** The "outside" queue: points outside every known unit. */
+  outside?: boolean;
+  nearBorder?: boolean;
+  /** Reported at or after (UTC ISO). */
+  reportedFrom?: string;
+  /** Reported before (UTC ISO). */
+  reportedTo?: string;
+}

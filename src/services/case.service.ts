@@ -8,7 +8,7 @@ import { evidenceFlags, tooManyMedia, type AttachFacts } from '../domain/evidenc
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../domain/types.js';
 import { RULES, decide, isWithin, type Action, type ActionInput, type CaseFacts, type Transition } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
-import type { CaseRecord, Category, ClockRow, EventRecord, MediaLink, MediaRecord } from '../domain/records.js';
+import type { CaseFilters, CaseRecord, Category, ClockRow, EventRecord, MediaLink, MediaRecord } from '../domain/records.js';
 import { eventRow, fromClock, toCase, toEvent, type CaseQuery, type NewEvent } from '../storage/case.repository.js';
 import { isTransient, isUniqueViolation, toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
@@ -39,18 +39,8 @@ export interface ReportInput {
   duplicateOf?: string;
 }
 
-export interface CaseFilters {
-  status?: CaseQuery['status'];
-  categoryId?: string;
-  departmentId?: string;
-  gridId?: string;
-  urgency?: Urgency;
-  overdue?: boolean;
-  /** The "outside" queue: points outside every known unit. */
-  outside?: boolean;
-  nearBorder?: boolean;
-  reportedFrom?: string;
-  reportedTo?: string;
+/** A page of a case list: the domain's filters and where to start. */
+export interface CaseListRequest extends CaseFilters {
   page?: number;
   pageSize?: number;
 }
@@ -520,7 +510,7 @@ export class CaseService {
     return { ...view, evidence: evidenceView(links, media, loaded.access, principal) };
   }
 
-  async listViews(principal: Principal, f: CaseFilters, locale: Locale): Promise<Page<CaseView>> {
+  async listViews(principal: Principal, f: CaseListRequest, locale: Locale): Promise<Page<CaseView>> {
     const page = await this.list(principal, f);
     const ids = page.items.map((c) => c.id);
     const clocks = await this.ctx.uow.autocommit.cases.clocksFor(ids);
@@ -581,20 +571,12 @@ export class CaseService {
     return deriveFacts(record, l.categories.get(record.categoryId)!, l.router, principal, clocks, this.ctx.now());
   }
 
-  async list(principal: Principal, f: CaseFilters): Promise<{ items: CaseRecord[]; total: number; page: number; pageSize: number }> {
-    const { page, pageSize } = paging(f.page, f.pageSize);
+  async list(principal: Principal, request: CaseListRequest): Promise<{ items: CaseRecord[]; total: number; page: number; pageSize: number }> {
+    const { page: pageNumber, pageSize: size, ...filters } = request;
+    const { page, pageSize } = paging(pageNumber, size);
     const { items, total } = await this.ctx.uow.autocommit.cases.list({
+      ...filters,
       visibility: this.visibility(principal),
-      status: f.status,
-      categoryId: f.categoryId,
-      departmentId: f.departmentId,
-      gridId: f.gridId,
-      urgency: f.urgency,
-      overdue: f.overdue,
-      outside: f.outside,
-      nearBorder: f.nearBorder,
-      reportedFrom: f.reportedFrom,
-      reportedTo: f.reportedTo,
       now: this.ctx.now().toISOString(),
       limit: pageSize,
       offset: (page - 1) * pageSize,

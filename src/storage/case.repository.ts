@@ -2,14 +2,14 @@
 
 import { sql, type Expression, type ExpressionBuilder, type InsertQueryBuilder, type InsertResult, type Kysely, type SqlBool } from 'kysely';
 import type { CaseScope } from '../domain/access.js';
-import type { CaseStatus, Urgency } from '../domain/types.js';
+import type { CaseStatus } from '../domain/types.js';
 import type { PendingExtension } from '../domain/workflow.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
 import { insertRows } from './compiled.js';
 import { fromJson, isPostgres, likePrefix, toJson } from './dialect.js';
 import { newId } from './ids.js';
 import type { CaseCellTable, CaseClockTable, CaseEventTable, CaseTable, DB, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
-import type { CaseRecord, EventRecord, ClockRow } from '../domain/records.js';
+import type { CaseFilters, CaseRecord, EventRecord, ClockRow } from '../domain/records.js';
 export type { CaseRecord, EventRecord, ClockRow } from '../domain/records.js';
 
 
@@ -30,18 +30,8 @@ export interface NearbyCase {
 /** Which cases a reader may see: the access policy's scope (domain/access.ts), as SQL in `visible`. */
 export type Visibility = CaseScope;
 
-export interface CaseQuery {
+export interface CaseQuery extends CaseFilters {
   visibility: Visibility;
-  status?: CaseStatus[];
-  categoryId?: string;
-  departmentId?: string;
-  gridId?: string;
-  urgency?: Urgency;
-  overdue?: boolean;
-  outside?: boolean;
-  nearBorder?: boolean;
-  reportedFrom?: string;
-  reportedTo?: string;
   now: string;
   limit: number;
   offset: number;

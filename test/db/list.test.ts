@@ -9,7 +9,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREETS } from '../../src/seed/najin-data.js';
-import type { CaseFilters } from '../../src/services/case.service.js';
+import type { CaseListRequest as CaseFilters } from '../../src/services/case.service.js';
 import { DIALECTS } from '../support/db.js';
 import { act, actAfter, domainError, plus, record } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
