@@ -6,6 +6,13 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/**
+ * How a store's write failed, in the services' terms: `duplicate` when a unique key was already there (a
+ * race another request won), `retry` when the database asks for the work to be tried again (a
+ * serialization failure, a deadlock, a busy file). Anything else is undefined: a real error.
+ */
+export type WriteFailure = 'duplicate' | 'retry';
+
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
   private current: number;

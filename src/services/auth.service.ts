@@ -4,7 +4,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { DomainError, invalid } from '../domain/errors.js';
 import { ROLES, type Role } from '../domain/types.js';
-import { isUniqueViolation } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
 import type { User } from '../domain/records.js';
 import type { Principal, ServiceContext } from './context.js';
@@ -95,7 +94,7 @@ export class AuthService {
         created_at: this.ctx.now().toISOString(),
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw invalid('username', `The username ${input.username} is taken.`, 'username_taken');
+      if (this.ctx.uow.failure(error) === 'duplicate') throw invalid('username', `The username ${input.username} is taken.`, 'username_taken');
       throw error;
     }
     return (await repos.users.find(id))!;

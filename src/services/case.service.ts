@@ -10,7 +10,7 @@ import { RULES, decide, isWithin, type Action, type ActionInput, type CaseFacts,
 import type { Router } from '../geo/router.js';
 import type { CaseFilters, CaseRecord, Category, ClockRow, EventRecord, MediaLink, MediaRecord } from '../domain/records.js';
 import { eventRow, fromClock, toCase, toEvent, type CaseQuery, type NewEvent } from '../storage/case.repository.js';
-import { isTransient, isUniqueViolation, toJson } from '../storage/dialect.js';
+import { toJson } from '../storage/dialect.js';
 import { newId } from '../storage/ids.js';
 import type { CaseEventTable, CaseTable } from '../storage/schema.js';
 import type { Repos } from '../storage/unit-of-work.js';
@@ -100,7 +100,7 @@ export class CaseService {
       return { caseId: created.record.id, replayed: false, created };
     } catch (error) {
       // Two retries raced: the loser returns the winner's case.
-      if (idempotencyKey && isUniqueViolation(error)) {
+      if (idempotencyKey && this.ctx.uow.failure(error) === 'duplicate') {
         const replay = await this.replay(principal, idempotencyKey, requestHash);
         if (replay) return { caseId: replay, replayed: true };
       }
@@ -274,7 +274,7 @@ export class CaseService {
       } catch (error) {
         // A retry of the same request that raced us and won: whatever we tripped over, it already happened.
         if (idempotencyKey && (await this.replay(principal, idempotencyKey, requestHash))) return { replayed: true };
-        const retry = error instanceof RetryableConflict || isTransient(error) || isUniqueViolation(error);
+        const retry = error instanceof RetryableConflict || this.ctx.uow.failure(error) !== undefined;
         if (retry && attempt < MAX_ATTEMPTS) continue;
         if (retry) throw conflict('case_changed', 'The case was changed by someone else at the same moment. Reload it and try again.');
         throw error;

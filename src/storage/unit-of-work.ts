@@ -6,6 +6,8 @@ import { CaseRepository } from './case.repository.js';
 import type { Database } from './db.js';
 import { MediaRepository } from './media.repository.js';
 import { ReferenceRepository } from './reference.repository.js';
+import type { WriteFailure } from '../ports.js';
+import { isTransient, isUniqueViolation } from './dialect.js';
 import type { DB } from './schema.js';
 import { ThrottleRepository } from './throttle.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -34,6 +36,13 @@ export class UnitOfWork {
   readonly autocommit: Repos;
   constructor(readonly database: Database) {
     this.autocommit = reposFor(database.db);
+  }
+
+  /** A dialect's error as the services' outcome (ports.ts): the one place that knows the error codes. */
+  failure(error: unknown): WriteFailure | undefined {
+    if (isUniqueViolation(error)) return 'duplicate';
+    if (isTransient(error)) return 'retry';
+    return undefined;
   }
 
   run<T>(work: (repos: Repos) => Promise<T>): Promise<T> {
