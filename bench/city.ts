@@ -34,7 +34,7 @@ import { buildServices, type Services } from '../src/services/index.js';
 import { place } from '../src/services/placement.js';
 import { routeDepartment } from '../src/services/routing.js';
 import { connect, migrate, type Database, type DialectName } from '../src/storage/db.js';
-import { newId } from '../src/storage/ids.js';
+import { newId } from '../src/domain/ids.js';
 import type { BenchResult } from './routing.bench.js';
 import type { Category, Jurisdiction } from '../src/storage/reference.repository.js';
 import type { CaseCellTable, CaseTable, UserTable } from '../src/storage/schema.js';

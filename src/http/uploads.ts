@@ -15,7 +15,7 @@ import type { SpooledFile } from '../media/spool.js';
 import type { PreparedUpload } from '../services/media.service.js';
 import type { Principal } from '../services/context.js';
 import type { Services } from '../services/index.js';
-import { newId } from '../storage/ids.js';
+import { newId } from '../domain/ids.js';
 import type { MediaRecord } from '../domain/records.js';
 import { principalOf } from './auth.js';
 import { checkText } from './validation.js';

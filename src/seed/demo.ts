@@ -9,7 +9,7 @@ import { buildServices, type Services } from '../services/index.js';
 import type { Principal } from '../services/context.js';
 import type { Database } from '../storage/db.js';
 import { toJson } from '../storage/dialect.js';
-import { newId } from '../storage/ids.js';
+import { newId } from '../domain/ids.js';
 import type { User } from '../domain/records.js';
 import type { Action, ActionInput } from '../domain/workflow.js';
 import type { MediaStore } from '../media/store.js';

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { DomainError, invalid } from '../domain/errors.js';
 import { ROLES, type Role } from '../domain/types.js';
-import { newId } from '../storage/ids.js';
+import { newId } from '../domain/ids.js';
 import type { User } from '../domain/records.js';
 import type { Principal, ServiceContext } from './context.js';
 import type { Log, ThrottleService } from './throttle.service.js';

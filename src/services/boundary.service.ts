@@ -4,7 +4,7 @@
 import { DomainError } from '../domain/errors.js';
 import { bboxOf } from '../geo/polygon.js';
 import { planBoundaryImport, type BoundaryLimits, type BoundaryProblem } from '../geo/boundaries.js';
-import { newId } from '../storage/ids.js';
+import { newId } from '../domain/ids.js';
 import { toJson } from '../storage/dialect.js';
 import type { ServiceContext } from './context.js';
 

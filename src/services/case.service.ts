@@ -11,7 +11,7 @@ import type { Router } from '../geo/router.js';
 import type { CaseFilters, CaseRecord, Category, ClockRow, EventRecord, MediaLink, MediaRecord } from '../domain/records.js';
 import { eventRow, fromClock, toCase, toEvent, type CaseQuery, type NewEvent } from '../storage/case.repository.js';
 import { toJson } from '../storage/dialect.js';
-import { newId } from '../storage/ids.js';
+import { newId } from '../domain/ids.js';
 import type { CaseEventTable, CaseTable } from '../storage/schema.js';
 import type { Repos } from '../storage/unit-of-work.js';
 import { applyClocks, planClocks } from './clocks.js';

@@ -6,7 +6,7 @@ import type { Stage, Urgency } from '../domain/types.js';
 import type { ClockChanges } from '../domain/workflow.js';
 import type { ClockRow } from '../domain/records.js';
 import { fromClock, type CaseRepository } from '../storage/case.repository.js';
-import { newId } from '../storage/ids.js';
+import { newId } from '../domain/ids.js';
 
 export interface ClockContext {
   caseId: string;

@@ -23,7 +23,7 @@ import { removeStale, spool, spoolBuffer, WORK_PREFIX, type SpooledFile } from '
 import { Slots } from '../media/slots.js';
 import { DEFAULT_MEDIA_LIMITS, partName, type MediaKind, type MediaLimits, type MediaStore, type ProcessedMedia } from '../media/types.js';
 import { toJson } from '../storage/dialect.js';
-import { newId } from '../storage/ids.js';
+import { newId } from '../domain/ids.js';
 import type { MediaRecord, MediaVariant } from '../domain/records.js';
 import type { UploadRecord } from '../storage/media.repository.js';
 import type { CaseService } from './case.service.js';

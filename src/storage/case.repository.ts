@@ -7,7 +7,7 @@ import type { PendingExtension } from '../domain/workflow.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
 import { insertRows } from './compiled.js';
 import { fromJson, isPostgres, likePrefix, toJson } from './dialect.js';
-import { newId } from './ids.js';
+import { newId } from '../domain/ids.js';
 import type { CaseCellTable, CaseClockTable, CaseEventTable, CaseTable, DB, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
 import type { CaseFilters, CaseRecord, EventRecord, ClockRow } from '../domain/records.js';
 export type { CaseRecord, EventRecord, ClockRow } from '../domain/records.js';

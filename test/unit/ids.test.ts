@@ -3,7 +3,7 @@
 
 import { validate, version } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/storage/ids.js';
+import { newId } from '../../src/domain/ids.js';
 
 const FORMAT = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const msOf = (id: string): number => parseInt(id.replace(/-/g, '').slice(0, 12), 16);

@@ -1,5 +1,6 @@
 // Time-ordered UUIDs (version 7, RFC 9562): ids sort by creation time, which keeps indexes compact
-// and makes "newest first" a cheap ORDER BY id DESC.
+// and makes "newest first" a cheap ORDER BY id DESC. A record's identity is the domain's to give (the
+// services name a case before storing it); this draws on the CSPRNG and does no I/O.
 //
 // The layout and formatting are the `uuid` package's v7: 48-bit Unix milliseconds, then a 32-bit counter
 // (seeded at random, top bit clear, for each new millisecond) in the rand_a and leading rand_b bits, then
