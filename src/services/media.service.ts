@@ -53,8 +53,6 @@ const STALE_TEMP_MS = 24 * 3_600_000;
 /** Unfinished resumable uploads one user may have at once (each report carries at most 9 files). */
 export const MAX_OPEN_UPLOADS = 20;
 
-/** The roles that send evidence: everyone signed in but administrators (users and reference data only). */
-
 export const DEFAULT_MEDIA_OPTIONS: MediaOptions = { limits: DEFAULT_MEDIA_LIMITS, concurrency: Math.max(1, os.availableParallelism()), uploadTtlHours: 24 };
 
 /** A served copy: its bytes (WebP copies) or a stream of them (originals and videos), and what to say about them. */

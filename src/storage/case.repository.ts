@@ -12,9 +12,6 @@ import type { CaseCellTable, CaseClockTable, CaseEventTable, CaseTable, DB, Idem
 import type { CaseFilters, CaseRecord, EventRecord, ClockRow } from '../domain/records.js';
 export type { CaseRecord, EventRecord, ClockRow } from '../domain/records.js';
 
-
-
-
 /** What a duplicate candidate shows of a case. */
 export interface NearbyCase {
   id: string;
@@ -176,9 +173,9 @@ type CaseEb = ExpressionBuilder<DB, 'cases'>;
 const MAX_CELL_ROWS = 1000;
 
 /**
- * A range of cell rows as an IN list rather than a range: with `cy IN (...) AND cx BETWEEN ...` both
- * planners seek the (cy, cx, ...) index once per row of cells, instead of reading every cell of the
- * rows across the whole city.
+ * A range of cell rows (or columns) as an IN list rather than a range: with `cy IN (...) AND cx BETWEEN
+ * ...` both planners seek the (cy, cx, ...) index once per row of cells, instead of reading every cell of
+ * the rows across the whole city; duplicate candidates name the columns too (cases_near).
  */
 function cellRows<T extends keyof DB & string>(eb: ExpressionBuilder<DB, T>, column: string, y0: number, y1: number): Expression<SqlBool> {
   const ref = sql.ref(column);
@@ -368,13 +365,10 @@ export class CaseRepository {
     // an equality on cases_category_id, which it rates above several cells, and it then reads every case
     // of that category in the city (~100 ms on 1,000,000 cases instead of well under 1 ms). Pin the index
     // there; PostgreSQL's statistics choose it on their own.
-    const from = isPostgres(this.db) ? this.db.selectFrom('cases') : this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_near`));
-    const columns: number[] = [];
-    for (let x = q.x0; x <= q.x1; x++) columns.push(x);
-    let query = from
+    let query = this.cellsFrom('cases_near')
       .select(['cases.id', 'cases.ref', 'cases.status', 'cases.category_id', 'cases.description', 'cases.lat', 'cases.lon', 'cases.reported_at'])
       .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
-      .where((eb) => (columns.length > MAX_CELL_ROWS ? eb.between('cases.cx', q.x0, q.x1) : eb('cases.cx', 'in', columns)))
+      .where((eb) => cellRows(eb, 'cases.cx', q.x0, q.x1))
       .where('cases.lat', '>=', q.box.minLat)
       .where('cases.lat', '<=', q.box.maxLat)
       .where('cases.lon', '>=', q.box.minLon)
@@ -397,9 +391,9 @@ export class CaseRepository {
     }));
   }
 
-  /** The cases table, told to read through cases_cell on SQLite when `pin` (see inCells). */
-  private cellsFrom(pin: boolean) {
-    return pin && !isPostgres(this.db) ? this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by cases_cell`)) : this.db.selectFrom('cases');
+  /** The cases table, told on SQLite to read through this index (SQLite keeps no statistics); PostgreSQL chooses. */
+  private cellsFrom(index: 'cases_cell' | 'cases_near' | null) {
+    return index && !isPostgres(this.db) ? this.db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by ${sql.raw(index)}`)) : this.db.selectFrom('cases');
   }
 
   /**
@@ -407,7 +401,7 @@ export class CaseRepository {
    * `pin`, SQLite (which keeps no statistics) is told to use that index; PostgreSQL chooses on its own.
    */
   private inCells(q: { y0: number; y1: number; x0: number; x1: number }, pin: boolean) {
-    return this.cellsFrom(pin)
+    return this.cellsFrom(pin ? 'cases_cell' : null)
       .selectAll('cases')
       .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
       .where('cases.cx', '>=', q.x0)

@@ -9,8 +9,6 @@ import type { DB, MediaLinkTable, MediaTable, UploadTable } from './schema.js';
 import type { MediaRecord, MediaLink } from '../domain/records.js';
 export type { MediaVariant, MediaRecord, MediaLink } from '../domain/records.js';
 
-
-
 export interface UploadRecord {
   id: string;
   ownerId: string;

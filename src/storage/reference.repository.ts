@@ -8,10 +8,6 @@ import type { CategoryTable, DB, DepartmentTable, JurisdictionTable } from './sc
 import type { Names, Jurisdiction, Department, Category } from '../domain/records.js';
 export type { Names, Jurisdiction, Department, Category } from '../domain/records.js';
 
-
-
-
-
 const names = (row: { name_zh: string; name_en: string; name_bo: string }): Names => ({ zh: row.name_zh, en: row.name_en, bo: row.name_bo });
 
 export const toJurisdiction = (row: JurisdictionTable): Jurisdiction => ({

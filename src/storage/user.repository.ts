@@ -6,7 +6,6 @@ import type { DB, UserTable } from './schema.js';
 import type { User } from '../domain/records.js';
 export type { User } from '../domain/records.js';
 
-
 export const toUser = (r: Omit<UserTable, 'password_hash' | 'created_at'>): User => ({
   id: r.id,
   username: r.username,
