@@ -3,7 +3,7 @@
 
 import { DomainError } from '../domain/errors.js';
 import { bboxOf } from '../geo/polygon.js';
-import { planBoundaryImport, type BoundaryLimits, type BoundaryProblem } from '../geo/boundaries.js';
+import { planBoundaryImport, type BoundaryLimits, type BoundaryProblem } from '../geo/boundaries/index.js';
 import { newId } from '../domain/ids.js';
 import { toJson } from '../storage/dialect.js';
 import type { ServiceContext } from './context.js';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import { geodesicAreaM2 } from '../../src/geo/area.js';
-import type { BoundaryProblem } from '../../src/geo/boundaries.js';
+import type { BoundaryProblem } from '../../src/geo/boundaries/index.js';
 import { CHENGGUAN_CODE, JURISDICTIONS, NAJIN_CODE, rectangle } from '../../src/seed/najin-data.js';
 import type { ReportInput } from '../../src/services/case.service.js';
 import { DIALECTS } from '../support/db.js';

@@ -11,7 +11,7 @@ import {
   type BoundaryProblem,
   type ExistingUnit,
   type ProblemKind,
-} from '../../src/geo/boundaries.js';
+} from '../../src/geo/boundaries/index.js';
 import type { AreaGeometry } from '../../src/geo/polygon.js';
 import {
   ENCLAVE_GRID_CODE,
