@@ -13,15 +13,14 @@ import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { registerRateLimit } from './rate-limit.js';
 import { checkResponses } from './response-check.js';
-import { Health } from './responses.js';
 import { JSON_BODY_LIMIT, registerValidation } from './validation.js';
-import { withLang } from './schemas.js';
-import { authRoutes } from './routes/auth.js';
-import { caseRoutes } from './routes/cases.js';
-import { mapRoutes } from './routes/map.js';
-import { mediaRoutes } from './routes/media.js';
-import { referenceRoutes } from './routes/reference.js';
-import { throttleRoutes } from './routes/throttle.js';
+import { Health, withLang } from './schemas.js';
+import { authRoutes } from './routes/auth/index.js';
+import { caseRoutes } from './routes/cases/index.js';
+import { mapRoutes } from './routes/map/index.js';
+import { mediaRoutes } from './routes/media/index.js';
+import { referenceRoutes } from './routes/reference/index.js';
+import { throttleRoutes } from './routes/throttle/index.js';
 
 export interface AppOptions {
   database: Database;
@@ -93,6 +92,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 
+  // One folder per resource (routes/<resource>/: its routes and their schemas); each registers its signed-in
+  // routes once, inside `authenticated(...)` (auth.ts), and leaves the public ones outside.
   await app.register(
     async (api) => {
       // Multipart forms (several photos, or a report with its photos); per-request limits in uploads.ts.

@@ -1,5 +1,7 @@
-// Bearer-token authentication as a Fastify hook: routes declare `onRequest: app.authenticate`.
+// Bearer-token authentication as a Fastify hook: each resource registers its signed-in routes once,
+// inside `authenticated(...)`, which runs `app.authenticate` before every one of them.
 
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import { requireCapability, type Capability } from '../domain/access.js';
@@ -34,6 +36,24 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
 }
 
 /**
+ * Routes behind sign-in, declared once per resource: an encapsulated plugin whose one `onRequest` hook runs
+ * `app.authenticate` before each of its routes, and whose routes the OpenAPI document marks as needing the
+ * bearer token. A route's own onRequest hooks (`requires`, a rate limit's check: rate-limit.ts) run after
+ * this one, so they see the principal; all of them run before the body is read. Routes anyone may call
+ * stay outside it.
+ */
+export const authenticated =
+  (routes: FastifyPluginAsyncTypebox): FastifyPluginAsyncTypebox =>
+  async (app, options) => {
+    app.addHook('onRequest', app.authenticate);
+    const security = [{ bearer: [] }];
+    app.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security };
+    });
+    await routes(app, options);
+  };
+
+/**
  * An `onRequest` hook after `app.authenticate` that admits only the roles the access policy gives this
  * capability (domain/access.ts): decided before the body is read, so a role that may not call a route
  * cannot make the server read (or parse) its body.
@@ -42,7 +62,7 @@ export function requires(capability: Capability): (request: FastifyRequest) => P
   return async (request) => requireCapability(principalOf(request).actor, capability);
 }
 
-/** The authenticated principal of a route that declared `onRequest: app.authenticate`. */
+/** The authenticated principal of a route registered inside `authenticated(...)`. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new DomainError('unauthenticated', 'unauthenticated', 'Log in first.');
   return request.principal;

@@ -1,7 +1,8 @@
 // Rate limits declared per route: `config: { rateLimit: 'report' }`. One onRoute hook appends the check
-// to the route's own onRequest hooks, so it runs after authentication (per-user rules count the signed-in
-// user) and before the body is read; anonymous routes count the caller's address (`request.ip`, which
-// honours TRUST_PROXY). A refusal is 429 with Retry-After (errors.ts) and a stable code.
+// to the route's own onRequest hooks, which Fastify runs after its plugin's (`authenticated`, auth.ts): so
+// the check comes after authentication (per-user rules count the signed-in user) and before the body is
+// read; anonymous routes count the caller's address (`request.ip`, which honours TRUST_PROXY). A refusal
+// is 429 with Retry-After (errors.ts) and a stable code.
 
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Services } from '../services/index.js';

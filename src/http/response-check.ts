@@ -1,5 +1,5 @@
 // In tests, every answer is checked against its route's response schema before it is serialized. In
-// production Fastify's serializer just leaves out what a schema does not name (responses.ts), which keeps
+// production Fastify's serializer just leaves out what a schema does not name (schemas.ts), which keeps
 // internals from leaking but would also hide a view that grew a field nobody added to its schema: here
 // that, or a field of the wrong type, is an error the test suite sees at once.
 

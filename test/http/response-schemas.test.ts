@@ -1,6 +1,7 @@
-// Response schemas (src/http/responses.ts, response-check.ts): what a schema does not name never reaches a
-// client, and under the test runner an answer that does not fit its schema is an error, so a view that
-// grows a field (or changes a type) cannot go unnoticed. Also: every JSON route of the API has one.
+// Response schemas (src/http/routes/*/schema.ts and the shared src/http/schemas.ts; response-check.ts):
+// what a schema does not name never reaches a client, and under the test runner an answer that does not
+// fit its schema is an error, so a view that grows a field (or changes a type) cannot go unnoticed. Also:
+// every JSON route of the API has one.
 
 import Fastify from 'fastify';
 import { Type } from 'typebox';

@@ -1,25 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { convert } from '../../geo/coords.js';
-import type { Services } from '../../services/index.js';
-import { principalOf } from '../auth.js';
-import { MapCasesQuery, MapJurisdictionsQuery } from '../schemas.js';
-import { JurisdictionFeatures, MapAnswerSchema } from '../responses.js';
+import { convert } from '../../../geo/coords.js';
+import type { Services } from '../../../services/index.js';
+import { authenticated, principalOf } from '../../auth.js';
+import { JurisdictionFeatures, MapAnswerSchema, MapCasesQuery, MapJurisdictionsQuery } from './schema.js';
 
-export const mapRoutes =
-  (services: Services): FastifyPluginAsyncTypebox =>
-  async (app) => {
-    const secured = { onRequest: app.authenticate };
-    const security = [{ bearer: [] }];
-
+/** The map is for signed-in callers only. */
+export const mapRoutes = (services: Services): FastifyPluginAsyncTypebox =>
+  authenticated(async (app) => {
     app.get(
       '/map/cases',
       {
-        ...secured,
         config: { rateLimit: 'read' },
         schema: {
           tags: ['map'],
           summary: 'Cases in a bounding box: clusters (count and mean position per cell) up to zoom 15, the cases themselves from zoom 16 (the finest clusters when the box holds more than 2,000 matching cases)',
-          security,
           querystring: MapCasesQuery,
           response: { 200: MapAnswerSchema },
         },
@@ -57,10 +51,10 @@ export const mapRoutes =
 
     app.get(
       '/map/jurisdictions',
-      { ...secured, schema: { tags: ['map'], summary: 'Jurisdiction polygons as a GeoJSON FeatureCollection', security, querystring: MapJurisdictionsQuery, response: { 200: JurisdictionFeatures } } },
+      { schema: { tags: ['map'], summary: 'Jurisdiction polygons as a GeoJSON FeatureCollection', querystring: MapJurisdictionsQuery, response: { 200: JurisdictionFeatures } } },
       async (request, reply) => {
         const q = request.query;
         return reply.header('content-type', 'application/geo+json; charset=utf-8').send(await services.map.jurisdictions(q.level, q.parent, q.coord_sys));
       },
     );
-  };
+  });

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services/index.js';
-import { invalid } from '../../domain/errors.js';
-import { localeOf, principalOf } from '../auth.js';
-import { ActionBody, ActionParams, CaseListQuery, IdParams, NearbyQuery, PageQuery, ReportBody, ViewQuery } from '../schemas.js';
-import { convert, type CoordSys } from '../../geo/coords.js';
+import type { Services } from '../../../services/index.js';
+import { invalid } from '../../../domain/errors.js';
+import { authenticated, localeOf, principalOf } from '../../auth.js';
+import { IdParams, Items, PageOf } from '../../schemas.js';
+import { convert, type CoordSys } from '../../../geo/coords.js';
 import type { FastifyRequest } from 'fastify';
-import { reportFromForm, type FormReport } from '../uploads.js';
-import { AnyCaseView, CaseViewSchema, DuplicateCandidateSchema, Items, PageOf, ReportAnswer, ReporterCaseViewSchema } from '../responses.js';
+import { reportFromForm, type FormReport } from '../../uploads.js';
+import { ActionBody, ActionParams, AnyCaseView, CaseListQuery, CaseViewSchema, DuplicateCandidateSchema, NearbyQuery, PageQuery, ReportAnswer, ReportBody, ReporterCaseViewSchema, ViewQuery } from './schema.js';
 
 /** Answer a view's location in the system the client asked for (the stored WGS-84 point, converted). */
 function located<T extends { location: { lat: number; lon: number; coordSys: string } }>(view: T, coordSys: CoordSys | undefined): T {
@@ -24,10 +24,9 @@ function instant(value: string | undefined, field: string): string | undefined {
 
 const idempotencyKey = (header: string | string[] | undefined): string | undefined => (Array.isArray(header) ? header[0] : header)?.slice(0, 128) || undefined;
 
-export const caseRoutes =
-  (services: Services): FastifyPluginAsyncTypebox =>
-  async (app) => {
-    const secured = { onRequest: app.authenticate };
+/** Every case route needs a signed-in caller. */
+export const caseRoutes = (services: Services): FastifyPluginAsyncTypebox =>
+  authenticated(async (app) => {
     /** Multipart reports between their checks (preValidation) and their answer. */
     const forms = new WeakMap<FastifyRequest, FormReport>();
     const disposeForm = async (request: FastifyRequest) => {
@@ -35,12 +34,10 @@ export const caseRoutes =
       forms.delete(request);
       await form?.dispose();
     };
-    const security = [{ bearer: [] }];
 
     app.post(
       '/reports',
       {
-        ...secured,
         config: { rateLimit: 'report' },
         // A report may arrive as multipart/form-data with its photos inline: a `report` field holding the
         // JSON body, and the files. The report is checked first (JSON, text, schema), then the files;
@@ -57,7 +54,6 @@ export const caseRoutes =
         schema: {
           tags: ['cases'],
           summary: 'Report a problem; creates a case (send Idempotency-Key to make retries safe). JSON, or multipart/form-data with the JSON in a "report" field and the photos/videos as files',
-          security,
           body: ReportBody,
           response: { 200: ReportAnswer, 201: ReportAnswer },
         },
@@ -87,14 +83,14 @@ export const caseRoutes =
 
     app.get(
       '/reports/nearby',
-      { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Open cases near a point that may be the same problem ("is it one of these?")', security, querystring: NearbyQuery, response: { 200: Items(DuplicateCandidateSchema) } } },
+      { config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Open cases near a point that may be the same problem ("is it one of these?")', querystring: NearbyQuery, response: { 200: Items(DuplicateCandidateSchema) } } },
       async (request) => {
         const q = request.query;
         return { items: await services.duplicates.candidates({ lat: q.lat, lon: q.lon, coordSys: q.coord_sys, categoryId: q.categoryId }, localeOf(request)) };
       },
     );
 
-    app.get('/cases', { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Cases the caller may see, newest first', security, querystring: CaseListQuery, response: { 200: PageOf(CaseViewSchema) } } }, async (request) => {
+    app.get('/cases', { config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Cases the caller may see, newest first', querystring: CaseListQuery, response: { 200: PageOf(CaseViewSchema) } } }, async (request) => {
       const q = request.query;
       const page = await services.cases.listViews(
         principalOf(request),
@@ -119,19 +115,18 @@ export const caseRoutes =
 
     app.get(
       '/cases/:id',
-      { ...secured, schema: { tags: ['cases'], summary: 'One case with its events and deadlines', security, params: IdParams, querystring: ViewQuery, response: { 200: AnyCaseView } } },
+      { schema: { tags: ['cases'], summary: 'One case with its events and deadlines', params: IdParams, querystring: ViewQuery, response: { 200: AnyCaseView } } },
       async (request) => located(await services.cases.get(principalOf(request), request.params.id, localeOf(request)), request.query.coord_sys),
     );
 
     app.post(
       '/cases/:id/actions/:action',
       {
-        ...secured,
         // An action with nothing to say (accept, sign, start) may come without a body.
         preValidation: async (request) => {
           if (request.body === undefined) request.body = {};
         },
-        schema: { tags: ['cases'], summary: 'Take a workflow action on a case', security, params: ActionParams, body: ActionBody, response: { 200: AnyCaseView } },
+        schema: { tags: ['cases'], summary: 'Take a workflow action on a case', params: ActionParams, body: ActionBody, response: { 200: AnyCaseView } },
       },
       async (request, reply) => {
         const principal = principalOf(request);
@@ -142,8 +137,8 @@ export const caseRoutes =
       },
     );
 
-    app.get('/me/reports', { ...secured, config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'My reports, each with its story in plain words', security, querystring: PageQuery, response: { 200: PageOf(ReporterCaseViewSchema) } } }, async (request) => {
+    app.get('/me/reports', { config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'My reports, each with its story in plain words', querystring: PageQuery, response: { 200: PageOf(ReporterCaseViewSchema) } } }, async (request) => {
       const page = await services.cases.myReports(principalOf(request), request.query.page ?? 1, request.query.pageSize ?? 20, localeOf(request));
       return { ...page, items: page.items.map((view) => located(view, request.query.coord_sys)) };
     });
-  };
+  });
