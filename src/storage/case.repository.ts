@@ -5,7 +5,7 @@ import type { CaseScope } from '../domain/access.js';
 import type { CaseStatus } from '../domain/types.js';
 import type { PendingExtension } from '../domain/workflow.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
-import { insertRows } from './compiled.js';
+import { insertRows, selectRows } from './compiled.js';
 import { fromJson, isPostgres, likePrefix, toJson } from './dialect.js';
 import { newId } from '../domain/ids.js';
 import type { CaseCellTable, CaseClockTable, CaseEventTable, CaseTable, DB, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
@@ -178,11 +178,16 @@ const MAX_CELL_ROWS = 1000;
  * the rows across the whole city; duplicate candidates name the columns too (cases_near).
  */
 function cellRows<T extends keyof DB & string>(eb: ExpressionBuilder<DB, T>, column: string, y0: number, y1: number): Expression<SqlBool> {
-  const ref = sql.ref(column);
-  if (y1 - y0 >= MAX_CELL_ROWS) return sql<SqlBool>`${ref} between ${y0} and ${y1}`;
+  const rows = cellList(y0, y1);
+  return rows ? eb(sql.ref(column), 'in', rows) : sql<SqlBool>`${sql.ref(column)} between ${y0} and ${y1}`;
+}
+
+/** The rows (or columns) y0..y1 one by one, or undefined when there are too many for an IN list. */
+function cellList(y0: number, y1: number): number[] | undefined {
+  if (y1 - y0 >= MAX_CELL_ROWS) return undefined;
   const rows: number[] = [];
   for (let y = y0; y <= y1; y++) rows.push(y);
-  return eb(ref, 'in', rows);
+  return rows;
 }
 
 function visible(eb: CaseEb, v: Visibility): Expression<SqlBool> {
@@ -365,21 +370,34 @@ export class CaseRepository {
     // an equality on cases_category_id, which it rates above several cells, and it then reads every case
     // of that category in the city (~100 ms on 1,000,000 cases instead of well under 1 ms). Pin the index
     // there; PostgreSQL's statistics choose it on their own.
-    let query = this.cellsFrom('cases_near')
-      .select(['cases.id', 'cases.ref', 'cases.status', 'cases.category_id', 'cases.description', 'cases.lat', 'cases.lon', 'cases.reported_at'])
-      .where((eb) => cellRows(eb, 'cases.cy', q.y0, q.y1))
-      .where((eb) => cellRows(eb, 'cases.cx', q.x0, q.x1))
-      .where('cases.lat', '>=', q.box.minLat)
-      .where('cases.lat', '<=', q.box.maxLat)
-      .where('cases.lon', '>=', q.box.minLon)
-      .where('cases.lon', '<=', q.box.maxLon)
-      .where('cases.reported_at', '>=', q.since)
-      .where('cases.category_id', 'in', q.categoryIds)
-      .where('cases.status', 'not in', ['closed', 'rejected', 'merged'])
-      .orderBy('cases.reported_at', 'desc')
-      .limit(q.limit);
-    if (q.excludeId) query = query.where('cases.id', '!=', q.excludeId);
-    return (await query.execute()).map((r) => ({
+    const ys = cellList(q.y0, q.y1);
+    const xs = cellList(q.x0, q.x1);
+    const values = { ...q.box, since: q.since, categoryIds: q.categoryIds, excludeId: q.excludeId, limit: q.limit };
+    const build = (v: typeof values, rows: (eb: CaseEb) => Expression<SqlBool>, columns: (eb: CaseEb) => Expression<SqlBool>) => {
+      let query = this.cellsFrom('cases_near')
+        .select(['cases.id', 'cases.ref', 'cases.status', 'cases.category_id', 'cases.description', 'cases.lat', 'cases.lon', 'cases.reported_at'])
+        .where(rows)
+        .where(columns)
+        .where('cases.lat', '>=', v.minLat)
+        .where('cases.lat', '<=', v.maxLat)
+        .where('cases.lon', '>=', v.minLon)
+        .where('cases.lon', '<=', v.maxLon)
+        .where('cases.reported_at', '>=', v.since)
+        .where('cases.category_id', 'in', v.categoryIds)
+        .where('cases.status', 'not in', ['closed', 'rejected', 'merged'])
+        .orderBy('cases.reported_at', 'desc')
+        .limit(v.limit);
+      if (v.excludeId !== undefined) query = query.where('cases.id', '!=', v.excludeId);
+      return query;
+    };
+    // A box of a few cells (always, for a duplicate radius) is compiled once per number of rows and columns.
+    const rows =
+      ys && xs
+        ? await selectRows(this.db, 'openNear', { ...values, ys, xs }, (v) =>
+            build(v, (eb) => eb(sql.ref('cases.cy'), 'in', v.ys), (eb) => eb(sql.ref('cases.cx'), 'in', v.xs)),
+          )
+        : await build(values, (eb) => cellRows(eb, 'cases.cy', q.y0, q.y1), (eb) => cellRows(eb, 'cases.cx', q.x0, q.x1)).execute();
+    return rows.map((r) => ({
       id: r.id,
       ref: r.ref,
       status: r.status,
@@ -508,7 +526,9 @@ export class CaseRepository {
   }
 
   async idempotencyKey(scope: string, key: string): Promise<{ requestHash: string; caseId: string } | undefined> {
-    const row = await this.db.selectFrom('idempotency_keys').select(['request_hash', 'case_id']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+    const [row] = await selectRows(this.db, 'idempotencyKey', { scope, key }, (v) =>
+      this.db.selectFrom('idempotency_keys').select(['request_hash', 'case_id']).where('scope', '=', v.scope).where('key', '=', v.key),
+    );
     return row && { requestHash: row.request_hash, caseId: row.case_id };
   }
 

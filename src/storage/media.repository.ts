@@ -2,6 +2,7 @@
 // evidence, the history of public copies, and resumable uploads: where each stands and which stored part
 // holds which bytes (the bytes themselves are in the media store too).
 
+import { selectRows } from './compiled.js';
 import type { Kysely } from 'kysely';
 import type { EvidenceFlag } from '../domain/evidence.js';
 import { fromJson, isPostgres, toJson } from './dialect.js';
@@ -110,7 +111,7 @@ export class MediaRepository {
 
   async findMany(ids: string[]): Promise<MediaRecord[]> {
     if (ids.length === 0) return [];
-    return (await this.db.selectFrom('media').selectAll().where('id', 'in', ids).execute()).map(toMedia);
+    return (await selectRows(this.db, 'media.findMany', { ids }, (v) => this.db.selectFrom('media').selectAll().where('id', 'in', v.ids))).map(toMedia);
   }
 
   /** Earlier uploads of the same bytes, oldest first. */

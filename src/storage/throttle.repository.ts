@@ -8,7 +8,8 @@
 // 2 x limit across a window's end, which is fine for abuse protection. The counter stops at limit + 1,
 // so a flood never grows it. Times are ISO-8601 text, compared as text, like everywhere else.
 
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { selectRows } from './compiled.js';
 import type { DB } from './schema.js';
 
 /** A limit: at most `limit` hits per `windowS` seconds; 0 turns the rule off. */
@@ -51,25 +52,16 @@ export interface Lockout {
 const secondsUntil = (iso: string, now: Date): number => Math.max(1, Math.ceil((Date.parse(iso) - now.getTime()) / 1000));
 
 /** The values of one hit, by name. */
-interface HitValues {
+type HitValues = {
   rule: string;
   subject: string;
   resetAt: string;
   address: string | null;
   now: string;
   limit: number;
-}
-
-interface HitRow {
-  count: number;
-  reset_at: string;
-  locked_until: string | null;
-}
+};
 
 export class ThrottleRepository implements RateLimiter {
-  /** The hit statement compiled once: it runs on every limited request, and building it costs more than running it. */
-  private compiledHit?: { sql: string; slots: ({ name: keyof HitValues } | { value: unknown })[] };
-
   constructor(private readonly db: Kysely<DB>) {}
 
   private hitQuery(v: HitValues) {
@@ -89,22 +81,6 @@ export class ThrottleRepository implements RateLimiter {
       .returning(['count', 'reset_at', 'locked_until']);
   }
 
-  /** The statement with these values: compiled once with a marker per value, then only the values change. */
-  private compiled(v: HitValues): CompiledQuery<HitRow> {
-    if (!this.compiledHit) {
-      const marker = '\u0000throttle:';
-      const names = Object.keys(v) as (keyof HitValues)[];
-      const markers = Object.fromEntries(names.map((name) => [name, `${marker}${name}`])) as unknown as HitValues;
-      const query = this.hitQuery(markers).compile();
-      const slots = query.parameters.map((p) => (typeof p === 'string' && p.startsWith(marker) ? { name: p.slice(marker.length) as keyof HitValues } : { value: p }));
-      this.compiledHit = { sql: query.sql, slots };
-    }
-    return CompiledQuery.raw(
-      this.compiledHit.sql,
-      this.compiledHit.slots.map((slot) => ('name' in slot ? v[slot.name] : slot.value)),
-    ) as CompiledQuery<HitRow>;
-  }
-
   /**
    * Count one hit. A locked subject is not counted and is refused until its lock ends; a lock that has
    * ended starts a fresh window.
@@ -112,7 +88,8 @@ export class ThrottleRepository implements RateLimiter {
   async hit(key: ThrottleKey, rule: RateRule, now: Date, address: string | null = null): Promise<RateDecision> {
     const at = now.toISOString();
     const resetAt = new Date(now.getTime() + rule.windowS * 1000).toISOString();
-    const { rows } = await this.db.executeQuery(this.compiled({ rule: key.rule, subject: key.subject, resetAt, address, now: at, limit: rule.limit }));
+    // Compiled once: it runs on every limited request, and building it costs more than running it.
+    const rows = await selectRows(this.db, 'throttle.hit', { rule: key.rule, subject: key.subject, resetAt, address, now: at, limit: rule.limit }, (v) => this.hitQuery(v));
     const row = rows[0];
     if (!row) throw new Error('the throttle upsert returned no row');
     const lockedUntil = row.locked_until && row.locked_until > at ? row.locked_until : null;

@@ -1,5 +1,6 @@
 // Users and their bearer tokens (stored only as SHA-256 hashes).
 
+import { selectRows } from './compiled.js';
 import type { Kysely } from 'kysely';
 import type { Role } from '../domain/types.js';
 import type { DB, UserTable } from './schema.js';
@@ -57,15 +58,16 @@ export class UserRepository {
    * Not cached: a logout or revocation in any process takes effect at once.
    */
   async userForToken(tokenHash: string, now: string): Promise<User | undefined> {
-    const row = await this.db
-      .selectFrom('auth_tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .select(['u.id', 'u.username', 'u.display_name', 'u.phone', 'u.role', 'u.department_id', 'u.jurisdiction_id', 'u.locale', 'u.active'])
-      .where('t.token_hash', '=', tokenHash)
-      .where('t.revoked_at', 'is', null)
-      .where('t.expires_at', '>', now)
-      .where('u.active', '=', 1)
-      .executeTakeFirst();
+    const [row] = await selectRows(this.db, 'userForToken', { tokenHash, now }, (v) =>
+      this.db
+        .selectFrom('auth_tokens as t')
+        .innerJoin('users as u', 'u.id', 't.user_id')
+        .select(['u.id', 'u.username', 'u.display_name', 'u.phone', 'u.role', 'u.department_id', 'u.jurisdiction_id', 'u.locale', 'u.active'])
+        .where('t.token_hash', '=', v.tokenHash)
+        .where('t.revoked_at', 'is', null)
+        .where('t.expires_at', '>', v.now)
+        .where('u.active', '=', 1),
+    );
     return row && toUser(row);
   }
 

@@ -1,10 +1,10 @@
-// Hot inserts compiled once per shape (src/storage/compiled.ts): whatever the rows' shapes, what is stored
+// Hot statements compiled once per shape (src/storage/compiled.ts): whatever the rows' shapes, what is stored
 // is what Kysely's own insert stores, on both dialects, and a statement reused for a second set of values
-// writes those values, not the first set's.
+// writes (or reads) those values, not the first set's.
 
 import { sql, type Insertable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertRows } from '../../src/storage/compiled.js';
+import { compiledOnce, insertRows, selectRows } from '../../src/storage/compiled.js';
 import type { DB } from '../../src/storage/schema.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/db.js';
 
@@ -74,5 +74,47 @@ describe.each(DIALECTS)('compiled inserts ($name)', (dialect) => {
     expect(await add('k', 5)).toEqual([{ value: 5 }]);
     expect(await add('k', 7)).toEqual([{ value: 12 }]);
     expect(await add('k', 1)).toEqual([{ value: 13 }]);
+  });
+
+  it('a select compiled once reads each call\'s own values: scalars, IN lists of any length, absent filters', async () => {
+    await insertRows(database.db, 'counters', ['s1', 's2', 's3', 's4'].map((name, i) => ({ name, value: 10 + i })));
+    const read = (names: string[], above?: number) =>
+      selectRows(database.db, 'test-counters', { names, above }, (v) => {
+        let q = database.db.selectFrom('counters').select(['name', 'value']).where('name', 'in', v.names).orderBy('name');
+        if (v.above !== undefined) q = q.where('value', '>', v.above);
+        return q;
+      });
+    expect(await read(['s1'])).toEqual([{ name: 's1', value: 10 }]);
+    expect(await read(['s2'])).toEqual([{ name: 's2', value: 11 }]);
+    expect(await read(['s1', 's3', 's4'])).toEqual([
+      { name: 's1', value: 10 },
+      { name: 's3', value: 12 },
+      { name: 's4', value: 13 },
+    ]);
+    expect(await read(['s2', 's3', 's4'], 11)).toEqual([
+      { name: 's3', value: 12 },
+      { name: 's4', value: 13 },
+    ]);
+    expect(await read(['s2', 's3', 's4'], 12)).toEqual([{ name: 's4', value: 13 }]);
+    expect(await read(['s2', 's3', 's4'])).toHaveLength(3);
+    // The same shape compiles to the same text, with the values in their places.
+    const a = compiledOnce(database.db, 'test-counters', { names: ['x', 'y'], above: 1 }, (v) => database.db.selectFrom('counters').selectAll().where('name', 'in', v.names).where('value', '>', v.above));
+    const b = compiledOnce(database.db, 'test-counters', { names: ['p', 'q'], above: 2 }, (v) => database.db.selectFrom('counters').selectAll().where('name', 'in', v.names).where('value', '>', v.above));
+    expect(b.sql).toBe(a.sql);
+    expect([a.parameters, b.parameters]).toEqual([
+      ['x', 'y', 1],
+      ['p', 'q', 2],
+    ]);
+  });
+
+  it('a select whose value Kysely writes into the SQL is built anew each time, never reused with the first value', async () => {
+    await insertRows(database.db, 'counters', [
+      { name: 'lit-a', value: 1 },
+      { name: 'lit-b', value: 2 },
+    ]);
+    // sql.lit puts the value in the text: the marker never comes back as a parameter.
+    const read = (name: string) => selectRows(database.db, 'test-literal', { name }, (v) => database.db.selectFrom('counters').select('value').where('name', '=', sql.lit(v.name)));
+    expect(await read('lit-a')).toEqual([{ value: 1 }]);
+    expect(await read('lit-b')).toEqual([{ value: 2 }]);
   });
 });
