@@ -2,7 +2,7 @@
 // plus N cases (default 1,000,000) spread over about 29.60-29.70 N, 91.00-91.25 E, densest around the old
 // town, with a year of report times, statuses that follow a case's age, and every NOT NULL column filled.
 //
-// Cases are placed exactly as CaseService.report places them (the real Router and place(), the real
+// Cases are placed exactly as ReportService.report places them (the real Router and place(), the real
 // routeDepartment per category and unit), but written straight to the cases table in multi-row INSERTs
 // inside transactions. The case_cells counts are accumulated in memory the way adjustCells would have
 // produced them (one row per level, cell, handling unit, status and category; levels 0-3) and inserted at
@@ -28,7 +28,7 @@ import { MemoryMediaStore } from '../src/media/memory.js';
 import { ManualClock } from '../src/ports.js';
 import { CATEGORIES, NAJIN_CODE, STAFF } from '../src/seed/najin-data.js';
 import { seedReference } from '../src/seed/demo.js';
-import { handlingUnit } from '../src/services/case.service.js';
+import { handlingUnit } from '../src/services/cases/shared.js';
 import type { Principal } from '../src/services/context.js';
 import { buildServices, type Services } from '../src/services/index.js';
 import { place } from '../src/services/placement.js';

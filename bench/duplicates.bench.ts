@@ -5,7 +5,7 @@
 // category (15%) or any category (15%). Target: p95 < 2 ms. The baseline, timed in the same run, is a bare
 // primary-key lookup of a random case through the same Kysely (SELECT * FROM cases WHERE id = ?), the
 // cheapest query a request can make; the ratio is baseline / ours (0.25x: one check costs four PK lookups).
-// Also timed: creating a report through CaseService.report without and with the duplicate check before it.
+// Also timed: creating a report through ReportService.report without and with the duplicate check before it.
 //
 // The log line adds what tells a real tail from a noisy machine: p99 and max, each check's process CPU time
 // (wall time well above it means the process was waiting for a core, e.g. other work on the machine), the
@@ -148,7 +148,7 @@ export async function benchDuplicates(city: City, log: (line: string) => void = 
     const withCheck = i % 2 === 1;
     const { ms } = await timed(async () => {
       if (withCheck) await city.services.duplicates.candidates(q, 'zh-CN');
-      return city.services.cases.report(city.rider, input);
+      return city.services.reports.report(city.rider, input);
     });
     if (i < 10) continue; // warm-up
     (withCheck ? checked : plain).push(ms);

@@ -24,7 +24,7 @@ import type { CaseStatus } from '../src/domain/types.js';
 import { CELL_DEGREES, FINEST, cellRange } from '../src/geo/cells.js';
 import type { Principal } from '../src/services/context.js';
 import { MAX_POINTS, type MapQuery } from '../src/services/map.service.js';
-import { toCase } from '../src/storage/case.repository.js';
+import { toCase } from '../src/storage/case.mappers.js';
 import { onEachCity, cityPoint, OPEN_STATUSES, percentile, rng, timed, type City } from './city.js';
 import { runIfMain, type BenchResult } from './routing.bench.js';
 

@@ -35,7 +35,7 @@ export function requireCapability(actor: Pick<Actor, 'role'>, capability: Capabi
   throw forbidden('role_not_allowed', message ?? `Only ${roles.join(' or ')} accounts may do this.`, { roles: [...roles] });
 }
 
-/** Which cases a reader may list and map: storage turns it into SQL (case.repository.ts `visible`). */
+/** Which cases a reader may list and map: storage turns it into SQL (case.visibility.ts `visible`). */
 export type CaseScope =
   | { kind: 'all' }
   | { kind: 'jurisdiction'; path: string }

@@ -26,9 +26,9 @@ export class DeadlineSweep {
     const now = this.ctx.now();
     const nowIso = now.toISOString();
     const result: SweepResult = { reminded: 0, supervised: 0, uploadsExpired: await this.expireUploads() };
-    const cases = this.ctx.uow.autocommit.cases;
-    result.reminded = await this.raiseAll((n) => cases.clocksToRemind(nowIso, n), 'remind', nowIso);
-    result.supervised = await this.raiseAll((n) => cases.clocksToSupervise(nowIso, n), 'supervise', nowIso);
+    const clocks = this.ctx.uow.autocommit.clocks;
+    result.reminded = await this.raiseAll((n) => clocks.clocksToRemind(nowIso, n), 'remind', nowIso);
+    result.supervised = await this.raiseAll((n) => clocks.clocksToSupervise(nowIso, n), 'supervise', nowIso);
     return result;
   }
 
@@ -48,10 +48,10 @@ export class DeadlineSweep {
         // Lock the case first, then the clock: the same order as a user's action, so the two never deadlock.
         const record = await repos.cases.bumpVersion(clock.caseId);
         if (!record) return false;
-        const claimed = await repos.cases.claimClock(clock.id, action === 'remind' ? 'reminded_at' : 'supervised_at', nowIso);
+        const claimed = await repos.clocks.claimClock(clock.id, action === 'remind' ? 'reminded_at' : 'supervised_at', nowIso);
         if (!claimed) throw new LostClaim();
         const overdueMinutes = Math.max(0, Math.round((Date.parse(nowIso) - Date.parse(clock.dueAt)) / 60_000));
-        await repos.cases.appendEvent({
+        await repos.events.appendEvent({
           caseId: clock.caseId,
           seq: record.version,
           action,

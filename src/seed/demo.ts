@@ -274,7 +274,7 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
     const seedCat = CATEGORIES.find((c) => c.code === category.code)!;
     const description = seedCat.sampleDescriptions[Math.floor(s.rand() * seedCat.sampleDescriptions.length)]!;
     const photo = await services.media.upload(rider, demoPhoto(`demo case ${i} before`));
-    const { caseId } = await services.cases.report(rider, {
+    const { caseId } = await services.reports.report(rider, {
       categoryId: category.id,
       description,
       lat: street.lat + (s.rand() - 0.5) * 0.0004,
@@ -288,7 +288,7 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
       // Never past the demo's present: a recent case's later steps crowd into the last minutes.
       const next = Math.min(clock.now().getTime() + minutes * 60_000, s.now.getTime() - 1000);
       clock.set(new Date(Math.max(clock.now().getTime(), next)));
-      await services.cases.act(who, caseId, action, input).catch((e: unknown) => {
+      await services.actions.act(who, caseId, action, input).catch((e: unknown) => {
         throw new Error(`demo case ${i} (${ending}): ${who.user.username} could not ${action}: ${(e as Error).message}`);
       });
     };
@@ -348,7 +348,7 @@ async function seedCases(services: Services, s: CaseSeedContext): Promise<void> 
     if (ending === 'handling') continue;
     if (ending === 'extension') {
       // Extensions are asked for before the deadline; emergencies rarely have the time left to ask.
-      const resolveClock = (await services.ctx.uow.autocommit.cases.clocks(caseId)).find((k) => k.stage === 'resolve' && !k.completedAt);
+      const resolveClock = (await services.ctx.uow.autocommit.clocks.clocks(caseId)).find((k) => k.stage === 'resolve' && !k.completedAt);
       if (resolveClock && Date.parse(resolveClock.dueAt) > clock.now().getTime() + 60_000) {
         await step(handler, 'request-extension', { reason: '需要采购配件', minutes: 24 * 60 }, 1);
         if (s.rand() < 0.5) await step(supervisor, 'approve-extension');

@@ -5,7 +5,8 @@ import { addMinutes, dueAt, outcomeAt, policyFor, remindAt, type SlaOverrides } 
 import type { Stage, Urgency } from '../domain/types.js';
 import type { ClockChanges } from '../domain/workflow.js';
 import type { ClockRow } from '../domain/records.js';
-import { fromClock, type CaseRepository } from '../storage/case.repository.js';
+import { fromClock } from '../storage/case.mappers.js';
+import type { ClockRepository } from '../storage/clock.repository.js';
 import { newId } from '../domain/ids.js';
 
 export interface ClockContext {
@@ -90,7 +91,7 @@ export function planClocks(ctx: ClockContext, changes: ClockChanges, clocks: Clo
 }
 
 /** Apply clock changes to a case's stored clocks; returns the snapshot of the clocks that are open or were stopped by this change. */
-export async function applyClocks(repo: CaseRepository, ctx: ClockContext, changes: ClockChanges): Promise<ClockSnapshot[]> {
+export async function applyClocks(repo: ClockRepository, ctx: ClockContext, changes: ClockChanges): Promise<ClockSnapshot[]> {
   const plan = planClocks(ctx, changes, await repo.clocks(ctx.caseId));
   for (const next of plan.updates) {
     await repo.updateClock(next.id, {

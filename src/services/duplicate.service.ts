@@ -49,7 +49,7 @@ export class DuplicateService {
     const since = new Date(this.ctx.now().getTime() - DUPLICATE_WINDOW_DAYS * 86_400_000).toISOString();
     // The SQL box is a little larger than the circle's: the exact distance decides below.
     const margin = { lat: (box.maxLat - box.minLat) * 0.01, lon: (box.maxLon - box.minLon) * 0.01 };
-    const rows = await this.ctx.uow.autocommit.cases.openNear({
+    const rows = await this.ctx.uow.autocommit.cells.openNear({
       ...cellRange(box.minLat, box.minLon, box.maxLat, box.maxLon, FINEST),
       box: { minLat: box.minLat - margin.lat, maxLat: box.maxLat + margin.lat, minLon: box.minLon - margin.lon, maxLon: box.maxLon + margin.lon },
       categoryIds: related.map((c) => c.id),

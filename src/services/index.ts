@@ -9,7 +9,10 @@ import { DeadlineSweep } from '../jobs/deadline-sweep.js';
 import { systemClock, type Clock } from '../ports.js';
 import { AuthService } from './auth.service.js';
 import { BoundaryService } from './boundary.service.js';
-import { CaseService } from './case.service.js';
+import { ActionService } from './cases/act.js';
+import { CaseQueryService } from './cases/queries.js';
+import { ReportService } from './cases/report.js';
+import { CaseLoader } from './cases/shared.js';
 import { DuplicateService } from './duplicate.service.js';
 import { MapService, type MapLimits } from './map.service.js';
 import { ServiceContext } from './context.js';
@@ -21,7 +24,12 @@ export interface Services {
   ctx: ServiceContext;
   auth: AuthService;
   boundaries: BoundaryService;
-  cases: CaseService;
+  /** Reporting a problem: a new case, a replayed report, the report's answer. */
+  reports: ReportService;
+  /** Workflow actions on a case. */
+  actions: ActionService;
+  /** Reading cases: one case, a page of them, a rider's own reports. */
+  caseQueries: CaseQueryService;
   duplicates: DuplicateService;
   map: MapService;
   media: MediaService;
@@ -48,16 +56,20 @@ export interface ServiceOptions {
 export function buildServices(database: Database, options: ServiceOptions = {}): Services {
   const ctx = new ServiceContext(new UnitOfWork(database), options.clock ?? systemClock, options.borderDistanceM, { ...DEFAULT_EVIDENCE, ...options.evidence });
   const store = options.mediaStore ?? mediaStoreFromUrl(options.mediaStoreUrl ?? 'data/media');
-  const cases = new CaseService(ctx);
+  const loader = new CaseLoader(ctx);
+  const actions = new ActionService(ctx, loader);
+  const caseQueries = new CaseQueryService(ctx, loader);
   const throttle = new ThrottleService(ctx, { ...DEFAULT_THROTTLE, ...options.throttle });
-  const media = new MediaService(ctx, store, cases, options.media);
+  const media = new MediaService(ctx, store, loader, options.media);
   return {
     ctx,
     auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7, throttle),
     boundaries: new BoundaryService(ctx),
-    cases,
+    reports: new ReportService(ctx, loader, actions, caseQueries),
+    actions,
+    caseQueries,
     duplicates: new DuplicateService(ctx),
-    map: new MapService(ctx, cases, options.mapLimits),
+    map: new MapService(ctx, caseQueries, options.mapLimits),
     media,
     reference: new ReferenceService(ctx),
     sweep: new DeadlineSweep(ctx, () => media.expireUploads()),

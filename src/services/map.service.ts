@@ -9,7 +9,7 @@ import type { CaseStatus, JurisdictionLevel } from '../domain/types.js';
 import { CELL_DEGREES, FINEST, cellRange } from '../geo/cells.js';
 import { convert, type CoordSys } from '../geo/coords.js';
 import type { AreaGeometry } from '../geo/polygon.js';
-import type { CaseService } from './case.service.js';
+import type { CaseQueryService } from './cases/queries.js';
 import type { Principal, ServiceContext } from './context.js';
 
 export interface MapQuery {
@@ -74,7 +74,7 @@ export class MapService {
 
   constructor(
     private readonly ctx: ServiceContext,
-    private readonly caseService: CaseService,
+    private readonly caseQueries: CaseQueryService,
     limits: Partial<MapLimits> = {},
   ) {
     this.limits = { maxPoints: limits.maxPoints ?? MAX_POINTS, pointsBoxMax: limits.pointsBoxMax ?? POINTS_BOX_MAX };
@@ -98,18 +98,18 @@ export class MapService {
         truncated: false,
         items: cells.map((c) => ({ type: 'cluster', count: c.n, ...out(c.sumLat / c.n, c.sumLon / c.n) })),
       });
-      const cells = await this.ctx.uow.autocommit.cases.clusters({ level, ...range, unitIds: units, status: q.status, categoryId: q.categoryId });
+      const cells = await this.ctx.uow.autocommit.cells.clusters({ level, ...range, unitIds: units, status: q.status, categoryId: q.categoryId });
       if (zoomLevel !== null) return clusters(cells);
       // Street level: count first. More matches than the point view shows, or (filtered) a box too dense
       // to read case by case, are answered with the finest clusters rather than a truncated sample.
       if (total(cells) > this.limits.maxPoints) return clusters(cells);
       if (q.status?.length || q.categoryId) {
-        const all = await this.ctx.uow.autocommit.cases.clusters({ level, ...range, unitIds: units });
+        const all = await this.ctx.uow.autocommit.cells.clusters({ level, ...range, unitIds: units });
         if (total(all) > this.limits.pointsBoxMax) return clusters(cells);
       }
     }
-    const rows = await this.ctx.uow.autocommit.cases.inBox({
-      visibility: this.caseService.visibility(principal),
+    const rows = await this.ctx.uow.autocommit.cells.inBox({
+      visibility: this.caseQueries.visibility(principal),
       ...cellRange(q.minLat, q.minLon, q.maxLat, q.maxLon, FINEST),
       minLat: q.minLat,
       maxLat: q.maxLat,

@@ -26,7 +26,7 @@ import { toJson } from '../storage/dialect.js';
 import { newId } from '../domain/ids.js';
 import type { MediaRecord, MediaVariant } from '../domain/records.js';
 import type { UploadRecord } from '../storage/media.repository.js';
-import type { CaseService } from './case.service.js';
+import type { CaseLoader } from './cases/shared.js';
 import { extension, mediaInfo, type MediaInfo } from './media.views.js';
 import type { Principal, ServiceContext } from './context.js';
 
@@ -94,7 +94,7 @@ export class MediaService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly store: MediaStore,
-    private readonly cases: CaseService,
+    private readonly cases: CaseLoader,
     options: Partial<MediaOptions> = {},
   ) {
     this.options = { ...DEFAULT_MEDIA_OPTIONS, ...options, limits: { ...DEFAULT_MEDIA_LIMITS, ...options.limits } };

@@ -3,7 +3,11 @@
 
 import type { Kysely } from 'kysely';
 import { CaseRepository } from './case.repository.js';
+import { CellRepository } from './cell.repository.js';
+import { ClockRepository } from './clock.repository.js';
+import { CounterRepository } from './counter.repository.js';
 import type { Database } from './db.js';
+import { EventRepository } from './event.repository.js';
 import { MediaRepository } from './media.repository.js';
 import { ReferenceRepository } from './reference.repository.js';
 import type { WriteFailure } from '../ports.js';
@@ -14,6 +18,10 @@ import { UserRepository } from './user.repository.js';
 
 export interface Repos {
   cases: CaseRepository;
+  events: EventRepository;
+  clocks: ClockRepository;
+  cells: CellRepository;
+  counters: CounterRepository;
   reference: ReferenceRepository;
   users: UserRepository;
   media: MediaRepository;
@@ -22,6 +30,10 @@ export interface Repos {
 
 export const reposFor = (db: Kysely<DB>): Repos => ({
   cases: new CaseRepository(db),
+  events: new EventRepository(db),
+  clocks: new ClockRepository(db),
+  cells: new CellRepository(db),
+  counters: new CounterRepository(db),
   reference: new ReferenceRepository(db),
   users: new UserRepository(db),
   media: new MediaRepository(db),

@@ -9,7 +9,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { geodesicAreaM2 } from '../../src/geo/area.js';
 import type { BoundaryProblem } from '../../src/geo/boundaries/index.js';
 import { CHENGGUAN_CODE, JURISDICTIONS, NAJIN_CODE, rectangle } from '../../src/seed/najin-data.js';
-import type { ReportInput } from '../../src/services/case.service.js';
+import type { ReportInput } from '../../src/services/cases/report.js';
 import { DIALECTS } from '../support/db.js';
 import { events, record, reportInput, staffView } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
@@ -72,7 +72,7 @@ describe.each(DIALECTS)('boundary import ($name)', (dialect) => {
 
   const storedCodes = async (): Promise<string[]> => (await world.services.ctx.uow.autocommit.reference.jurisdictions()).map((u) => u.code);
   const report = async (username: string, overrides: Partial<ReportInput> = {}) => {
-    const { caseId } = await world.services.cases.report(await world.as(username), await reportInput(world, username, overrides));
+    const { caseId } = await world.services.reports.report(await world.as(username), await reportInput(world, username, overrides));
     return record(world, caseId);
   };
   const importError = async (file: unknown): Promise<BoundaryProblem[]> => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SLA } from '../../src/domain/deadlines.js';
 import { URGENCIES, type Stage, type Urgency } from '../../src/domain/types.js';
-import type { ClockRow, EventRecord } from '../../src/storage/case.repository.js';
+import type { ClockRow, EventRecord } from '../../src/domain/records.js';
 import { DIALECTS } from '../support/db.js';
 import { MINUTE, act, actAfter, clock, clocks, domainError, eventRows, events, plus, record, snapshotOf, staffView } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';

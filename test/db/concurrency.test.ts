@@ -22,7 +22,7 @@ describe.each(DIALECTS)('concurrent actions on one case ($name)', (dialect) => {
   /** Run the attempts at once; returns who won and the errors of the others. */
   const race = async (caseId: string, attempts: [username: string, action: Action, input?: ActionInput][]) => {
     const principals = await Promise.all(attempts.map(([username]) => world.as(username)));
-    const settled = await Promise.allSettled(attempts.map(([, action, input], i) => world.services.cases.act(principals[i]!, caseId, action, input ?? {})));
+    const settled = await Promise.allSettled(attempts.map(([, action, input], i) => world.services.actions.act(principals[i]!, caseId, action, input ?? {})));
     const won = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [attempts[i]!] : []));
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
     return { won, errors };
@@ -43,7 +43,7 @@ describe.each(DIALECTS)('concurrent actions on one case ($name)', (dialect) => {
       expect(list.filter((e) => e.action === 'accept')).toHaveLength(1);
       expect(list.find((e) => e.action === 'accept')?.actorId).toBe(world.users.get(won[0]![0])!.id);
       expectConsistentChain(list, 'accepted', `round ${round}`);
-      const accept = (await world.services.ctx.uow.autocommit.cases.clocks(caseId)).filter((k) => k.stage === 'accept');
+      const accept = (await world.services.ctx.uow.autocommit.clocks.clocks(caseId)).filter((k) => k.stage === 'accept');
       expect(accept).toHaveLength(1);
       expect(accept[0]!.outcome).toBe('met');
     }
@@ -56,7 +56,7 @@ describe.each(DIALECTS)('concurrent actions on one case ($name)', (dialect) => {
     const slow = buildServices({ ...world.database, db: world.database.db.withPlugin(gate) }, { clock: world.clock, mediaStore: new MemoryMediaStore() });
     const holding = gate.arm();
     // The supervisor's action reads the case, and is held right after that read...
-    const slower = world.services.ctx.principal(world.users.get('supervisor')!).then((p) => slow.cases.act(p, caseId, 'accept', {}));
+    const slower = world.services.ctx.principal(world.users.get('supervisor')!).then((p) => slow.actions.act(p, caseId, 'accept', {}));
     const settled = slower.then(
       () => 'accepted',
       (error: unknown) => outcome(error),
@@ -114,7 +114,7 @@ describe.each(DIALECTS)('concurrent actions on one case ($name)', (dialect) => {
     // Every accept clock (5 min) has its reminder due and every dispatch clock is close to its own.
     world.clock.set(plus(start, 4));
     const principal = await world.as('dispatcher');
-    const results = await Promise.allSettled([world.services.sweep.run(), ...ids.map((id) => world.services.cases.act(principal, id, 'accept', {}))]);
+    const results = await Promise.allSettled([world.services.sweep.run(), ...ids.map((id) => world.services.actions.act(principal, id, 'accept', {}))]);
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as { code?: string; message?: string }).code ?? (r.reason as Error).message)] : []));
     expect(failures).toEqual([]);
     for (const id of ids) {

@@ -15,7 +15,7 @@ describe.each(DIALECTS)('idempotent reports and actions ($name)', (dialect) => {
   afterAll(() => world?.close());
 
   const reportWithKey = async (username: string, key: string, input: Awaited<ReturnType<typeof reportInput>>) =>
-    world.services.cases.report(await world.as(username), input, key);
+    world.services.reports.report(await world.as(username), input, key);
 
   it('returns the same case for the same key and input, and creates one case', async () => {
     const input = await reportInput(world, 'solang');
@@ -69,7 +69,7 @@ describe.each(DIALECTS)('idempotent reports and actions ($name)', (dialect) => {
   it('gives concurrent reports without keys distinct, consecutive references', async () => {
     const inputs = await Promise.all([1, 2, 3, 4, 5].map(() => reportInput(world, 'solang')));
     const principal = await world.as('solang');
-    const results = await Promise.all(inputs.map((input) => world.services.cases.report(principal, input)));
+    const results = await Promise.all(inputs.map((input) => world.services.reports.report(principal, input)));
     const refs = await Promise.all(results.map(async (r) => (await record(world, r.caseId)).ref));
     expect(new Set(refs).size).toBe(5);
     const numbers = refs.map((ref) => Number(ref.split('-')[1])).sort((a, b) => a - b);
@@ -100,7 +100,7 @@ describe.each(DIALECTS)('idempotent reports and actions ($name)', (dialect) => {
   it('replays, rather than refuses, a concurrent retry of the same action with the same key', async () => {
     const caseId = await world.report('solang');
     const principal = await world.as('dispatcher');
-    const results = await Promise.allSettled([1, 2].map(() => world.services.cases.act(principal, caseId, 'accept', {}, 'accept-race')));
+    const results = await Promise.allSettled([1, 2].map(() => world.services.actions.act(principal, caseId, 'accept', {}, 'accept-race')));
     const refused = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as { code?: string }).code ?? r.reason)] : []));
     expect(refused, 'the losing retry was refused').toEqual([]);
     const values = results.map((r) => (r.status === 'fulfilled' ? r.value.replayed : null)).sort();

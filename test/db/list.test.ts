@@ -9,7 +9,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREETS } from '../../src/seed/najin-data.js';
-import type { CaseListRequest as CaseFilters } from '../../src/services/case.service.js';
+import type { CaseListRequest as CaseFilters } from '../../src/services/cases/queries.js';
 import { DIALECTS } from '../support/db.js';
 import { act, actAfter, domainError, plus, record } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
@@ -56,7 +56,7 @@ describe.each(DIALECTS)('listing cases ($name)', (dialect) => {
 
   const name = (id: string): Name => (Object.entries(ids) as [Name, string][]).find(([, v]) => v === id)?.[0] ?? (`?${id}` as Name);
   const list = async (filters: CaseFilters, username = 'admin') => {
-    const page = await world.services.cases.list(await world.as(username), { pageSize: 100, ...filters });
+    const page = await world.services.caseQueries.list(await world.as(username), { pageSize: 100, ...filters });
     return page.items.map((c) => name(c.id));
   };
   const sorted = async (filters: CaseFilters, username = 'admin') => (await list(filters, username)).sort();
@@ -110,7 +110,7 @@ describe.each(DIALECTS)('listing cases ($name)', (dialect) => {
     expect(await at(2 * 24 * 60)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
     expect(await sorted({ overdue: false })).toEqual(['c6']);
     // The views say the same.
-    const views = await world.services.cases.listViews(await world.as('admin'), { overdue: true, pageSize: 100 }, 'zh-CN');
+    const views = await world.services.caseQueries.listViews(await world.as('admin'), { overdue: true, pageSize: 100 }, 'zh-CN');
     expect(views.items.every((v) => v.overdue)).toBe(true);
     world.clock.set(plus(T, 20));
   });
@@ -125,31 +125,31 @@ describe.each(DIALECTS)('listing cases ($name)', (dialect) => {
 
   it('pages through the list with a total', async () => {
     const principal = await world.as('admin');
-    const first = await world.services.cases.list(principal, { page: 1, pageSize: 4 });
-    const second = await world.services.cases.list(principal, { page: 2, pageSize: 4 });
-    const third = await world.services.cases.list(principal, { page: 3, pageSize: 4 });
+    const first = await world.services.caseQueries.list(principal, { page: 1, pageSize: 4 });
+    const second = await world.services.caseQueries.list(principal, { page: 2, pageSize: 4 });
+    const third = await world.services.caseQueries.list(principal, { page: 3, pageSize: 4 });
     expect(first).toMatchObject({ page: 1, pageSize: 4, total: 6 });
     expect(second).toMatchObject({ page: 2, pageSize: 4, total: 6 });
     expect(third).toMatchObject({ page: 3, pageSize: 4, total: 6, items: [] });
     expect(first.items.map((c) => name(c.id))).toEqual(['c6', 'c5', 'c4', 'c3']);
     expect(second.items.map((c) => name(c.id))).toEqual(['c2', 'c1']);
     // The total counts the filtered set, not the page.
-    const reported = await world.services.cases.list(principal, { status: ['reported', 'filed', 'signed'], page: 2, pageSize: 2 });
+    const reported = await world.services.caseQueries.list(principal, { status: ['reported', 'filed', 'signed'], page: 2, pageSize: 2 });
     expect(reported.total).toBe(4);
     expect(reported.items.map((c) => name(c.id))).toEqual(['c2', 'c1']);
     // Defaults: the first page of 20.
-    expect(await world.services.cases.list(principal, {})).toMatchObject({ page: 1, pageSize: 20, total: 6 });
-    const views = await world.services.cases.listViews(principal, { page: 2, pageSize: 5 }, 'zh-CN');
+    expect(await world.services.caseQueries.list(principal, {})).toMatchObject({ page: 1, pageSize: 20, total: 6 });
+    const views = await world.services.caseQueries.listViews(principal, { page: 2, pageSize: 5 }, 'zh-CN');
     expect(views).toMatchObject({ page: 2, pageSize: 5, total: 6 });
     expect(views.items.map((v) => name(v.id))).toEqual(['c1']);
     // Pages start at 1 and hold at most 100 cases.
-    await domainError(world.services.cases.list(principal, { page: 0 }), 'invalid_field', 'invalid');
-    await domainError(world.services.cases.list(principal, { pageSize: 101 }), 'invalid_field', 'invalid');
-    await domainError(world.services.cases.list(principal, { pageSize: 2.5 }), 'invalid_field', 'invalid');
+    await domainError(world.services.caseQueries.list(principal, { page: 0 }), 'invalid_field', 'invalid');
+    await domainError(world.services.caseQueries.list(principal, { pageSize: 101 }), 'invalid_field', 'invalid');
+    await domainError(world.services.caseQueries.list(principal, { pageSize: 2.5 }), 'invalid_field', 'invalid');
   });
 
   it('keeps the totals within what the reader may see', async () => {
-    const total = async (username: string, filters: CaseFilters = {}) => (await world.services.cases.list(await world.as(username), { pageSize: 1, ...filters })).total;
+    const total = async (username: string, filters: CaseFilters = {}) => (await world.services.caseQueries.list(await world.as(username), { pageSize: 1, ...filters })).total;
     expect(await total('dispatcher')).toBe(5);
     expect(await total('zx-dispatcher')).toBe(1);
     expect(await total('solang')).toBe(3);

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containsPoint, type AreaGeometry, type Position } from '../../src/geo/polygon.js';
 import { METRES_PER_DEGREE, metresPerDegreeLon } from '../../src/geo/distance.js';
 import { JURISDICTIONS, NAJIN_CODE, STREETS, ZHAXI_CODE, type SeedJurisdiction } from '../../src/seed/najin-data.js';
-import type { ReportInput } from '../../src/services/case.service.js';
-import type { CaseRecord } from '../../src/storage/case.repository.js';
+import type { ReportInput } from '../../src/services/cases/report.js';
+import type { CaseRecord } from '../../src/domain/records.js';
 import { DIALECTS } from '../support/db.js';
 import { act, domainError, events, record, reportInput, userId, staffView } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
@@ -106,15 +106,15 @@ describe.each(DIALECTS)('where a report lands ($name)', (dialect) => {
 
   const report = async (username: string, overrides: Partial<ReportInput> = {}): Promise<CaseRecord> => {
     const input = await reportInput(world, username, overrides);
-    const { caseId } = await world.services.cases.report(await world.as(username), input);
+    const { caseId } = await world.services.reports.report(await world.as(username), input);
     return record(world, caseId);
   };
   const departmentCode = async (id: string | null): Promise<string | null> =>
     id === null ? null : ((await world.services.ctx.uow.autocommit.reference.department(id))?.code ?? null);
   const listIds = async (username: string): Promise<string[]> =>
-    (await world.services.cases.list(await world.as(username), { pageSize: 100 })).items.map((c) => c.id);
+    (await world.services.caseQueries.list(await world.as(username), { pageSize: 100 })).items.map((c) => c.id);
   const myReports = async (username: string, locale: 'zh-CN' | 'en' = 'zh-CN') =>
-    (await world.services.cases.myReports(await world.as(username), 1, 100, locale)).items;
+    (await world.services.caseQueries.myReports(await world.as(username), 1, 100, locale)).items;
 
   describe('automatic referral (转办)', () => {
     let referred: CaseRecord;
@@ -239,7 +239,7 @@ describe.each(DIALECTS)('where a report lands ($name)', (dialect) => {
 
       const before = (await myReports('lobsang')).length;
       const error = await domainError(
-        world.services.cases.report(await world.as('lobsang'), await reportInput(world, 'lobsang', BEIJING)),
+        world.services.reports.report(await world.as('lobsang'), await reportInput(world, 'lobsang', BEIJING)),
         'location_outside_service_area',
         'invalid',
       );

@@ -3,7 +3,7 @@
 // and the case in their list throughout; un-merge puts it back in the queue it left, with fresh clocks.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReportInput } from '../../src/services/case.service.js';
+import type { ReportInput } from '../../src/services/cases/report.js';
 import { DIALECTS } from '../support/db.js';
 import { act, actAfter, clocks, domainError, events, expectConsistentChain, record, reportInput, userId } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
@@ -17,7 +17,7 @@ describe.each(DIALECTS)('merge and un-merge ($name)', (dialect) => {
   afterAll(() => world?.close());
 
   const report = async (username: string, overrides: Partial<ReportInput> = {}): Promise<string> =>
-    (await world.services.cases.report(await world.as(username), await reportInput(world, username, overrides))).caseId;
+    (await world.services.reports.report(await world.as(username), await reportInput(world, username, overrides))).caseId;
   const filed = async (username: string): Promise<string> => {
     const id = await report(username);
     await act(world, 'dispatcher', id, 'accept');
@@ -25,7 +25,7 @@ describe.each(DIALECTS)('merge and un-merge ($name)', (dialect) => {
     return id;
   };
   const mine = async (username: string, id: string) => {
-    const items = (await world.services.cases.myReports(await world.as(username), 1, 100, 'zh-CN')).items;
+    const items = (await world.services.caseQueries.myReports(await world.as(username), 1, 100, 'zh-CN')).items;
     return items.find((c) => c.id === id);
   };
   const openClocks = async (id: string) => (await clocks(world, id)).filter((c) => c.completedAt === null);
@@ -165,7 +165,7 @@ describe.each(DIALECTS)('merge and un-merge ($name)', (dialect) => {
     await act(world, 'dispatcher', dup, 'unmerge', { reason: '不同的问题' });
     expect(await listed()).toBe(true);
     // And the dispatcher still lists it throughout.
-    const ids = (await world.services.cases.list(await world.as('dispatcher'), { status: ['reported'], pageSize: 100 })).items.map((c) => c.id);
+    const ids = (await world.services.caseQueries.list(await world.as('dispatcher'), { status: ['reported'], pageSize: 100 })).items.map((c) => c.id);
     expect(ids).toContain(dup);
   });
 });

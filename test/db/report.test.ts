@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENCLAVE_GRID_CODE, HOLED_GRID_CODE, MULTIPOLYGON_GRID_CODE, NAJIN_CODE, STREETS, ZHAXI_CODE } from '../../src/seed/najin-data.js';
-import type { ReportInput } from '../../src/services/case.service.js';
+import type { ReportInput } from '../../src/services/cases/report.js';
 import { DIALECTS } from '../support/db.js';
 import { countCases, domainError, events, record, reportInput, userId } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
@@ -25,7 +25,7 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
 
   const report = async (username: string, overrides: Partial<ReportInput> = {}) => {
     const input = await reportInput(world, username, overrides);
-    const { caseId, replayed } = await world.services.cases.report(await world.as(username), input);
+    const { caseId, replayed } = await world.services.reports.report(await world.as(username), input);
     expect(replayed).toBe(false);
     return { caseId, input, case: await record(world, caseId) };
   };
@@ -121,7 +121,7 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
       channel: 'wechat',
     };
     const snapshot = structuredClone(input);
-    const { caseId } = await world.services.cases.report(await world.as('solang'), input);
+    const { caseId } = await world.services.reports.report(await world.as('solang'), input);
     const c = await record(world, caseId);
     // The case keeps tidy text; the event keeps the submission as it came.
     expect(c.description).toBe('路口那盏路灯坏了好几天了');
@@ -155,7 +155,7 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
     const { case: c, caseId } = await report('solang', { categoryId: world.category('07-999').id, media: [], description: '小区里晚上有人一直放很大声的音乐' });
     expect(c.mediaIds).toEqual([]);
     expect((await events(world, caseId))[0]!.evidence).toEqual([]);
-    const withoutField = await world.services.cases.report(await world.as('solang'), {
+    const withoutField = await world.services.reports.report(await world.as('solang'), {
       categoryId: world.category('07-999').id,
       description: '这里一直漏水',
       lat: world.najinPoint.lat,
@@ -168,7 +168,7 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
     const refused = async (username: string, overrides: Partial<ReportInput>, code: string) => {
       const before = await countCases(world.database);
       const input = await reportInput(world, username, overrides);
-      const error = await domainError(world.services.cases.report(await world.as(username), input), code, 'invalid');
+      const error = await domainError(world.services.reports.report(await world.as(username), input), code, 'invalid');
       expect(await countCases(world.database)).toBe(before);
       return error;
     };

@@ -14,11 +14,12 @@
 
 import { CompiledQuery, type LogEvent } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaseRepository, type Visibility } from '../../src/storage/case.repository.js';
+import { CellRepository } from '../../src/storage/cell.repository.js';
+import type { Visibility } from '../../src/storage/case.visibility.js';
 import type { DialectName } from '../../src/storage/db.js';
 import { DIALECTS, freshDatabase, type DialectUnderTest, type TestDatabase } from '../support/db.js';
 
-/** case.repository.ts's MAX_CELL_ROWS: the most rows (or columns) of cells sent as an IN list. */
+/** cell.repository.ts's MAX_CELL_ROWS: the most rows (or columns) of cells sent as an IN list. */
 const MAX_CELL_ROWS = 1000;
 
 /** A new, migrated database of the dialect with Kysely's query log. */
@@ -38,14 +39,14 @@ const BOX = { y0: 119610, y1: 119612, x0: 271120, x1: 271125, minLat: 29.6101, m
 describe.each(DIALECTS)('SQL shapes ($name)', (dialect) => {
   const pgsql = dialect.name === 'postgres';
   let database: TestDatabase;
-  let cases: CaseRepository;
+  let cells: CellRepository;
   let executed: CompiledQuery[] = [];
 
   beforeAll(async () => {
     database = await loggedDatabase(dialect, (event) => {
       if (event.level === 'query') executed.push(event.query);
     });
-    cases = new CaseRepository(database.db);
+    cells = new CellRepository(database.db);
   });
   afterAll(() => database?.drop());
 
@@ -63,12 +64,12 @@ describe.each(DIALECTS)('SQL shapes ($name)', (dialect) => {
     return rows.map((r) => r.detail);
   }
 
-  const openNear = (over: Partial<Parameters<CaseRepository['openNear']>[0]> = {}) =>
-    statementOf(() => cases.openNear({ ...NEAR, categoryIds: ['cat-a', 'cat-b'], since: SINCE, limit: 200, ...over }));
-  const inBox = (visibility: Visibility, over: Partial<Parameters<CaseRepository['inBox']>[0]> = {}) =>
-    statementOf(() => cases.inBox({ visibility, ...BOX, limit: 501, ...over }));
-  const clusters = (over: Partial<Parameters<CaseRepository['clusters']>[0]> = {}) =>
-    statementOf(() => cases.clusters({ level: 2, y0: 11961, y1: 11963, x0: 27112, x1: 27115, unitIds: ['unit-1', 'unit-2'], ...over }));
+  const openNear = (over: Partial<Parameters<CellRepository['openNear']>[0]> = {}) =>
+    statementOf(() => cells.openNear({ ...NEAR, categoryIds: ['cat-a', 'cat-b'], since: SINCE, limit: 200, ...over }));
+  const inBox = (visibility: Visibility, over: Partial<Parameters<CellRepository['inBox']>[0]> = {}) =>
+    statementOf(() => cells.inBox({ visibility, ...BOX, limit: 501, ...over }));
+  const clusters = (over: Partial<Parameters<CellRepository['clusters']>[0]> = {}) =>
+    statementOf(() => cells.clusters({ level: 2, y0: 11961, y1: 11963, x0: 27112, x1: 27115, unitIds: ['unit-1', 'unit-2'], ...over }));
 
   describe('duplicate candidates (openNear)', () => {
     it('name the cells one by one, through cases_near on SQLite only', async () => {

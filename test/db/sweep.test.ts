@@ -113,7 +113,7 @@ describe.each(DIALECTS)('the deadline sweep ($name)', (dialect) => {
     expect(supervise?.data.departmentId).toBe(world.department('nj-urban').id);
     expect(supervise?.toStatus).toBe('dispatched');
     // The rider's timeline is about their report, not internal chasing.
-    const mine = await world.services.cases.myReports(await world.as('solang'), 1, 50, 'zh-CN');
+    const mine = await world.services.caseQueries.myReports(await world.as('solang'), 1, 50, 'zh-CN');
     const timeline = mine.items.find((c) => c.id === caseId)!.timeline;
     expect(timeline.map((t) => t.action)).toEqual(['report', 'accept', 'file', 'dispatch']);
   });

@@ -24,14 +24,14 @@ describe.each(DIALECTS)('who sees which case ($name)', (dialect) => {
   });
   afterAll(() => world?.close());
 
-  const read = async (username: string, caseId: string) => world.services.cases.get(await world.as(username), caseId, 'zh-CN');
+  const read = async (username: string, caseId: string) => world.services.caseQueries.get(await world.as(username), caseId, 'zh-CN');
   const get = async (username: string, caseId: string) => staff(await read(username, caseId));
   const listIds = async (username: string) => {
-    const page = await world.services.cases.list(await world.as(username), { pageSize: 100 });
+    const page = await world.services.caseQueries.list(await world.as(username), { pageSize: 100 });
     expect(page.total).toBe(page.items.length);
     return page.items.map((c) => c.id);
   };
-  const viewIds = async (username: string) => (await world.services.cases.listViews(await world.as(username), { pageSize: 100 }, 'zh-CN')).items.map((c) => c.id);
+  const viewIds = async (username: string) => (await world.services.caseQueries.listViews(await world.as(username), { pageSize: 100 }, 'zh-CN')).items.map((c) => c.id);
   const hidden = async (username: string, caseId: string) => {
     await domainError(read(username, caseId), 'case_not_found', 'not_found');
     expect(await listIds(username)).not.toContain(caseId);
@@ -129,7 +129,7 @@ describe.each(DIALECTS)('who sees which case ($name)', (dialect) => {
     const own = await read('solang', ids.manhole);
     expect(isStaffView(own)).toBe(false);
     expect(own).toMatchObject({ id: ids.manhole, description: expect.any(String), timeline: expect.any(Array) });
-    const mine = await world.services.cases.myReports(await world.as('solang'), 1, 20, 'zh-CN');
+    const mine = await world.services.caseQueries.myReports(await world.as('solang'), 1, 20, 'zh-CN');
     expect(mine.items.map((c) => c.id).sort()).toEqual([ids.manhole, ids.food].sort());
   });
 
@@ -141,7 +141,7 @@ describe.each(DIALECTS)('who sees which case ($name)', (dialect) => {
       expect(view.events?.[0]?.actor.name, username).toBe('索*');
     }
     expect((await get('regulator', ids.food)).reporter).toEqual(masked);
-    const listed = (await world.services.cases.listViews(await world.as('dispatcher'), { pageSize: 100 }, 'zh-CN')).items.find((c) => c.id === ids.manhole);
+    const listed = (await world.services.caseQueries.listViews(await world.as('dispatcher'), { pageSize: 100 }, 'zh-CN')).items.find((c) => c.id === ids.manhole);
     expect(listed?.reporter).toEqual(masked);
     expect((await get('zx-dispatcher', ids.zhaxi)).reporter).toEqual({ id: world.users.get('pema')!.id, name: '白*', phone: '136****2222' });
   });
@@ -156,7 +156,7 @@ describe.each(DIALECTS)('who sees which case ($name)', (dialect) => {
       expect(report?.actor).toMatchObject({ id: null, name: null });
       expect(report?.data.submitted).toBeUndefined();
     }
-    const listed = await world.services.cases.listViews(await world.as('admin'), { pageSize: 100 }, 'zh-CN');
+    const listed = await world.services.caseQueries.listViews(await world.as('admin'), { pageSize: 100 }, 'zh-CN');
     expect(listed.items.map((c) => c.reporter)).toEqual(listed.items.map(() => null));
   });
 

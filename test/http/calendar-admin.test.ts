@@ -41,8 +41,8 @@ describe.each(DIALECTS)('calendar administration ($name)', (dialect) => {
     // 道路破损 (02-081) counts its 15-day resolve limit in working days.
     const dispatcher = await world.as('dispatcher');
     const caseId = await world.report('solang', { categoryId: world.category('02-081').id, description: '路面塌陷一个坑' });
-    for (const action of ['accept', 'file', 'dispatch'] as const) await world.services.cases.act(dispatcher, caseId, action, {});
-    const view = staff(await world.services.cases.get(dispatcher, caseId, 'zh-CN'));
+    for (const action of ['accept', 'file', 'dispatch'] as const) await world.services.actions.act(dispatcher, caseId, action, {});
+    const view = staff(await world.services.caseQueries.get(dispatcher, caseId, 'zh-CN'));
     const resolve = view.clocks.find((c) => c.stage === 'resolve')!;
     // 15 working days from Monday 29 Sep: weekends skipped, 1 Oct a holiday, Saturday 11 Oct worked.
     // Days counted: 29, 30 Sep, 2, 3, 6-10, 11 (调休), 13-17 Oct -> due Monday 20 Oct at the same time.

@@ -11,7 +11,7 @@ const T0 = '2025-05-07T13:00:00.000Z';
 const at = (minutes: number): Date => new Date(Date.parse(T0) + minutes * 60_000);
 
 async function step(world: World, caseId: string, username: string, action: Action, input: ActionInput = {}): Promise<void> {
-  await world.services.cases.act(await world.as(username), caseId, action, input);
+  await world.services.actions.act(await world.as(username), caseId, action, input);
 }
 
 describe.each(DIALECTS)('cases over HTTP ($name)', (dialect) => {

@@ -708,7 +708,7 @@ describe.each(DIALECTS)('property-based hostile input ($name)', (dialect) => {
         legal = [];
         for (const caseId of pools.cases) {
           for (const who of ['rider', 'dispatcher', 'handler', 'admin'] as const) {
-            const view = await world.services.cases.get(await world.as(USERNAME[who]), caseId, 'en').catch(() => undefined);
+            const view = await world.services.caseQueries.get(await world.as(USERNAME[who]), caseId, 'en').catch(() => undefined);
             for (const action of ((view as { availableActions?: Action[] } | undefined)?.availableActions ?? [])) legal.push({ caseId, action, who });
           }
         }

@@ -24,7 +24,7 @@ describe.each(DIALECTS)('hardening ($name)', (dialect) => {
 
   const other = () => world.category('07-999').id;
   const countReports = async (username: string) => (await api.get(username, '/api/v1/me/reports?pageSize=1')).json<PageJson<unknown>>().total;
-  const eventCount = async (caseId: string) => (await world.services.ctx.uow.autocommit.cases.events(caseId)).length;
+  const eventCount = async (caseId: string) => (await world.services.ctx.uow.autocommit.events.events(caseId)).length;
   const zhaxiGrid = async () => {
     const zhaxi = world.unit(ZHAXI_CODE);
     return (await world.services.ctx.uow.autocommit.reference.jurisdictions()).find((u) => u.level === 'grid' && u.path.startsWith(`${zhaxi.path}/`))!;

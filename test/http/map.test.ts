@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../../src/geo/coords.js';
 import { bboxOf, type BBox } from '../../src/geo/polygon.js';
 import { CHENGGUAN_CODE, ENCLAVE_GRID_CODE, HOLED_GRID_CODE, JURISDICTIONS, MULTIPOLYGON_GRID_CODE, NAJIN_CODE, STREETS, ZHAXI_CODE } from '../../src/seed/najin-data.js';
-import { handlingUnit } from '../../src/services/case.service.js';
+import { handlingUnit } from '../../src/services/cases/shared.js';
 import { MapService } from '../../src/services/map.service.js';
-import type { CaseRecord } from '../../src/storage/case.repository.js';
+import type { CaseRecord } from '../../src/domain/records.js';
 import { DIALECTS } from '../support/db.js';
 import { act, actAfter } from '../support/cases.js';
 import { buildWorld, type World } from '../support/world.js';
@@ -243,22 +243,22 @@ describe.each(DIALECTS)('map queries ($name)', (dialect) => {
       const dispatcher = await world.as('dispatcher');
       const q = { ...around(STREETS[0]!, 0.0005), zoom: 16 };
       // Two cases in the box: with room for two they are points, with room for one a 0.001° cluster of two.
-      const roomy = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 2 }).cases(dispatcher, q);
+      const roomy = await new MapService(world.services.ctx, world.services.caseQueries, { maxPoints: 2 }).cases(dispatcher, q);
       expect(roomy.mode).toBe('points');
       expect(roomy.items).toHaveLength(2);
-      const tight = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 1 }).cases(dispatcher, q);
+      const tight = await new MapService(world.services.ctx, world.services.caseQueries, { maxPoints: 1 }).cases(dispatcher, q);
       expect(tight).toMatchObject({ mode: 'clusters', level: 3, truncated: false });
       expect(tight.items).toEqual([expect.objectContaining({ type: 'cluster', count: 2 })]);
       // A filtered view counts only the matching cases (one accepted), unless the box is too dense to
       // read case by case (more than pointsBoxMax cases in all).
-      const filtered = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 1 }).cases(dispatcher, { ...q, status: ['accepted'] });
+      const filtered = await new MapService(world.services.ctx, world.services.caseQueries, { maxPoints: 1 }).cases(dispatcher, { ...q, status: ['accepted'] });
       expect(filtered.mode).toBe('points');
       expect(filtered.items.map((i) => (i.type === 'case' ? i.id : ''))).toEqual([c.n0]);
-      const dense = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 1, pointsBoxMax: 1 }).cases(dispatcher, { ...q, status: ['accepted'] });
+      const dense = await new MapService(world.services.ctx, world.services.caseQueries, { maxPoints: 1, pointsBoxMax: 1 }).cases(dispatcher, { ...q, status: ['accepted'] });
       expect(dense).toMatchObject({ mode: 'clusters', level: 3 });
       expect(dense.items).toEqual([expect.objectContaining({ type: 'cluster', count: 1 })]);
       // A rider always gets their own cases as points; over HTTP the default limit leaves both as points.
-      const rider = await new MapService(world.services.ctx, world.services.cases, { maxPoints: 1 }).cases(await world.as('tenzin'), q);
+      const rider = await new MapService(world.services.ctx, world.services.caseQueries, { maxPoints: 1 }).cases(await world.as('tenzin'), q);
       expect(rider).toMatchObject({ mode: 'points', truncated: false });
       expect(rider.items.map((i) => (i.type === 'case' ? i.id : ''))).toEqual([c.n0b]);
       expect((await mapCases('dispatcher', `bbox=${box}&zoom=16`)).mode).toBe('points');

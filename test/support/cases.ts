@@ -7,10 +7,10 @@ import { DomainError, type ErrorKind } from '../../src/domain/errors.js';
 import type { CaseStatus } from '../../src/domain/types.js';
 import type { Action, ActionInput } from '../../src/domain/workflow.js';
 import type { ClockSnapshot } from '../../src/services/clocks.js';
-import type { CaseRecord, ClockRow, EventRecord } from '../../src/storage/case.repository.js';
+import type { CaseRecord, ClockRow, EventRecord } from '../../src/domain/records.js';
 import type { CaseEventTable } from '../../src/storage/schema.js';
 import type { Database } from '../../src/storage/db.js';
-import type { ReportInput } from '../../src/services/case.service.js';
+import type { ReportInput } from '../../src/services/cases/report.js';
 import type { World } from './world.js';
 import { isStaffView, type CaseView, type ReporterCaseView } from '../../src/services/case.views.js';
 
@@ -22,7 +22,7 @@ export function staff(view: CaseView | ReporterCaseView): CaseView {
 
 /** A case as a named user of the world reads it through the service, staff view expected. */
 export const staffView = async (world: World, username: string, caseId: string): Promise<CaseView> =>
-  staff(await world.services.cases.get(await world.as(username), caseId, 'zh-CN'));
+  staff(await world.services.caseQueries.get(await world.as(username), caseId, 'zh-CN'));
 
 export const MINUTE = 60_000;
 
@@ -31,7 +31,7 @@ export const plus = (iso: string | Date, minutes: number): string => new Date(ne
 
 /** Take an action as a named user of the world. */
 export async function act(world: World, username: string, caseId: string, action: Action, input: ActionInput = {}, idempotencyKey?: string) {
-  return world.services.cases.act(await world.as(username), caseId, action, input, idempotencyKey);
+  return world.services.actions.act(await world.as(username), caseId, action, input, idempotencyKey);
 }
 
 /** Work a reported case up to `handling` by the municipal works department (accept, file, dispatch, sign, start). */
@@ -71,9 +71,9 @@ export const record = async (world: World, caseId: string): Promise<CaseRecord> 
   return found;
 };
 
-export const events = (world: World, caseId: string): Promise<EventRecord[]> => world.services.ctx.uow.autocommit.cases.events(caseId);
+export const events = (world: World, caseId: string): Promise<EventRecord[]> => world.services.ctx.uow.autocommit.events.events(caseId);
 
-export const clocks = (world: World, caseId: string): Promise<ClockRow[]> => world.services.ctx.uow.autocommit.cases.clocks(caseId);
+export const clocks = (world: World, caseId: string): Promise<ClockRow[]> => world.services.ctx.uow.autocommit.clocks.clocks(caseId);
 
 /** The one clock of a stage and round (round: the latest when not given). */
 export async function clock(world: World, caseId: string, stage: ClockRow['stage'], round?: number): Promise<ClockRow> {

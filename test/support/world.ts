@@ -13,7 +13,7 @@ import { MemoryMediaStore } from '../../src/media/memory.js';
 export { MemoryMediaStore };
 import type { User } from '../../src/storage/user.repository.js';
 import { freshDatabase, type DialectUnderTest, type TestDatabase } from './db.js';
-import type { ReportInput } from '../../src/services/case.service.js';
+import type { ReportInput } from '../../src/services/cases/report.js';
 
 export const PASSWORD = 'najin-test-pass';
 
@@ -101,7 +101,7 @@ export async function buildWorld(dialect: DialectUnderTest, start = '2025-05-07T
         media: [await photo(username)],
         ...overrides,
       };
-      return (await services.cases.report(principal, input)).caseId;
+      return (await services.reports.report(principal, input)).caseId;
     },
     async close() {
       await app.close();

@@ -69,10 +69,10 @@ export const caseRoutes = (services: Services): FastifyPluginAsyncTypebox =>
         const form = forms.get(request);
         const staged = form ? await Promise.all(form.prepared.map((p) => services.media.stage(p))) : [];
         const newMedia = staged.filter((s) => s.isNew).map((s) => s.record);
-        const result = await services.cases.report(principal, { ...input, coordSys }, key, newMedia);
+        const result = await services.reports.report(principal, { ...input, coordSys }, key, newMedia);
         const { caseId, replayed } = result;
         // Built from the rows just written (a replay is read back like GET /cases/{id}).
-        const view = located(await services.cases.reportView(principal, result, locale), coordSys);
+        const view = located(await services.reports.reportView(principal, result, locale), coordSys);
         // "Is it one of these?": open cases nearby, unless this report already joined one.
         const possibleDuplicates =
           input.duplicateOf !== undefined ? [] : await services.duplicates.candidates({ lat: input.lat, lon: input.lon, coordSys, categoryId: input.categoryId }, locale, caseId);
@@ -92,7 +92,7 @@ export const caseRoutes = (services: Services): FastifyPluginAsyncTypebox =>
 
     app.get('/cases', { config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Cases the caller may see, newest first', querystring: CaseListQuery, response: { 200: PageOf(CaseViewSchema) } } }, async (request) => {
       const q = request.query;
-      const page = await services.cases.listViews(
+      const page = await services.caseQueries.listViews(
         principalOf(request),
         {
           status: q.status,
@@ -116,7 +116,7 @@ export const caseRoutes = (services: Services): FastifyPluginAsyncTypebox =>
     app.get(
       '/cases/:id',
       { schema: { tags: ['cases'], summary: 'One case with its events and deadlines', params: IdParams, querystring: ViewQuery, response: { 200: AnyCaseView } } },
-      async (request) => located(await services.cases.get(principalOf(request), request.params.id, localeOf(request)), request.query.coord_sys),
+      async (request) => located(await services.caseQueries.get(principalOf(request), request.params.id, localeOf(request)), request.query.coord_sys),
     );
 
     app.post(
@@ -131,14 +131,14 @@ export const caseRoutes = (services: Services): FastifyPluginAsyncTypebox =>
       async (request, reply) => {
         const principal = principalOf(request);
         const locale = localeOf(request);
-        const { replayed } = await services.cases.act(principal, request.params.id, request.params.action, request.body, idempotencyKey(request.headers['idempotency-key']));
+        const { replayed } = await services.actions.act(principal, request.params.id, request.params.action, request.body, idempotencyKey(request.headers['idempotency-key']));
         if (replayed) reply.header('idempotent-replayed', 'true');
-        return services.cases.get(principal, request.params.id, locale);
+        return services.caseQueries.get(principal, request.params.id, locale);
       },
     );
 
     app.get('/me/reports', { config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'My reports, each with its story in plain words', querystring: PageQuery, response: { 200: PageOf(ReporterCaseViewSchema) } } }, async (request) => {
-      const page = await services.cases.myReports(principalOf(request), request.query.page ?? 1, request.query.pageSize ?? 20, localeOf(request));
+      const page = await services.caseQueries.myReports(principalOf(request), request.query.page ?? 1, request.query.pageSize ?? 20, localeOf(request));
       return { ...page, items: page.items.map((view) => located(view, request.query.coord_sys)) };
     });
   });

@@ -1,0 +1,238 @@
+// Workflow actions on a case: load it, check it against its history and the input against the actor's
+// reach, let the domain decide, and store the transition (the row under its version, map cells, clocks,
+// the event and its evidence) in one unit of work; concurrent changes are retried against the fresh state.
+
+import { DomainError, conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
+import { evidenceFlags, type AttachFacts } from '../../domain/evidence.js';
+import { URGENCIES } from '../../domain/types.js';
+import { decide, isWithin, type Action, type ActionInput, type Transition } from '../../domain/workflow.js';
+import type { Router } from '../../geo/router.js';
+import type { CaseRecord, Category, MediaRecord } from '../../domain/records.js';
+import { toJson } from '../../storage/dialect.js';
+import type { CaseTable } from '../../storage/schema.js';
+import type { Repos } from '../../storage/unit-of-work.js';
+import { applyClocks } from '../clocks.js';
+import type { Principal, ServiceContext } from '../context.js';
+import { routeIn } from '../routing.js';
+import { handlingUnit, hashRequest, type CaseLoader, type LoadedCase } from './shared.js';
+
+const MAX_ATTEMPTS = 4;
+
+export class ActionService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly loader: CaseLoader,
+  ) {}
+
+  /** Take an action on a case. Concurrent changes are retried against the fresh state. */
+  async act(principal: Principal, caseId: string, action: Action, input: ActionInput, idempotencyKey?: string): Promise<{ replayed: boolean }> {
+    const requestHash = hashRequest({ caseId, action, input });
+    if (idempotencyKey && (await this.loader.replay(principal, idempotencyKey, requestHash))) return { replayed: true };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ctx.transaction(async (repos) => {
+          const applied = await this.applyAction(repos, principal, caseId, action, input);
+          if (!applied) throw new RetryableConflict();
+          if (idempotencyKey) await repos.cases.saveIdempotencyKey(principal.user.id, idempotencyKey, requestHash, caseId, this.ctx.now().toISOString());
+        });
+        return { replayed: false };
+      } catch (error) {
+        // A retry of the same request that raced us and won: whatever we tripped over, it already happened.
+        if (idempotencyKey && (await this.loader.replay(principal, idempotencyKey, requestHash))) return { replayed: true };
+        const retry = error instanceof RetryableConflict || this.ctx.uow.failure(error) !== undefined;
+        if (retry && attempt < MAX_ATTEMPTS) continue;
+        if (retry) throw conflict('case_changed', 'The case was changed by someone else at the same moment. Reload it and try again.');
+        throw error;
+      }
+    }
+  }
+
+  /** Load, decide, store. Returns false when the case changed under us (the caller retries). */
+  private async applyAction(repos: Repos, principal: Principal, caseId: string, action: Action, input: ActionInput): Promise<boolean> {
+    const router = await this.ctx.routing();
+    const loaded = await this.loader.load(repos, principal, caseId, router);
+    if (loaded.access === 'none') throw notFound('case', caseId);
+    if (!(await this.checkAgainstHistory(repos, loaded.record))) return false;
+    const media = await this.checkActionInput(repos, principal, loaded, action, input, router);
+    const transition = decide(action, loaded.facts, input, principal.actor);
+    return this.store(repos, principal, loaded, transition, input, router, media);
+  }
+
+  /**
+   * Write a decided transition: the case row (under its version), map cells, clocks and the event. Also
+   * how a new report folds into its master at once (report.ts).
+   */
+  async store(repos: Repos, principal: Principal, loaded: LoadedCase, transition: Transition, input: ActionInput, router: Router, media: MediaRecord[] = []): Promise<boolean> {
+    const now = this.ctx.now();
+    const nowIso = now.toISOString();
+    const { record } = loaded;
+    const changes = await this.columnChanges(repos, transition, record, loaded.category, router, nowIso);
+    const stored = await repos.cases.update(record.id, record.version, { ...changes, status: transition.to, updated_at: nowIso });
+    if (!stored) return false;
+
+    const categoryId = changes.category_id ?? record.categoryId;
+    const unitBefore = handlingUnit(router, record.jurisdictionId);
+    const unitAfter = handlingUnit(router, changes.jurisdiction_id ?? record.jurisdictionId);
+    if (transition.to !== record.status || categoryId !== record.categoryId || unitAfter !== unitBefore) {
+      const originUnitId = handlingUnit(router, record.originJurisdictionId);
+      await repos.cells.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitBefore, originUnitId, status: record.status, categoryId: record.categoryId }, -1);
+      await repos.cells.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitAfter, originUnitId, status: transition.to, categoryId }, 1);
+    }
+    const category = categoryId !== record.categoryId ? await this.loader.activeCategory(repos, categoryId) : loaded.category;
+    const urgency = changes.urgency ?? record.urgency;
+    const calendar = await this.ctx.workingCalendar();
+    const clocks = await applyClocks(
+      repos.clocks,
+      { caseId: record.id, reportedAt: new Date(record.reportedAt), urgency, sla: category.sla, calendar, now },
+      transition.clocks,
+    );
+    await repos.events.appendEvent({
+      caseId: record.id,
+      seq: record.version + 1,
+      action: transition.action,
+      actorId: principal.user.id,
+      actorRole: principal.actor.role,
+      at: nowIso,
+      fromStatus: transition.from,
+      toStatus: transition.to,
+      note: input.note?.trim() || input.reason?.trim() || input.comment?.trim() || null,
+      data: {
+        ...eventData(transition.action, input, transition),
+        // The reporter is told which case theirs now follows, by its reference.
+        ...(transition.changes.masterCaseId ? { masterRef: (await repos.cases.find(transition.changes.masterCaseId))?.ref } : {}),
+      },
+      evidence: input.media ?? [],
+      clocks,
+    });
+    const attached = { caseId: record.id, seq: record.version + 1, role: transition.action === 'resolve' ? ('after' as const) : ('other' as const) };
+    await this.linkEvidence(repos, { ...attached, lat: record.lat, lon: record.lon, reportedAt: record.reportedAt, at: nowIso }, media);
+    return true;
+  }
+
+  /** Link an event's media to the case (for access and the before/after view), with what their capture metadata says. */
+  private async linkEvidence(repos: Repos, at: AttachFacts & { caseId: string; seq: number }, media: MediaRecord[]): Promise<void> {
+    await repos.media.link(
+      media.map((m) => ({ mediaId: m.id, caseId: at.caseId, eventSeq: at.seq, role: at.role, flags: evidenceFlags(m, at, this.ctx.evidence), createdAt: at.at })),
+    );
+  }
+
+  /**
+   * The case row is a projection of its events: the newest event must carry the row's status and
+   * version. A mismatch means something wrote around the event log; refuse to build on it.
+   */
+  private async checkAgainstHistory(repos: Repos, record: CaseRecord): Promise<boolean> {
+    const last = await repos.events.lastEvent(record.id);
+    // A newer event than the row we read: someone committed in between. Not corruption; retry.
+    if (last && last.seq > record.version) return false;
+    if (!last || last.toStatus !== record.status || last.seq !== record.version) {
+      throw new DomainError('unavailable', 'history_mismatch', `Case ${record.ref} does not agree with its event history; it has been left unchanged. Contact an administrator.`, {
+        status: record.status,
+        lastEvent: last ?? null,
+      });
+    }
+    return true;
+  }
+
+  /**
+   * Checks the pure state machine cannot do: ids exist, units and departments are within the actor's
+   * reach (anything that would move a case out of it goes through referral), media are the actor's.
+   * Returns the media the action attaches.
+   */
+  private async checkActionInput(repos: Repos, principal: Principal, loaded: LoadedCase, action: Action, input: ActionInput, router: Router): Promise<MediaRecord[]> {
+    const scope = principal.actor.jurisdictionPath;
+    // A department serves the actor's area when it sits inside it (a community office) or above it (a
+    // district bureau); another subdistrict's department would take the case out of the actor's hands.
+    const department = async (id: string, field: string) => {
+      const found = await repos.reference.department(id);
+      if (!found) throw invalid(field, `There is no department with id ${id}.`, 'department_not_found');
+      const path = router.unit(found.jurisdictionId)?.path ?? `/${found.jurisdictionId}`;
+      if (!isWithin(path, scope) && !(scope !== null && isWithin(scope, path))) {
+        throw forbidden('out_of_scope', `${found.names.zh} belongs to another jurisdiction: refer the case to its subdistrict instead.`, { action, field });
+      }
+      return found;
+    };
+    const leadId = input.departmentId ?? (action === 'dispatch' ? loaded.record.routedDepartmentId : undefined);
+    if (input.departmentId !== undefined && (action === 'dispatch' || action === 'record-decision')) await department(input.departmentId, 'departmentId');
+    const assisting = input.assistingDepartmentIds ?? [];
+    if (new Set(assisting).size !== assisting.length) throw invalid('assistingDepartmentIds', 'Name each assisting department once.', 'duplicate_department');
+    if (leadId && assisting.includes(leadId)) throw invalid('assistingDepartmentIds', 'The lead department cannot also assist; name it only as the lead.', 'lead_department_assisting');
+    for (const id of assisting) await department(id, 'assistingDepartmentIds');
+    if (input.categoryId !== undefined) await this.loader.activeCategory(repos, input.categoryId);
+    if (input.urgency !== undefined && !URGENCIES.includes(input.urgency)) throw invalid('urgency', `urgency must be one of ${URGENCIES.join(', ')}.`);
+    if (input.gridId !== undefined) {
+      const grid = router.unit(input.gridId);
+      if (!grid || grid.level !== 'grid') throw invalid('gridId', `There is no grid with id ${input.gridId}.`, 'grid_not_found');
+      // Filing or rerouting into another subdistrict's grid would hand the case over without a referral.
+      if (!isWithin(grid.path, scope)) {
+        throw forbidden('out_of_scope', 'That grid is outside your jurisdiction: refer the case to its subdistrict instead.', { action, field: 'gridId' });
+      }
+    }
+    if (action === 'merge' && input.masterCaseId !== undefined) {
+      if (input.masterCaseId === loaded.record.id) throw invalid('masterCaseId', 'A case cannot be merged into itself.', 'merge_into_self');
+      await this.loader.openMaster(repos, principal, input.masterCaseId, 'masterCaseId');
+      // Its own duplicates would be left following a merged case: they must move first.
+      const held = await repos.cases.mergedInto(loaded.record.id);
+      if (held.length > 0) {
+        throw conflict('merge_master_with_duplicates', `Case ${loaded.record.ref} holds ${held.length} merged report(s); merge the other case into this one, or unmerge them first.`, { duplicates: held.map((c) => c.ref) });
+      }
+    }
+    if (action === 'refer' && input.jurisdictionId !== undefined) {
+      const target = router.unit(input.jurisdictionId);
+      if (!target || target.level !== 'subdistrict') {
+        throw invalid('jurisdictionId', 'Refer a case to a subdistrict (街道) Gridline knows.', 'jurisdiction_not_found');
+      }
+      if (router.chain(loaded.record.jurisdictionId).some((u) => u.id === target.id)) {
+        throw invalid('jurisdictionId', 'The case is already in that subdistrict.', 'same_jurisdiction');
+      }
+    }
+    const media = await this.loader.checkMedia(repos, principal, input.media ?? []);
+    if (media.length > 0 && action === 'resolve' && loaded.facts.resolvePhotoRequired && !media.some((m) => m.kind === 'photo')) {
+      throw invalid('media', 'This category needs an after-photo: attach a photo of the fixed problem.', 'after_photo_required');
+    }
+    return media;
+  }
+
+  private async columnChanges(repos: Repos, t: Transition, record: CaseRecord, category: Category, router: Router, nowIso: string): Promise<Partial<CaseTable>> {
+    const c = t.changes;
+    const out: Partial<CaseTable> = {};
+    if (c.departmentId !== undefined) out.department_id = c.departmentId;
+    if (c.assistingDepartmentIds !== undefined) out.assisting_department_ids = toJson(c.assistingDepartmentIds);
+    if (c.assigneeId !== undefined) out.assignee_id = c.assigneeId;
+    if (c.urgency !== undefined) out.urgency = c.urgency;
+    if (c.closureType !== undefined) out.closure_type = c.closureType;
+    if (c.masterCaseId !== undefined) out.master_case_id = c.masterCaseId;
+    if (c.pendingExtension !== undefined) out.pending_extension = c.pendingExtension ? toJson(c.pendingExtension) : null;
+    if (c.rating !== undefined) {
+      out.rating_score = c.rating?.score ?? null;
+      out.rating_unit_at_fault = c.rating ? (c.rating.unitAtFault ? 1 : 0) : null;
+    }
+    if (c.gridId !== undefined) {
+      out.grid_id = c.gridId;
+      out.jurisdiction_id = c.gridId;
+    }
+    if (c.jurisdictionId !== undefined) out.jurisdiction_id = c.jurisdictionId;
+    if (c.categoryId !== undefined) out.category_id = c.categoryId;
+    // Re-route when what routing depends on changed.
+    if (c.categoryId !== undefined || c.gridId !== undefined || c.jurisdictionId !== undefined) {
+      const target = await this.loader.activeCategory(repos, c.categoryId ?? record.categoryId);
+      const unitId = out.jurisdiction_id ?? record.jurisdictionId;
+      out.routed_department_id = routeIn(await this.ctx.reference(), target ?? category, router.chain(unitId))?.id ?? null;
+    }
+    if (t.to === 'closed' && t.from !== 'closed') out.closed_at = nowIso;
+    if (t.from === 'closed' && t.to !== 'closed') out.closed_at = null;
+    return out;
+  }
+}
+
+class RetryableConflict extends Error {}
+
+/** What an event records of an action: its meaningful fields, nothing the caller did not send. */
+function eventData(action: Action, input: ActionInput, t: Transition): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...input };
+  delete data.note;
+  delete data.media;
+  if (t.changes.departmentId) data.departmentId = t.changes.departmentId;
+  if (t.clocks.extend) data.extendMinutes = t.clocks.extend.minutes;
+  if (action === 'approve-extension' || action === 'deny-extension') data.decision = action === 'approve-extension' ? 'approved' : 'denied';
+  return data;
+}

@@ -1,0 +1,213 @@
+// Reporting a problem: a case created from a report (its reference, placement, routing, clocks, first
+// events and evidence, written at once), a retry with the same idempotency key answered with the first
+// case, and the report's answer built from the rows just written.
+
+import { invalid } from '../../domain/errors.js';
+import { evidenceFlags, type AttachFacts } from '../../domain/evidence.js';
+import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../../domain/types.js';
+import { RULES, type Transition } from '../../domain/workflow.js';
+import type { CaseRecord, Category, ClockRow, EventRecord, MediaLink, MediaRecord } from '../../domain/records.js';
+import { eventRow, fromClock, toCase, toEvent, type NewEvent } from '../../storage/case.mappers.js';
+import { toJson } from '../../storage/dialect.js';
+import { newId } from '../../domain/ids.js';
+import type { CaseEventTable, CaseTable } from '../../storage/schema.js';
+import type { Repos } from '../../storage/unit-of-work.js';
+import { planClocks } from '../clocks.js';
+import type { Principal, ServiceContext } from '../context.js';
+import { routeIn } from '../routing.js';
+import { place } from '../placement.js';
+import { checkPoint, toWgs84, type CoordSys } from '../../geo/coords.js';
+import { cellOf } from '../../geo/cells.js';
+import { evidenceView, reporterView, type CaseView, type Lookups, type ReporterCaseView } from '../case.views.js';
+import type { Locale } from '../../domain/wording.js';
+import type { ActionService } from './act.js';
+import type { CaseQueryService } from './queries.js';
+import { deriveFacts, handlingUnit, hashRequest, type CaseLoader } from './shared.js';
+
+export interface ReportInput {
+  categoryId: string;
+  description: string;
+  lat: number;
+  lon: number;
+  address?: string;
+  urgency?: Urgency;
+  media?: string[];
+  channel?: Channel;
+  /** The system the point is in (default WGS-84); it is stored as sent and converted to WGS-84. */
+  coordSys?: CoordSys;
+  /** The reporter recognised an open case as the same problem: fold this report into it. */
+  duplicateOf?: string;
+}
+
+/** A report just written: the rows as stored, to answer with. */
+export interface CreatedCase {
+  record: CaseRecord;
+  category: Category;
+  clocks: ClockRow[];
+  events: EventRecord[];
+  links: MediaLink[];
+  media: MediaRecord[];
+  /** Folded into a master at once (duplicateOf): the case was changed again after these rows. */
+  merged: boolean;
+}
+
+export class ReportService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly loader: CaseLoader,
+    /** A report folded into a master at once is stored as the merge action stores it. */
+    private readonly actions: ActionService,
+    /** A report's answer, when it is not built from the rows just written, is read like any case. */
+    private readonly queries: CaseQueryService,
+  ) {}
+
+  /**
+   * Create a case from a report. With an idempotency key, a retry returns the first case. A case created
+   * here comes back with what was written (`created`), so the answer needs no second look at the database.
+   */
+  async report(principal: Principal, input: ReportInput, idempotencyKey?: string, newMedia: MediaRecord[] = []): Promise<{ caseId: string; replayed: boolean; created?: CreatedCase }> {
+    const requestHash = hashRequest(input);
+    if (idempotencyKey) {
+      const replay = await this.loader.replay(principal, idempotencyKey, requestHash);
+      if (replay) return { caseId: replay, replayed: true };
+    }
+    try {
+      // Media sent with the report (a form's files, already in the store) are recorded with it, or not at all.
+      const create = async (repos: Repos) => {
+        if (newMedia.length > 0) await repos.media.insertMany(newMedia);
+        return this.createCase(repos, principal, input, idempotencyKey, requestHash);
+      };
+      // Where the report's writes are one statement (PostgreSQL), that statement is its transaction; folding
+      // it into a master (duplicateOf) writes more, so it takes a transaction of its own.
+      const direct = this.ctx.uow.autocommit;
+      const created = direct.cases.insertNewIsOneStatement && !input.duplicateOf && newMedia.length === 0 ? await create(direct) : await this.ctx.sharedTransaction(create);
+      return { caseId: created.record.id, replayed: false, created };
+    } catch (error) {
+      // Two retries raced: the loser returns the winner's case.
+      if (idempotencyKey && this.ctx.uow.failure(error) === 'duplicate') {
+        const replay = await this.loader.replay(principal, idempotencyKey, requestHash);
+        if (replay) return { caseId: replay, replayed: true };
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The answer to a report, as `get` would give it. A rider's new report is built from the rows just
+   * written (the same reporter view, read from nothing); a replay, a report folded into a master at once
+   * (its view follows the master) and a report by staff are read like any case.
+   */
+  async reportView(principal: Principal, result: { caseId: string; created?: CreatedCase }, locale: Locale): Promise<CaseView | ReporterCaseView> {
+    const created = result.created;
+    if (!created || created.merged) return this.queries.get(principal, result.caseId, locale);
+    const [router, reference] = await Promise.all([this.ctx.routing(), this.ctx.reference()]);
+    const { record, category, clocks } = created;
+    const { facts, access } = deriveFacts(record, category, router, principal, clocks, this.ctx.now());
+    if (access !== 'reporter') return this.queries.get(principal, result.caseId, locale);
+    const lookups: Lookups = { router, categories: reference.categoryById, departments: reference.departmentById, users: new Map(), locale };
+    const view = reporterView(record, facts, created.events, principal, lookups);
+    return { ...view, evidence: evidenceView(created.links, created.media, 'reporter', principal) };
+  }
+
+  private async createCase(repos: Repos, principal: Principal, input: ReportInput, idempotencyKey: string | undefined, requestHash: string): Promise<CreatedCase> {
+    const [router, calendar, reference] = await Promise.all([this.ctx.routing(), this.ctx.workingCalendar(), this.ctx.reference()]);
+    const category = await this.loader.activeCategory(repos, input.categoryId);
+    const { point: original, coordSys } = checkPoint(input.lat, input.lon, input.coordSys ?? 'wgs84');
+    const point = toWgs84(original, coordSys);
+    const description = input.description.trim();
+    if (!description) throw invalid('description', 'Describe the problem in a few words.', 'description_required');
+    if (input.urgency && !URGENCIES.includes(input.urgency)) throw invalid('urgency', `urgency must be one of ${URGENCIES.join(', ')}.`);
+    if (input.channel && !CHANNELS.includes(input.channel)) throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
+    const media = await this.loader.checkMedia(repos, principal, input.media ?? []);
+    const mediaIds = media.map((m) => m.id);
+    if (category.reportMediaRequired && media.length === 0) {
+      throw invalid('media', 'Attach a photo or video of the problem: this category needs evidence.', 'media_required');
+    }
+    const master = input.duplicateOf ? await this.loader.openMaster(repos, principal, input.duplicateOf, 'duplicateOf', point) : undefined;
+
+    const placement = place(router, point, principal.user.jurisdictionId, this.ctx.borderDistanceM);
+    const routed = routeIn(reference, category, router.chain(placement.jurisdictionId));
+    const now = this.ctx.now();
+    const nowIso = now.toISOString();
+    const id = newId(now.getTime());
+    const urgency = input.urgency ?? category.defaultUrgency;
+    const cell = cellOf(point.lat, point.lon);
+    const clocks = planClocks({ caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] }, []);
+    const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<NewEvent> = {}): CaseEventTable =>
+      eventRow({ caseId: id, seq, action, at: nowIso, fromStatus: 'reported', toStatus: 'reported', data, clocks: clocks.snapshot, ...extra });
+    // Everything the reporter submitted, exactly as submitted.
+    const events = [
+      event(1, 'report', { submitted: input, routedDepartmentId: routed?.id ?? null, placement }, {
+        actorId: principal.user.id,
+        actorRole: principal.actor.role,
+        fromStatus: null,
+        note: description,
+        evidence: mediaIds,
+      }),
+    ];
+    if (placement.referredTo) {
+      // 转办: the point lies in another subdistrict; its command centre takes it, the reporter keeps credit.
+      events.push(event(2, 'refer', { jurisdictionId: placement.referredTo, automatic: true, fromJurisdictionId: placement.originJurisdictionId }));
+    }
+    const attached: AttachFacts = { role: 'before', lat: point.lat, lon: point.lon, reportedAt: nowIso, at: nowIso };
+    const links: MediaLink[] = media.map((m) => ({ mediaId: m.id, caseId: id, eventSeq: 1, role: 'before', flags: evidenceFlags(m, attached, this.ctx.evidence), createdAt: nowIso }));
+    const row: Omit<CaseTable, 'ref'> = {
+      id,
+      status: 'reported',
+      category_id: category.id,
+      urgency,
+      description,
+      lat: point.lat,
+      lon: point.lon,
+      orig_lat: original.lat,
+      orig_lon: original.lon,
+      orig_coord_sys: coordSys,
+      address: input.address?.trim() || null,
+      grid_id: placement.gridId,
+      jurisdiction_id: placement.jurisdictionId,
+      origin_jurisdiction_id: placement.originJurisdictionId,
+      routed_department_id: routed?.id ?? null,
+      department_id: null,
+      assisting_department_ids: '[]',
+      assignee_id: null,
+      reporter_id: principal.user.id,
+      channel: input.channel ?? 'app',
+      media_ids: toJson(mediaIds),
+      closure_type: null,
+      rating_score: null,
+      rating_unit_at_fault: null,
+      pending_extension: null,
+      reported_at: nowIso,
+      updated_at: nowIso,
+      closed_at: null,
+      // The row is the projection of its events: its version is the last event's number.
+      version: events.length,
+      near_border: placement.nearBorder ? 1 : 0,
+      border_unit_ids: toJson(placement.borderUnitIds),
+      outside_area: placement.outsideArea ? 1 : 0,
+      suggested_jurisdiction_id: placement.suggestedJurisdictionId,
+      master_case_id: null,
+      cy: cell.cy,
+      cx: cell.cx,
+    };
+    // The case, its reference, cell counts, clocks, events, evidence and key: one statement on PostgreSQL.
+    const ref = await repos.cases.insertNew({
+      row,
+      refDay: nowIso.slice(0, 10).replace(/-/g, ''),
+      cells: { lat: point.lat, lon: point.lon, unitId: handlingUnit(router, placement.jurisdictionId), originUnitId: handlingUnit(router, placement.originJurisdictionId), status: 'reported', categoryId: category.id },
+      clocks: clocks.inserts.map(fromClock),
+      events,
+      links: links.map((l) => ({ media_id: l.mediaId, case_id: l.caseId, event_seq: l.eventSeq, role: l.role, flags: toJson(l.flags), created_at: l.createdAt })),
+      idempotency: idempotencyKey ? { scope: principal.user.id, key: idempotencyKey, request_hash: requestHash, case_id: id, created_at: nowIso } : undefined,
+    });
+    if (master) {
+      // The reporter said "it is one of these": their report folds into the master at once. Merging is a
+      // command-centre action; here it is the reporter's own choice about their own new report.
+      const created = await this.loader.load(repos, principal, id, router);
+      const input = { masterCaseId: master.id };
+      const transition: Transition = { action: 'merge', from: created.record.status, ...RULES.merge.apply(created.facts, input, principal.actor) };
+      await this.actions.store(repos, principal, created, transition, input, router);
+    }
+    return { record: toCase({ ...row, ref }), category, clocks: clocks.inserts, events: events.map(toEvent), links, media, merged: master !== undefined };
+  }
+}

@@ -1,0 +1,72 @@
+// A case's clocks (the deadlines of its stages): read per case or for a page of cases, inserted and updated
+// as transitions change them, and found and claimed by the deadline sweep (reminders, supervision).
+
+import type { Kysely } from 'kysely';
+import type { ClockRow } from '../domain/records.js';
+import { toClock } from './case.mappers.js';
+import { insertRows } from './compiled.js';
+import type { CaseClockTable, DB } from './schema.js';
+
+export class ClockRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async clocks(caseId: string): Promise<ClockRow[]> {
+    const rows = await this.db.selectFrom('case_clocks').selectAll().where('case_id', '=', caseId).orderBy('started_at').orderBy('stage').execute();
+    return rows.map(toClock);
+  }
+
+  async clocksFor(caseIds: string[]): Promise<ClockRow[]> {
+    if (caseIds.length === 0) return [];
+    const rows = await this.db.selectFrom('case_clocks').selectAll().where('case_id', 'in', caseIds).orderBy('started_at').execute();
+    return rows.map(toClock);
+  }
+
+  async insertClocks(rows: CaseClockTable[]): Promise<void> {
+    await insertRows(this.db, 'case_clocks', rows);
+  }
+
+  async updateClock(id: string, changes: Partial<CaseClockTable>): Promise<void> {
+    await this.db.updateTable('case_clocks').set(changes).where('id', '=', id).execute();
+  }
+
+  /** Open clocks whose reminder time has come and that have had no reminder yet. */
+  async clocksToRemind(now: string, limit: number): Promise<ClockRow[]> {
+    const rows = await this.db
+      .selectFrom('case_clocks')
+      .selectAll()
+      .where('completed_at', 'is', null)
+      .where('reminded_at', 'is', null)
+      .where('remind_at', '<=', now)
+      .where('due_at', '>', now)
+      .orderBy('remind_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toClock);
+  }
+
+  /** Open clocks past due that have not been put under supervision yet. */
+  async clocksToSupervise(now: string, limit: number): Promise<ClockRow[]> {
+    const rows = await this.db
+      .selectFrom('case_clocks')
+      .selectAll()
+      .where('completed_at', 'is', null)
+      .where('supervised_at', 'is', null)
+      .where('due_at', '<', now)
+      .orderBy('due_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toClock);
+  }
+
+  /** Mark a clock reminded/supervised if no other process did first; true when this call won. */
+  async claimClock(id: string, column: 'reminded_at' | 'supervised_at', at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('case_clocks')
+      .set({ [column]: at })
+      .where('id', '=', id)
+      .where(column, 'is', null)
+      .where('completed_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+}

@@ -1,0 +1,40 @@
+// A case's append-only events: appended one at a time, read in order (one case or many), and the newest
+// one the case row must agree with.
+
+import type { Kysely } from 'kysely';
+import type { CaseStatus } from '../domain/types.js';
+import type { EventRecord } from '../domain/records.js';
+import { eventRow, toEvent, type NewEvent } from './case.mappers.js';
+import { insertRows } from './compiled.js';
+import type { DB } from './schema.js';
+
+export class EventRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async appendEvent(event: NewEvent): Promise<void> {
+    await insertRows(this.db, 'case_events', [eventRow(event)]);
+  }
+
+  async events(caseId: string): Promise<EventRecord[]> {
+    const rows = await this.db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).orderBy('seq').execute();
+    return rows.map(toEvent);
+  }
+
+  /** The newest event of a case with this action. */
+  async lastEventOf(caseId: string, action: string): Promise<EventRecord | undefined> {
+    const row = await this.db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).where('action', '=', action).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return row && toEvent(row);
+  }
+
+  /** The newest event of a case: the state the case row must agree with. */
+  async lastEvent(caseId: string): Promise<{ seq: number; toStatus: CaseStatus } | undefined> {
+    const row = await this.db.selectFrom('case_events').select(['seq', 'to_status']).where('case_id', '=', caseId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return row && { seq: row.seq, toStatus: row.to_status };
+  }
+
+  async eventsFor(caseIds: string[]): Promise<EventRecord[]> {
+    if (caseIds.length === 0) return [];
+    const rows = await this.db.selectFrom('case_events').selectAll().where('case_id', 'in', caseIds).orderBy('case_id').orderBy('seq').execute();
+    return rows.map(toEvent);
+  }
+}
