@@ -294,6 +294,8 @@ async function steady(url: string, riders: Rider[], pool: Omit<Body, 'media'>[],
   const target = new URL(url);
   const run = randomBytes(4).toString('hex');
   const latencies: number[] = [];
+  /** Per 250 ms of due time: the slowest answer (BENCH_VERBOSE=1 prints the slowest windows). */
+  const windows = new Map<number, number>();
   const statuses = new Map<number, number>();
   let errors = 0;
   const inFlight = new Set<Promise<void>>();
@@ -320,7 +322,10 @@ async function steady(url: string, riders: Rider[], pool: Omit<Body, 'media'>[],
             const status = response.statusCode ?? 0;
             statuses.set(status, (statuses.get(status) ?? 0) + 1);
             if (status >= 200 && status < 300) {
-              latencies.push(performance.now() - due);
+              const latency = performance.now() - due;
+              latencies.push(latency);
+              const w = Math.floor((due - t0) / 250);
+              windows.set(w, Math.max(windows.get(w) ?? 0, latency));
               ledger.answered.set(key, String(response.headers.location ?? ''));
             }
             resolve();
@@ -354,6 +359,10 @@ async function steady(url: string, riders: Rider[], pool: Omit<Body, 'media'>[],
   });
   await Promise.all(inFlight);
   agent.destroy();
+  if (process.env.BENCH_VERBOSE) {
+    const slowest = [...windows].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    console.error(`steady: slowest 250-ms windows (due at s: max ms): ${slowest.map(([w, ms]) => `${(w / 4).toFixed(2)}: ${ms.toFixed(0)}`).join(', ')}`);
+  }
   const durationS = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? NaN;
