@@ -112,6 +112,19 @@ export function caseAccess(actor: Actor, c: CaseReach): CaseAccess {
   }
 }
 
+/** From least to most: a reader who reaches a thing through several cases sees it through the best. */
+const ACCESS_RANK: readonly CaseAccess[] = ['none', 'oversight', 'reporter', 'handling_chain'];
+
+export const betterAccess = (a: CaseAccess, b: CaseAccess): CaseAccess => (ACCESS_RANK.indexOf(b) > ACCESS_RANK.indexOf(a) ? b : a);
+
+/**
+ * A rider whose report was merged into a case follows that case as its reporter (its repair photos
+ * included): `mergedReporterIds` are the reporters of the reports merged into it.
+ */
+export function followsMerged(actor: Actor, access: CaseAccess, mergedReporterIds: readonly string[]): CaseAccess {
+  return access === 'none' && actor.role === 'reporter' && mergedReporterIds.includes(actor.id) ? 'reporter' : access;
+}
+
 /**
  * Publishing a case's photo for the public is for the command centre that handles the case: a
  * subdistrict that referred the case away still sees it (joint handling) but no longer speaks for it.

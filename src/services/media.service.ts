@@ -14,7 +14,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { may, mayPublishCaseMedia, type CaseAccess } from '../domain/access.js';
+import { betterAccess, followsMerged, may, mayPublishCaseMedia, type CaseAccess } from '../domain/access.js';
 import { DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
 import { detectTools, processFile, type MediaTools } from '../media/process.js';
 import { redact, type Region } from '../media/redact.js';
@@ -305,13 +305,12 @@ export class MediaService {
   private async reach(principal: Principal, record: MediaRecord): Promise<{ uploader: boolean; access: CaseAccess }> {
     const uploader = record.uploadedBy === principal.user.id;
     const repos = this.ctx.uow.autocommit;
-    const rank: CaseAccess[] = ['none', 'oversight', 'reporter', 'handling_chain'];
     let access: CaseAccess = 'none';
     for (const caseId of await repos.media.casesOf(record.id)) {
       let a = (await this.cases.load(repos, principal, caseId)).access;
-      // A rider whose report was merged into this case follows it, repair photos included.
-      if (a === 'none' && principal.actor.role === 'reporter' && (await repos.cases.mergedInto(caseId)).some((c) => c.reporterId === principal.user.id)) a = 'reporter';
-      if (rank.indexOf(a) > rank.indexOf(access)) access = a;
+      // The policy says who follows a case through a report merged into it (a rider, their own report).
+      if (a === 'none') a = followsMerged(principal.actor, a, (await repos.cases.mergedInto(caseId)).map((c) => c.reporterId));
+      access = betterAccess(access, a);
       if (access === 'handling_chain') break;
     }
     return { uploader, access };

@@ -3,7 +3,7 @@
 // so this matrix is what every route enforces.
 
 import { describe, expect, it } from 'vitest';
-import { CAPABILITIES, caseScope, clusterScope, may, requireCapability, type Capability } from '../../src/domain/access.js';
+import { betterAccess, CAPABILITIES, caseScope, clusterScope, followsMerged, may, requireCapability, type Capability } from '../../src/domain/access.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { ROLES, type Actor, type Role } from '../../src/domain/types.js';
 
@@ -48,5 +48,23 @@ describe('the access policy', () => {
     expect(clusterScope(actor('supervisor', { jurisdictionPath: '/l/najin' }))).toEqual({ kind: 'within', path: '/l/najin' });
     expect(clusterScope(actor('dispatcher'))).toEqual({ kind: 'points' });
     for (const role of ['handler', 'regulator', 'reporter'] as const) expect(clusterScope(actor(role, { jurisdictionPath: '/l/najin', departmentId: 'd' }))).toEqual({ kind: 'points' });
+  });
+
+  it('lets a rider follow a case their own report was merged into, and no one else', () => {
+    const rider = actor('reporter');
+    expect(followsMerged(rider, 'none', ['someone', rider.id])).toBe('reporter');
+    expect(followsMerged(rider, 'none', ['someone'])).toBe('none');
+    // Staff who cannot see the case do not see it because some report merged into it is theirs.
+    const handler = actor('handler', { departmentId: 'd1' });
+    expect(followsMerged(handler, 'none', [handler.id])).toBe('none');
+    // Access already held is kept.
+    expect(followsMerged(rider, 'handling_chain', [])).toBe('handling_chain');
+  });
+
+  it('sees a thing reached through several cases through the best of them', () => {
+    expect(betterAccess('none', 'oversight')).toBe('oversight');
+    expect(betterAccess('reporter', 'oversight')).toBe('reporter');
+    expect(betterAccess('reporter', 'handling_chain')).toBe('handling_chain');
+    expect(betterAccess('handling_chain', 'none')).toBe('handling_chain');
   });
 });
