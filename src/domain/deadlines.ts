@@ -120,19 +120,11 @@ export function remindAt(startedAt: Date, due: Date): Date {
 
 export type ClockState = 'running' | 'overdue' | 'met' | 'late' | 'cancelled';
 
-export interface ClockView {
-  stage: Stage;
-  round: number;
-  startedAt: string;
-  dueAt: string;
-  originalDueAt: string;
-  completedAt: string | null;
-  outcome: 'met' | 'late' | 'cancelled' | null;
-  state: ClockState;
-  /** Milliseconds left (negative when overdue) for a running clock; null once stopped. */
-  remainingMs: number | null;
-}
-
+/**
+ * A stage's deadline, one per stage and round: the one clock shape. The stored clock (records.ts
+ * `ClockRow`) adds its keys and reminder marks, an event keeps a `ClockSnapshot` of it, a view adds how it
+ * stands (`ClockView`).
+ */
 export interface ClockRecord {
   stage: Stage;
   round: number;
@@ -141,6 +133,16 @@ export interface ClockRecord {
   originalDueAt: string;
   completedAt: string | null;
   outcome: 'met' | 'late' | 'cancelled' | null;
+}
+
+/** A clock as an event records it: the deadline values at that moment. */
+export type ClockSnapshot = Pick<ClockRecord, 'stage' | 'round' | 'dueAt' | 'completedAt' | 'outcome'>;
+
+/** A clock as a case view shows it at some moment. */
+export interface ClockView extends ClockRecord {
+  state: ClockState;
+  /** Milliseconds left (negative when overdue) for a running clock; null once stopped. */
+  remainingMs: number | null;
 }
 
 /** How a clock stands at `now`: what a case view shows per stage. */

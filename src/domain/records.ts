@@ -3,9 +3,9 @@
 // snake_case); services and views work with these alone. Plain types: no I/O.
 
 import type { AreaGeometry } from '../geo/polygon.js';
-import type { SlaOverrides } from './deadlines.js';
+import type { ClockRecord, SlaOverrides } from './deadlines.js';
 import type { EvidenceFlag, EvidenceRole } from './evidence.js';
-import type { CaseStatus, CategoryKind, Channel, ClosureType, JurisdictionLevel, Role, Stage, Urgency } from './types.js';
+import type { CaseStatus, CategoryKind, Channel, ClosureType, JurisdictionLevel, Role, Urgency } from './types.js';
 import type { PendingExtension, Rating } from './workflow.js';
 
 export type MediaKind = 'photo' | 'video';
@@ -61,17 +61,11 @@ export interface EventRecord {
   clocks: unknown[];
 }
 
-export interface ClockRow {
+/** A clock as stored: the deadline (deadlines.ts ClockRecord) with its keys and reminder marks. */
+export interface ClockRow extends ClockRecord {
   id: string;
   caseId: string;
-  stage: Stage;
-  round: number;
-  startedAt: string;
-  dueAt: string;
-  originalDueAt: string;
   remindAt: string;
-  completedAt: string | null;
-  outcome: 'met' | 'late' | 'cancelled' | null;
   remindedAt: string | null;
   supervisedAt: string | null;
 }

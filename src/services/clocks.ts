@@ -1,8 +1,8 @@
 // A transition's clock changes: worked out against the clocks a case has (planClocks, pure), then stored.
 
 import type { WorkingCalendar } from '../domain/calendar.js';
-import { addMinutes, dueAt, outcomeAt, policyFor, remindAt, type SlaOverrides } from '../domain/deadlines.js';
-import type { Stage, Urgency } from '../domain/types.js';
+import { addMinutes, dueAt, outcomeAt, policyFor, remindAt, type ClockSnapshot, type SlaOverrides } from '../domain/deadlines.js';
+import type { Urgency } from '../domain/types.js';
 import type { ClockChanges } from '../domain/workflow.js';
 import type { ClockRow } from '../domain/records.js';
 import { fromClock } from '../storage/case.mappers.js';
@@ -16,15 +16,6 @@ export interface ClockContext {
   sla: SlaOverrides | null;
   calendar: WorkingCalendar;
   now: Date;
-}
-
-/** A clock as recorded in an event: the deadline values at that moment. */
-export interface ClockSnapshot {
-  stage: Stage;
-  round: number;
-  dueAt: string;
-  completedAt: string | null;
-  outcome: ClockRow['outcome'];
 }
 
 const snapshot = (c: ClockRow): ClockSnapshot => ({ stage: c.stage, round: c.round, dueAt: c.dueAt, completedAt: c.completedAt, outcome: c.outcome });

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { DomainError, type ErrorKind } from '../../src/domain/errors.js';
 import type { CaseStatus } from '../../src/domain/types.js';
 import type { Action, ActionInput } from '../../src/domain/workflow.js';
-import type { ClockSnapshot } from '../../src/services/clocks.js';
+import type { ClockSnapshot } from '../../src/domain/deadlines.js';
 import type { CaseRecord, ClockRow, EventRecord } from '../../src/domain/records.js';
 import type { CaseEventTable } from '../../src/storage/schema.js';
 import type { Database } from '../../src/storage/db.js';
