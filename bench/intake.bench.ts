@@ -43,7 +43,7 @@ import { buildApp } from '../src/http/app.js';
 import { demoPhoto } from '../src/seed/demo.js';
 import { CATEGORIES, JURISDICTIONS, NAJIN_CODE } from '../src/seed/najin-data.js';
 import { mulberry32 } from '../src/seed/prng.js';
-import { buildServices } from '../src/services/index.js';
+import { buildServices } from '../src/compose.js';
 import { connect } from '../src/storage/db.js';
 import { benchDialects, type DialectTarget } from './city.js';
 import { CLI, cli, freePort } from './processes.js';

@@ -12,7 +12,7 @@ import { buildJobs, DEADLINE_SWEEP } from './jobs/index.js';
 import { isSeeded, seedDemo } from './seed/demo.js';
 import { printCredentials } from './seed/credentials.js';
 import { DEFAULT_MEDIA_LIMITS } from './media/types.js';
-import { buildServices, type ServiceOptions } from './services/index.js';
+import { buildServices, type ServiceOptions } from './compose.js';
 import { connect, migrate, type Database } from './storage/db.js';
 
 const USAGE = `Usage: gridline <command> [options]

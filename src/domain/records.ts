@@ -3,10 +3,11 @@
 // snake_case); services and views work with these alone. Plain types: no I/O.
 
 import type { AreaGeometry } from '../geo/polygon.js';
+import type { CaseScope } from './access.js';
 import type { ClockRecord, SlaOverrides } from './deadlines.js';
 import type { EvidenceFlag, EvidenceRole } from './evidence.js';
 import type { CaseStatus, CategoryKind, Channel, ClosureType, JurisdictionLevel, Role, Urgency } from './types.js';
-import type { PendingExtension, Rating } from './workflow.js';
+import type { CaseChanges, PendingExtension, Rating } from './workflow.js';
 
 export type MediaKind = 'photo' | 'video';
 
@@ -174,4 +175,144 @@ export interface CaseFilters {
   reportedFrom?: string;
   /** Reported before (UTC ISO). */
   reportedTo?: string;
+}
+
+/** The list query a repository runs: the filters, whose cases the reader may see, the time, and the page. */
+export interface CaseQuery extends CaseFilters {
+  visibility: CaseScope;
+  now: string;
+  limit: number;
+  offset: number;
+}
+
+/** An event to append: who did what when; the rest defaults (the system, no note, data, evidence or clocks). */
+export type NewEvent = Pick<EventRecord, 'caseId' | 'seq' | 'action' | 'at' | 'fromStatus' | 'toStatus'> & Partial<Pick<EventRecord, 'actorId' | 'actorRole' | 'note' | 'data' | 'evidence' | 'clocks'>>;
+
+/** What an idempotency key remembers: whose key, the request it came with, and the case it made or acted on. */
+export interface IdempotencyRecord {
+  scope: string;
+  key: string;
+  requestHash: string;
+  caseId: string;
+  createdAt: string;
+}
+
+/** Where a case counts on the map: its point, handling and origin units, status and category. */
+export interface CellKey {
+  lat: number;
+  lon: number;
+  unitId: string;
+  originUnitId: string;
+  status: CaseStatus;
+  categoryId: string;
+}
+
+/** Everything a new report writes at once; the case's reference is numbered as it is written. */
+export interface NewCase {
+  record: Omit<CaseRecord, 'ref'>;
+  /** The day the reference counts in (YYYYMMDD): the case becomes YYYYMMDD-NNNN. */
+  refDay: string;
+  cells: CellKey;
+  clocks: ClockRow[];
+  events: NewEvent[];
+  links: MediaLink[];
+  idempotency?: IdempotencyRecord;
+}
+
+/**
+ * What a stored transition writes on a case: the transition's own changes (workflow.ts), the routing they
+ * lead to, its status, closing and update times. The version moves on by itself.
+ */
+export interface CaseUpdate extends CaseChanges {
+  routedDepartmentId?: string | null;
+  closedAt?: string | null;
+  status?: CaseStatus;
+  updatedAt?: string;
+}
+
+/** What a duplicate candidate shows of a case. */
+export interface NearbyCase {
+  id: string;
+  ref: string;
+  status: CaseStatus;
+  categoryId: string;
+  description: string;
+  lat: number;
+  lon: number;
+  reportedAt: string;
+}
+
+/** A map cluster: the cases of one cell of a level, counted, with the sums of their positions. */
+export interface CellCluster {
+  cy: number;
+  cx: number;
+  n: number;
+  sumLat: number;
+  sumLon: number;
+}
+
+/** A user as stored, with the password's hash (never shown) and when the account was made. */
+export interface UserAccount extends User {
+  passwordHash: string;
+  createdAt: string;
+}
+
+/** A resumable upload: where it stands, and the media item it became. */
+export interface UploadRecord {
+  id: string;
+  ownerId: string;
+  length: number;
+  received: number;
+  metadata: Record<string, string>;
+  mediaId: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** A change to what a media item's public copy is (publish or withdraw), kept as its history. */
+export interface MediaPublication {
+  id: string;
+  mediaId: string;
+  action: 'publish' | 'withdraw';
+  regions: unknown[];
+  publicKey: string | null;
+  actorId: string;
+  at: string;
+}
+
+/** A jurisdiction as a boundary import writes it: a new unit (the rest of it) or a new shape for a known one. */
+export type UnitShape = Pick<Jurisdiction, 'names'> & { geometry: AreaGeometry };
+
+/** A limit: at most `limit` hits per `windowS` seconds; 0 turns the rule off. */
+export interface RateRule {
+  limit: number;
+  windowS: number;
+}
+
+/** What one hit decided. */
+export interface RateDecision {
+  allowed: boolean;
+  /** Hits counted in this window, this one included (at most limit + 1). */
+  count: number;
+  remaining: number;
+  /** Whole seconds until the window ends (or the lockout does); 0 when allowed. */
+  retryAfterS: number;
+  /** When the window ends. */
+  resetAt: string;
+  /** Login rules: the subject is locked until then. */
+  lockedUntil: string | null;
+}
+
+/** What a throttle counts: a rule, and whom (a user, an address, an account name). */
+export interface ThrottleKey {
+  rule: string;
+  subject: string;
+}
+
+/** A subject locked out by a rule. */
+export interface Lockout {
+  subject: string;
+  lockedUntil: string;
+  failures: number;
+  lastAddress: string | null;
 }

@@ -48,7 +48,7 @@ export class DeadlineSweep {
         // Lock the case first, then the clock: the same order as a user's action, so the two never deadlock.
         const record = await repos.cases.bumpVersion(clock.caseId);
         if (!record) return false;
-        const claimed = await repos.clocks.claimClock(clock.id, action === 'remind' ? 'reminded_at' : 'supervised_at', nowIso);
+        const claimed = await repos.clocks.claimClock(clock.id, action === 'remind' ? 'remindedAt' : 'supervisedAt', nowIso);
         if (!claimed) throw new LostClaim();
         const overdueMinutes = Math.max(0, Math.round((Date.parse(nowIso) - Date.parse(clock.dueAt)) / 60_000));
         await repos.events.appendEvent({

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { bboxOf, type AreaGeometry } from '../geo/polygon.js';
 import { ManualClock } from '../ports.js';
-import { buildServices, type Services } from '../services/index.js';
+import { buildServices, type Services } from '../compose.js';
 import type { Principal } from '../services/context.js';
 import type { Database } from '../storage/db.js';
 import { toJson } from '../storage/dialect.js';

@@ -83,15 +83,15 @@ export class AuthService {
       await repos.users.insert({
         id,
         username: input.username,
-        password_hash: await hash(input.password),
-        display_name: input.displayName,
+        passwordHash: await hash(input.password),
+        displayName: input.displayName,
         phone: input.phone ?? null,
         role: input.role,
-        department_id: input.departmentId ?? null,
-        jurisdiction_id: input.jurisdictionId ?? null,
+        departmentId: input.departmentId ?? null,
+        jurisdictionId: input.jurisdictionId ?? null,
         locale: input.locale ?? 'zh-CN',
-        active: 1,
-        created_at: this.ctx.now().toISOString(),
+        active: true,
+        createdAt: this.ctx.now().toISOString(),
       });
     } catch (error) {
       if (this.ctx.uow.failure(error) === 'duplicate') throw invalid('username', `The username ${input.username} is taken.`, 'username_taken');

@@ -2,10 +2,8 @@
 // transaction, or write nothing and say what is wrong with which feature.
 
 import { DomainError } from '../domain/errors.js';
-import { bboxOf } from '../geo/polygon.js';
 import { planBoundaryImport, type BoundaryLimits, type BoundaryProblem } from '../geo/boundaries/index.js';
 import { newId } from '../domain/ids.js';
-import { toJson } from '../storage/dialect.js';
 import type { ServiceContext } from './context.js';
 
 export interface BoundaryImportResult {
@@ -33,34 +31,21 @@ export class BoundaryService {
     }
     const result: BoundaryImportResult = { created: [], updated: [] };
     const at = this.ctx.now().toISOString();
-    await this.ctx.uow.database.db.transaction().execute(async (trx) => {
+    await this.ctx.uow.run(async (repos) => {
       const byCode = new Map(stored.map((u) => [u.code, { id: u.id, path: u.path }]));
       // Parents come first in the plan, so a new unit's parent is always known by the time it is written.
       for (const unit of plan.units) {
-        const box = bboxOf(unit.geometry);
-        const shape = {
-          name_zh: unit.names.zh,
-          name_en: unit.names.en,
-          name_bo: unit.names.bo,
-          geometry: toJson(unit.geometry),
-          min_lon: box.minLon,
-          min_lat: box.minLat,
-          max_lon: box.maxLon,
-          max_lat: box.maxLat,
-        };
+        const shape = { names: unit.names, geometry: unit.geometry };
         const existing = byCode.get(unit.code);
         if (existing) {
-          await trx.updateTable('jurisdictions').set(shape).where('id', '=', existing.id).execute();
+          await repos.reference.reshapeJurisdiction(existing.id, shape);
           result.updated.push(unit.code);
           continue;
         }
         const parent = unit.parentCode ? byCode.get(unit.parentCode) : undefined;
         const id = newId();
         const path = `${parent?.path ?? ''}/${id}`;
-        await trx
-          .insertInto('jurisdictions')
-          .values({ id, code: unit.code, level: unit.level, parent_id: parent?.id ?? null, path, created_at: at, ...shape })
-          .execute();
+        await repos.reference.insertJurisdiction({ id, code: unit.code, level: unit.level, parentId: parent?.id ?? null, path, createdAt: at, ...shape });
         byCode.set(unit.code, { id, path });
         result.created.push(unit.code);
       }

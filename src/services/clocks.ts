@@ -5,8 +5,7 @@ import { addMinutes, dueAt, outcomeAt, policyFor, remindAt, type ClockSnapshot, 
 import type { Urgency } from '../domain/types.js';
 import type { ClockChanges } from '../domain/workflow.js';
 import type { ClockRow } from '../domain/records.js';
-import { fromClock } from '../storage/case.mappers.js';
-import type { ClockRepository } from '../storage/clock.repository.js';
+import type { ClockStore } from '../ports.js';
 import { newId } from '../domain/ids.js';
 
 export interface ClockContext {
@@ -82,19 +81,9 @@ export function planClocks(ctx: ClockContext, changes: ClockChanges, clocks: Clo
 }
 
 /** Apply clock changes to a case's stored clocks; returns the snapshot of the clocks that are open or were stopped by this change. */
-export async function applyClocks(repo: ClockRepository, ctx: ClockContext, changes: ClockChanges): Promise<ClockSnapshot[]> {
+export async function applyClocks(repo: ClockStore, ctx: ClockContext, changes: ClockChanges): Promise<ClockSnapshot[]> {
   const plan = planClocks(ctx, changes, await repo.clocks(ctx.caseId));
-  for (const next of plan.updates) {
-    await repo.updateClock(next.id, {
-      completed_at: next.completedAt,
-      outcome: next.outcome,
-      due_at: next.dueAt,
-      original_due_at: next.originalDueAt,
-      remind_at: next.remindAt,
-      reminded_at: next.remindedAt,
-      supervised_at: next.supervisedAt,
-    });
-  }
-  await repo.insertClocks(plan.inserts.map(fromClock));
+  for (const next of plan.updates) await repo.saveClock(next);
+  await repo.insertClocks(plan.inserts);
   return plan.snapshot;
 }

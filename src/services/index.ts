@@ -1,12 +1,11 @@
-// Wires the services from their ports. The HTTP app, the CLI and tests all build them here.
+// Wires the services from their ports (ports.ts): a unit of work over the stores, the clock, the media
+// store. Which storage stands behind the ports is the composition root's choice (src/compose.ts).
 
-import type { Database } from '../storage/db.js';
-import { UnitOfWork } from '../storage/unit-of-work.js';
 import { DEFAULT_EVIDENCE, type EvidenceOptions } from '../domain/evidence.js';
 import { mediaStoreFromUrl } from '../media/stores.js';
 import type { MediaStore } from '../media/types.js';
 import { DeadlineSweep } from '../jobs/deadline-sweep.js';
-import { systemClock, type Clock } from '../ports.js';
+import { systemClock, type Clock, type UnitOfWork } from '../ports.js';
 import { AuthService } from './auth.service.js';
 import { BoundaryService } from './boundary.service.js';
 import { ActionService } from './cases/act.js';
@@ -53,8 +52,8 @@ export interface ServiceOptions {
   throttle?: Partial<ThrottleRules>;
 }
 
-export function buildServices(database: Database, options: ServiceOptions = {}): Services {
-  const ctx = new ServiceContext(new UnitOfWork(database), options.clock ?? systemClock, options.borderDistanceM, { ...DEFAULT_EVIDENCE, ...options.evidence });
+export function servicesOver(uow: UnitOfWork, options: ServiceOptions = {}): Services {
+  const ctx = new ServiceContext(uow, options.clock ?? systemClock, options.borderDistanceM, { ...DEFAULT_EVIDENCE, ...options.evidence });
   const store = options.mediaStore ?? mediaStoreFromUrl(options.mediaStoreUrl ?? 'data/media');
   const loader = new CaseLoader(ctx);
   const actions = new ActionService(ctx, loader);

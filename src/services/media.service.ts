@@ -22,10 +22,8 @@ import { sniffMedia } from '../media/sniff.js';
 import { removeStale, spool, spoolBuffer, WORK_PREFIX, type SpooledFile } from '../media/spool.js';
 import { Slots } from '../media/slots.js';
 import { DEFAULT_MEDIA_LIMITS, partName, type MediaKind, type MediaLimits, type MediaStore, type ProcessedMedia } from '../media/types.js';
-import { toJson } from '../storage/dialect.js';
 import { newId } from '../domain/ids.js';
-import type { MediaRecord, MediaVariant } from '../domain/records.js';
-import type { UploadRecord } from '../storage/media.repository.js';
+import type { MediaRecord, MediaVariant, UploadRecord } from '../domain/records.js';
 import type { CaseLoader } from './cases/shared.js';
 import { extension, mediaInfo, type MediaInfo } from './media.views.js';
 import type { Principal, ServiceContext } from './context.js';
@@ -286,14 +284,14 @@ export class MediaService {
     await this.ctx.uow.autocommit.media.update(record.id, {
       width: next.width,
       height: next.height,
-      duration_s: next.durationS,
-      taken_at: next.takenAt,
-      taken_lat: next.takenLat,
-      taken_lon: next.takenLon,
-      display_key: next.displayKey,
-      thumb_key: next.thumbKey,
-      poster_key: next.posterKey,
-      clean_key: next.cleanKey,
+      durationS: next.durationS,
+      takenAt: next.takenAt,
+      takenLat: next.takenLat,
+      takenLon: next.takenLon,
+      displayKey: next.displayKey,
+      thumbKey: next.thumbKey,
+      posterKey: next.posterKey,
+      cleanKey: next.cleanKey,
       preview: next.preview,
     });
     return next;
@@ -381,7 +379,7 @@ export class MediaService {
     const { key } = await this.store.put(copy, 'image/webp');
     const now = this.ctx.now().toISOString();
     await this.ctx.transaction(async (repos) => {
-      await repos.media.update(id, { public_key: key, published_at: now });
+      await repos.media.update(id, { publicKey: key, publishedAt: now });
       await repos.media.recordPublication({ id: newId(), mediaId: id, action: 'publish', regions, publicKey: key, actorId: principal.user.id, at: now });
     });
     return mediaInfo({ ...record, publicKey: key, publishedAt: now }, true);
@@ -392,7 +390,7 @@ export class MediaService {
     if (!record.publicKey) return;
     const now = this.ctx.now().toISOString();
     await this.ctx.transaction(async (repos) => {
-      await repos.media.update(id, { public_key: null, published_at: null });
+      await repos.media.update(id, { publicKey: null, publishedAt: null });
       await repos.media.recordPublication({ id: newId(), mediaId: id, action: 'withdraw', regions: [], publicKey: null, actorId: principal.user.id, at: now });
     });
   }
@@ -434,15 +432,15 @@ export class MediaService {
       throw new DomainError('too_large', 'upload_quota_exceeded', `Resumable uploads may hold at most ${mb(quota)} MB per person; this file is ${mb(length)} MB.`, { quotaBytes: quota, heldBytes: 0, requestedBytes: length });
     }
     const now = this.ctx.now();
-    const row = {
+    const upload: UploadRecord = {
       id: newId(now.getTime()),
-      owner_id: principal.user.id,
+      ownerId: principal.user.id,
       length,
       received: 0,
-      metadata: toJson(metadata),
-      media_id: null,
-      created_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + this.options.uploadTtlHours * 3_600_000).toISOString(),
+      metadata,
+      mediaId: null,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.options.uploadTtlHours * 3_600_000).toISOString(),
     };
     await this.ctx.transaction(async (repos) => {
       await repos.media.lockOwner(principal.user.id);
@@ -458,9 +456,9 @@ export class MediaService {
           { quotaBytes: quota, heldBytes: open.bytes, requestedBytes: length },
         );
       }
-      await repos.media.createUpload(row);
+      await repos.media.createUpload(upload);
     });
-    return { id: row.id, ownerId: row.owner_id, length, received: 0, metadata, mediaId: null, createdAt: row.created_at, expiresAt: row.expires_at };
+    return upload;
   }
 
   async findUpload(principal: Principal, id: string): Promise<UploadRecord> {

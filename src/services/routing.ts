@@ -3,7 +3,7 @@
 // one of those units; else the command centre of the nearest unit that has one.
 
 import type { Category, Department, Jurisdiction } from '../domain/records.js';
-import type { Repos } from '../storage/unit-of-work.js';
+import type { Stores } from '../ports.js';
 
 /** What routing reads: every rule (category id -> unit id -> department id) and the departments. */
 export interface RoutingTables {
@@ -31,7 +31,7 @@ export function routeIn(tables: RoutingTables, category: Category, chain: Jurisd
 }
 
 /** Route reading the tables from the database (for callers without a service context). */
-export async function routeDepartment(repos: Repos, category: Category, chain: Jurisdiction[]): Promise<Department | undefined> {
+export async function routeDepartment(repos: Stores, category: Category, chain: Jurisdiction[]): Promise<Department | undefined> {
   const [routes, departments] = await Promise.all([repos.reference.routes(category.id, chain.map((u) => u.id)), repos.reference.departments()]);
   return routeIn({ routes: new Map([[category.id, routes]]), departments }, category, chain);
 }

@@ -1,13 +1,15 @@
 // Throttling: named rate-limit rules that routes declare (src/http/rate-limit.ts), login throttling per
-// account and per address with a lockout an administrator can lift. All state is in the database
-// (storage/throttle.repository.ts), so every process on one PostgreSQL enforces the same limits; the
+// account and per address with a lockout an administrator can lift. All state is in the database (the
+// throttle store, ports.ts), so every process on one PostgreSQL enforces the same limits; the
 // time comes from the service clock. Refusals are DomainError 'too_many' (429) with details.retryAfterS.
 
 import { DomainError } from '../domain/errors.js';
-import type { RateDecision, RateRule, ThrottleKey, ThrottleRepository } from '../storage/throttle.repository.js';
+import type { RateDecision, RateRule, ThrottleKey } from '../domain/records.js';
+import type { ThrottleStore } from '../ports.js';
 import type { ServiceContext } from './context.js';
 
-export type { RateDecision, RateLimiter, RateRule } from '../storage/throttle.repository.js';
+export type { RateDecision, RateRule } from '../domain/records.js';
+export type { RateLimiter } from '../ports.js';
 
 /** The rules a route may declare with `config: { rateLimit: ... }`. */
 export type RouteRule = 'login' | 'report' | 'read' | 'public' | 'publicWrite';
@@ -85,7 +87,7 @@ export class ThrottleService {
     readonly rules: ThrottleRules = DEFAULT_THROTTLE,
   ) {}
 
-  private get limiter(): ThrottleRepository {
+  private get limiter(): ThrottleStore {
     return this.ctx.uow.autocommit.throttle;
   }
 

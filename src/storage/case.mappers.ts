@@ -1,11 +1,12 @@
 // Rows <-> records for cases, their events and their clocks: the one place each table's columns meet the
-// domain's names. Used by the repositories that read them and by the services that write a report whole.
+// domain's names, both ways. Used by the repositories that read and write them.
 
-import type { PendingExtension } from '../domain/workflow.js';
+import type { PendingExtension, Rating } from '../domain/workflow.js';
+import { cellOf } from '../geo/cells.js';
 import { fromJson, toJson } from './dialect.js';
 import { newId } from '../domain/ids.js';
-import type { CaseClockTable, CaseEventTable, CaseTable } from './schema.js';
-import type { CaseRecord, EventRecord, ClockRow } from '../domain/records.js';
+import type { CaseClockTable, CaseEventTable, CaseTable, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
+import type { CaseUpdate, CaseRecord, EventRecord, ClockRow, IdempotencyRecord, MediaLink, NewEvent } from '../domain/records.js';
 
 export const toCase = (r: CaseTable): CaseRecord => ({
   id: r.id,
@@ -42,6 +43,77 @@ export const toCase = (r: CaseTable): CaseRecord => ({
   masterCaseId: r.master_case_id,
 });
 
+const ratingScore = (rating: Rating | null): number | null => rating?.score ?? null;
+const ratingUnitAtFault = (rating: Rating | null): number | null => (rating ? (rating.unitAtFault ? 1 : 0) : null);
+const pendingExtension = (p: PendingExtension | null): string | null => (p ? toJson(p) : null);
+
+/** A new case's row, without its reference (numbered as it is written); its map cell from its point. */
+export const caseRow = (c: Omit<CaseRecord, 'ref'>): Omit<CaseTable, 'ref'> => {
+  const cell = cellOf(c.lat, c.lon);
+  return {
+    id: c.id,
+    status: c.status,
+    category_id: c.categoryId,
+    urgency: c.urgency,
+    description: c.description,
+    lat: c.lat,
+    lon: c.lon,
+    orig_lat: c.original.lat,
+    orig_lon: c.original.lon,
+    orig_coord_sys: c.original.coordSys,
+    address: c.address,
+    grid_id: c.gridId,
+    jurisdiction_id: c.jurisdictionId,
+    origin_jurisdiction_id: c.originJurisdictionId,
+    routed_department_id: c.routedDepartmentId,
+    department_id: c.departmentId,
+    assisting_department_ids: toJson(c.assistingDepartmentIds),
+    assignee_id: c.assigneeId,
+    reporter_id: c.reporterId,
+    channel: c.channel,
+    media_ids: toJson(c.mediaIds),
+    closure_type: c.closureType,
+    rating_score: ratingScore(c.rating),
+    rating_unit_at_fault: ratingUnitAtFault(c.rating),
+    pending_extension: pendingExtension(c.pendingExtension),
+    reported_at: c.reportedAt,
+    updated_at: c.updatedAt,
+    closed_at: c.closedAt,
+    version: c.version,
+    near_border: c.nearBorder ? 1 : 0,
+    border_unit_ids: toJson(c.borderUnitIds),
+    outside_area: c.outsideArea ? 1 : 0,
+    suggested_jurisdiction_id: c.suggestedJurisdictionId,
+    master_case_id: c.masterCaseId,
+    cy: cell.cy,
+    cx: cell.cx,
+  };
+};
+
+/** A transition's changes as the columns they set, always in this order (the statement's shape). */
+export function caseColumns(c: CaseUpdate): Partial<CaseTable> {
+  const out: Partial<CaseTable> = {};
+  if (c.departmentId !== undefined) out.department_id = c.departmentId;
+  if (c.assistingDepartmentIds !== undefined) out.assisting_department_ids = toJson(c.assistingDepartmentIds);
+  if (c.assigneeId !== undefined) out.assignee_id = c.assigneeId;
+  if (c.urgency !== undefined) out.urgency = c.urgency;
+  if (c.closureType !== undefined) out.closure_type = c.closureType;
+  if (c.masterCaseId !== undefined) out.master_case_id = c.masterCaseId;
+  if (c.pendingExtension !== undefined) out.pending_extension = pendingExtension(c.pendingExtension);
+  if (c.rating !== undefined) {
+    out.rating_score = ratingScore(c.rating);
+    out.rating_unit_at_fault = ratingUnitAtFault(c.rating);
+  }
+  if (c.gridId !== undefined) out.grid_id = c.gridId;
+  if (c.jurisdictionId !== undefined) out.jurisdiction_id = c.jurisdictionId;
+  if (c.categoryId !== undefined) out.category_id = c.categoryId;
+  if (c.routedDepartmentId !== undefined) out.routed_department_id = c.routedDepartmentId;
+  if (c.closedAt !== undefined) out.closed_at = c.closedAt;
+  if (c.status !== undefined) out.status = c.status;
+  if (c.updatedAt !== undefined) out.updated_at = c.updatedAt;
+  return out;
+}
+
 export const toEvent = (r: CaseEventTable): EventRecord => ({
   id: r.id,
   caseId: r.case_id,
@@ -58,9 +130,6 @@ export const toEvent = (r: CaseEventTable): EventRecord => ({
   clocks: fromJson<unknown[]>(r.clocks, []),
 });
 
-/** An event to append: who did what when; the rest defaults (the system, no note, data, evidence or clocks). */
-export type NewEvent = Pick<EventRecord, 'caseId' | 'seq' | 'action' | 'at' | 'fromStatus' | 'toStatus'> & Partial<Pick<EventRecord, 'actorId' | 'actorRole' | 'note' | 'data' | 'evidence' | 'clocks'>>;
-
 /** The one constructor of an event row; its id is time-ordered by the event's own time. */
 export const eventRow = (e: NewEvent): CaseEventTable => ({
   id: newId(Date.parse(e.at)),
@@ -76,6 +145,23 @@ export const eventRow = (e: NewEvent): CaseEventTable => ({
   data: toJson(e.data ?? {}),
   evidence: toJson(e.evidence ?? []),
   clocks: toJson(e.clocks ?? []),
+});
+
+export const linkRow = (l: MediaLink): MediaLinkTable => ({
+  media_id: l.mediaId,
+  case_id: l.caseId,
+  event_seq: l.eventSeq,
+  role: l.role,
+  flags: toJson(l.flags),
+  created_at: l.createdAt,
+});
+
+export const idempotencyRow = (k: IdempotencyRecord): IdempotencyKeyTable => ({
+  scope: k.scope,
+  key: k.key,
+  request_hash: k.requestHash,
+  case_id: k.caseId,
+  created_at: k.createdAt,
 });
 
 export const toClock = (r: CaseClockTable): ClockRow => ({

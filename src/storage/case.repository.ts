@@ -4,35 +4,17 @@
 
 import { sql, type Kysely } from 'kysely';
 import type { CaseStatus } from '../domain/types.js';
-import type { CaseFilters, CaseRecord } from '../domain/records.js';
-import { toCase } from './case.mappers.js';
-import { visible, type CaseEb, type Visibility } from './case.visibility.js';
-import { cellDeltas, onCellConflict, upsertCells, type CellKey } from './cell.repository.js';
+import type { CaseUpdate, CaseQuery, CaseRecord, EventRecord, IdempotencyRecord, NewCase } from '../domain/records.js';
+import type { CaseStore } from '../ports.js';
+import { caseColumns, caseRow, eventRow, fromClock, idempotencyRow, linkRow, toCase, toEvent } from './case.mappers.js';
+import { visible, type CaseEb } from './case.visibility.js';
+import { cellDeltas, onCellConflict, upsertCells } from './cell.repository.js';
 import { insertRows, selectRows } from './compiled.js';
 import { bumpCounter, CounterRepository, refOf } from './counter.repository.js';
 import { isPostgres } from './dialect.js';
-import type { CaseClockTable, CaseEventTable, CaseTable, DB, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
+import type { CaseEventTable, CaseTable, DB } from './schema.js';
 
-export interface CaseQuery extends CaseFilters {
-  visibility: Visibility;
-  now: string;
-  limit: number;
-  offset: number;
-}
-
-/** Everything a new report writes, in one transaction; the case's reference is numbered as it is written. */
-export interface NewCase {
-  row: Omit<CaseTable, 'ref'>;
-  /** The day the reference counts in (YYYYMMDD): the case becomes YYYYMMDD-NNNN. */
-  refDay: string;
-  cells: CellKey;
-  clocks: CaseClockTable[];
-  events: CaseEventTable[];
-  links: MediaLinkTable[];
-  idempotency?: IdempotencyKeyTable;
-}
-
-export class CaseRepository {
+export class CaseRepository implements CaseStore {
   private readonly counters: CounterRepository;
 
   constructor(private readonly db: Kysely<DB>) {
@@ -54,10 +36,10 @@ export class CaseRepository {
   }
 
   /** Apply changes if nobody changed the case since `version` was read; false when someone did. */
-  async update(id: string, version: number, changes: Partial<CaseTable>): Promise<boolean> {
+  async apply(id: string, version: number, changes: CaseUpdate): Promise<boolean> {
     const result = await this.db
       .updateTable('cases')
-      .set({ ...changes, version: version + 1 })
+      .set({ ...caseColumns(changes), version: version + 1 })
       .where('id', '=', id)
       .where('version', '=', version)
       .executeTakeFirst();
@@ -88,36 +70,48 @@ export class CaseRepository {
 
   /**
    * Write a new report: its reference (the day's counter), the case, its cell counts, clocks, events,
-   * evidence links and idempotency key; returns the reference. On PostgreSQL this is one statement
-   * (data-modifying CTEs: one round trip, atomic by itself; foreign keys are checked at its end, when every
-   * row is there); on SQLite, where a statement costs no round trip, one statement per table, in the
+   * evidence links and idempotency key; returns the case and its events as stored. On PostgreSQL this is
+   * one statement (data-modifying CTEs: one round trip, atomic by itself; foreign keys are checked at its
+   * end, when every row is there); on SQLite, where a statement costs no round trip, one statement per table, in the
    * caller's transaction.
    */
-  async insertNew(c: NewCase): Promise<string> {
+  async insertNew(c: NewCase): Promise<{ record: CaseRecord; events: EventRecord[] }> {
+    const row = caseRow(c.record);
+    const events = c.events.map(eventRow);
+    const ref = await this.writeNew(c, row, events);
+    return { record: toCase({ ...row, ref }), events: events.map(toEvent) };
+  }
+
+  /** insertNew's statements; returns the reference the case was numbered with. */
+  private async writeNew(c: NewCase, row: Omit<CaseTable, 'ref'>, events: CaseEventTable[]): Promise<string> {
+    const { refDay } = c;
     const cells = cellDeltas(c.cells, 1);
+    const clocks = c.clocks.map(fromClock);
+    const links = c.links.map(linkRow);
+    const idempotency = c.idempotency && idempotencyRow(c.idempotency);
     if (isPostgres(this.db)) {
-      const counter = `case_ref:${c.refDay}`;
+      const counter = `case_ref:${refDay}`;
       // YYYYMMDD-NNNN, as refOf writes it: at least four digits.
-      const ref = sql<string>`(select ${c.refDay} || '-' || case when n.value < 10000 then lpad(n.value::text, 4, '0') else n.value::text end from n)`;
+      const ref = sql<string>`(select ${refDay} || '-' || case when n.value < 10000 then lpad(n.value::text, 4, '0') else n.value::text end from n)`;
       const writes = [
         sql`n as (${bumpCounter(this.db, counter)})`,
-        sql`c as (${this.db.insertInto('cases').values({ ...c.row, ref }).returning('ref')})`,
+        sql`c as (${this.db.insertInto('cases').values({ ...row, ref }).returning('ref')})`,
         sql`k as (${upsertCells(this.db, cells)})`,
       ];
-      if (c.clocks.length > 0) writes.push(sql`t as (${this.db.insertInto('case_clocks').values(c.clocks)})`);
-      if (c.events.length > 0) writes.push(sql`e as (${this.db.insertInto('case_events').values(c.events)})`);
-      if (c.links.length > 0) writes.push(sql`m as (${this.db.insertInto('media_links').values(c.links)})`);
-      if (c.idempotency) writes.push(sql`i as (${this.db.insertInto('idempotency_keys').values(c.idempotency)})`);
+      if (clocks.length > 0) writes.push(sql`t as (${this.db.insertInto('case_clocks').values(clocks)})`);
+      if (events.length > 0) writes.push(sql`e as (${this.db.insertInto('case_events').values(events)})`);
+      if (links.length > 0) writes.push(sql`m as (${this.db.insertInto('media_links').values(links)})`);
+      if (idempotency) writes.push(sql`i as (${this.db.insertInto('idempotency_keys').values(idempotency)})`);
       const { rows } = await sql<{ ref: string }>`with ${sql.join(writes)} select ref from c`.execute(this.db);
       return rows[0]!.ref;
     }
-    const ref = refOf(c.refDay, await this.counters.nextCounter(`case_ref:${c.refDay}`));
-    await insertRows(this.db, 'cases', [{ ...c.row, ref }]);
+    const ref = refOf(refDay, await this.counters.nextCounter(`case_ref:${refDay}`));
+    await insertRows(this.db, 'cases', [{ ...row, ref }]);
     await insertRows(this.db, 'case_cells', cells, 'upsert', onCellConflict);
-    await insertRows(this.db, 'case_clocks', c.clocks);
-    await insertRows(this.db, 'case_events', c.events);
-    await insertRows(this.db, 'media_links', c.links);
-    if (c.idempotency) await insertRows(this.db, 'idempotency_keys', [c.idempotency]);
+    await insertRows(this.db, 'case_clocks', clocks);
+    await insertRows(this.db, 'case_events', events);
+    await insertRows(this.db, 'media_links', links);
+    if (idempotency) await insertRows(this.db, 'idempotency_keys', [idempotency]);
     return ref;
   }
 
@@ -133,8 +127,8 @@ export class CaseRepository {
     return row && { requestHash: row.request_hash, caseId: row.case_id };
   }
 
-  async saveIdempotencyKey(scope: string, key: string, requestHash: string, caseId: string, at: string): Promise<void> {
-    await this.db.insertInto('idempotency_keys').values({ scope, key, request_hash: requestHash, case_id: caseId, created_at: at }).execute();
+  async saveIdempotencyKey(record: IdempotencyRecord): Promise<void> {
+    await this.db.insertInto('idempotency_keys').values(idempotencyRow(record)).execute();
   }
 
   async list(q: CaseQuery): Promise<{ items: CaseRecord[]; total: number }> {

@@ -2,36 +2,14 @@
 // and the cases of a range of cells read through the cell indexes (the map's points, duplicate candidates).
 
 import { sql, type Expression, type ExpressionBuilder, type InsertQueryBuilder, type InsertResult, type Kysely, type SqlBool } from 'kysely';
-import type { CaseStatus } from '../domain/types.js';
 import { CELL_LEVELS, cellOf } from '../geo/cells.js';
-import type { CaseRecord } from '../domain/records.js';
+import type { CaseRecord, CellCluster, CellKey, NearbyCase } from '../domain/records.js';
+import type { BoxQuery, CellStore, ClusterQuery, NearQuery } from '../ports.js';
 import { toCase } from './case.mappers.js';
-import { visible, type CaseEb, type Visibility } from './case.visibility.js';
+import { visible, type CaseEb } from './case.visibility.js';
 import { selectRows } from './compiled.js';
 import { isPostgres } from './dialect.js';
 import type { CaseCellTable, CaseTable, DB } from './schema.js';
-
-/** What a duplicate candidate shows of a case. */
-export interface NearbyCase {
-  id: string;
-  ref: string;
-  status: CaseStatus;
-  categoryId: string;
-  description: string;
-  lat: number;
-  lon: number;
-  reportedAt: string;
-}
-
-/** Where a case counts on the map: its point, handling and origin units, status and category. */
-export interface CellKey {
-  lat: number;
-  lon: number;
-  unitId: string;
-  originUnitId: string;
-  status: CaseStatus;
-  categoryId: string;
-}
 
 /** The cell-count rows adding (1) or removing (-1) a case at every level. */
 export const cellDeltas = (c: CellKey, delta: 1 | -1): CaseCellTable[] =>
@@ -81,7 +59,7 @@ function cellsFrom(db: Kysely<DB>, index: 'cases_cell' | 'cases_near' | null) {
   return index && !isPostgres(db) ? db.selectFrom(sql<CaseTable>`cases`.as<'cases'>(sql`cases indexed by ${sql.raw(index)}`)) : db.selectFrom('cases');
 }
 
-export class CellRepository {
+export class CellRepository implements CellStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   /** Add (delta 1) or remove (delta -1) a case from the map-cell counts at every level: one upsert of a row per level. */
@@ -93,17 +71,7 @@ export class CellRepository {
    * Open, unmerged cases of these categories in a cell range and box reported since a time (duplicate
    * candidates): only the columns a candidate shows, newest first.
    */
-  async openNear(q: {
-    y0: number;
-    y1: number;
-    x0: number;
-    x1: number;
-    box: { minLat: number; maxLat: number; minLon: number; maxLon: number };
-    categoryIds: string[];
-    since: string;
-    excludeId?: string;
-    limit: number;
-  }): Promise<NearbyCase[]> {
+  async openNear(q: NearQuery): Promise<NearbyCase[]> {
     if (q.categoryIds.length === 0) return [];
     // The box is a few cells (a duplicate radius is tens of metres), so cases_near (migration 008) is always
     // the index to read: the cells named one by one, latitude a range within each, the rest tested on the
@@ -163,20 +131,7 @@ export class CellRepository {
   }
 
   /** Cases in a cell range (level 3) and exact box, for the map's point view. */
-  async inBox(q: {
-    visibility: Visibility;
-    y0: number;
-    y1: number;
-    x0: number;
-    x1: number;
-    minLat: number;
-    maxLat: number;
-    minLon: number;
-    maxLon: number;
-    status?: CaseStatus[];
-    categoryId?: string;
-    limit: number;
-  }): Promise<CaseRecord[]> {
+  async inBox(q: BoxQuery): Promise<CaseRecord[]> {
     // SQLite keeps no statistics, so with a status or category filter (an equality on a one-column index)
     // or the newest-first order (the reported_at index) its planner would walk the whole city instead of
     // the box's rows of cells: pin cases_cell for the views that can span many cases. A reporter's or a
@@ -193,7 +148,7 @@ export class CellRepository {
   }
 
   /** Clusters: counts and mean positions per cell of a level, from the maintained cell counts. */
-  async clusters(q: { level: number; y0: number; y1: number; x0: number; x1: number; unitIds: string[] | null; status?: CaseStatus[]; categoryId?: string }): Promise<{ cy: number; cx: number; n: number; sumLat: number; sumLon: number }[]> {
+  async clusters(q: ClusterQuery): Promise<CellCluster[]> {
     if (q.unitIds && q.unitIds.length === 0) return [];
     let query = this.db
       .selectFrom('case_cells')

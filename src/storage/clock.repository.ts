@@ -3,11 +3,15 @@
 
 import type { Kysely } from 'kysely';
 import type { ClockRow } from '../domain/records.js';
-import { toClock } from './case.mappers.js';
+import type { ClockStore } from '../ports.js';
+import { fromClock, toClock } from './case.mappers.js';
 import { insertRows } from './compiled.js';
-import type { CaseClockTable, DB } from './schema.js';
+import type { DB } from './schema.js';
 
-export class ClockRepository {
+/** The column each claim of the sweep sets. */
+const CLAIMS = { remindedAt: 'reminded_at', supervisedAt: 'supervised_at' } as const;
+
+export class ClockRepository implements ClockStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   async clocks(caseId: string): Promise<ClockRow[]> {
@@ -21,12 +25,25 @@ export class ClockRepository {
     return rows.map(toClock);
   }
 
-  async insertClocks(rows: CaseClockTable[]): Promise<void> {
-    await insertRows(this.db, 'case_clocks', rows);
+  async insertClocks(clocks: ClockRow[]): Promise<void> {
+    await insertRows(this.db, 'case_clocks', clocks.map(fromClock));
   }
 
-  async updateClock(id: string, changes: Partial<CaseClockTable>): Promise<void> {
-    await this.db.updateTable('case_clocks').set(changes).where('id', '=', id).execute();
+  /** What a transition may change of a clock: its times and outcome (never its case, stage or round). */
+  async saveClock(c: ClockRow): Promise<void> {
+    await this.db
+      .updateTable('case_clocks')
+      .set({
+        completed_at: c.completedAt,
+        outcome: c.outcome,
+        due_at: c.dueAt,
+        original_due_at: c.originalDueAt,
+        remind_at: c.remindAt,
+        reminded_at: c.remindedAt,
+        supervised_at: c.supervisedAt,
+      })
+      .where('id', '=', c.id)
+      .execute();
   }
 
   /** Open clocks whose reminder time has come and that have had no reminder yet. */
@@ -59,7 +76,8 @@ export class ClockRepository {
   }
 
   /** Mark a clock reminded/supervised if no other process did first; true when this call won. */
-  async claimClock(id: string, column: 'reminded_at' | 'supervised_at', at: string): Promise<boolean> {
+  async claimClock(id: string, claim: 'remindedAt' | 'supervisedAt', at: string): Promise<boolean> {
+    const column = CLAIMS[claim];
     const result = await this.db
       .updateTable('case_clocks')
       .set({ [column]: at })

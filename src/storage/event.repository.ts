@@ -3,12 +3,13 @@
 
 import type { Kysely } from 'kysely';
 import type { CaseStatus } from '../domain/types.js';
-import type { EventRecord } from '../domain/records.js';
-import { eventRow, toEvent, type NewEvent } from './case.mappers.js';
+import type { EventRecord, NewEvent } from '../domain/records.js';
+import type { EventStore } from '../ports.js';
+import { eventRow, toEvent } from './case.mappers.js';
 import { insertRows } from './compiled.js';
 import type { DB } from './schema.js';
 
-export class EventRepository {
+export class EventRepository implements EventStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   async appendEvent(event: NewEvent): Promise<void> {

@@ -6,20 +6,11 @@ import { selectRows } from './compiled.js';
 import type { Kysely } from 'kysely';
 import type { EvidenceFlag } from '../domain/evidence.js';
 import { fromJson, isPostgres, toJson } from './dialect.js';
+import { linkRow } from './case.mappers.js';
 import type { DB, MediaLinkTable, MediaTable, UploadTable } from './schema.js';
-import type { MediaRecord, MediaLink } from '../domain/records.js';
-export type { MediaVariant, MediaRecord, MediaLink } from '../domain/records.js';
-
-export interface UploadRecord {
-  id: string;
-  ownerId: string;
-  length: number;
-  received: number;
-  metadata: Record<string, string>;
-  mediaId: string | null;
-  createdAt: string;
-  expiresAt: string;
-}
+import type { MediaPublication, MediaRecord, MediaLink, UploadRecord } from '../domain/records.js';
+import type { MediaRecordStore } from '../ports.js';
+export type { MediaVariant, MediaRecord, MediaLink, UploadRecord } from '../domain/records.js';
 
 const toMedia = (r: MediaTable): MediaRecord => ({
   id: r.id,
@@ -45,29 +36,37 @@ const toMedia = (r: MediaTable): MediaRecord => ({
   publishedAt: r.published_at,
 });
 
-const fromMedia = (m: MediaRecord): MediaTable => ({
-  id: m.id,
-  sha256: m.sha256,
-  kind: m.kind,
-  mime: m.mime,
-  bytes: m.bytes,
-  storage_key: m.storageKey,
-  uploaded_by: m.uploadedBy,
-  created_at: m.createdAt,
-  width: m.width,
-  height: m.height,
-  duration_s: m.durationS,
-  taken_at: m.takenAt,
-  taken_lat: m.takenLat,
-  taken_lon: m.takenLon,
-  display_key: m.displayKey,
-  thumb_key: m.thumbKey,
-  poster_key: m.posterKey,
-  clean_key: m.cleanKey,
-  preview: m.preview,
-  public_key: m.publicKey,
-  published_at: m.publishedAt,
-});
+/** Each field's column, in the table's order; a record's changes become the columns they set, in their own order. */
+const MEDIA_COLUMNS: { [K in keyof MediaRecord]: keyof MediaTable } = {
+  id: 'id',
+  sha256: 'sha256',
+  kind: 'kind',
+  mime: 'mime',
+  bytes: 'bytes',
+  storageKey: 'storage_key',
+  uploadedBy: 'uploaded_by',
+  createdAt: 'created_at',
+  width: 'width',
+  height: 'height',
+  durationS: 'duration_s',
+  takenAt: 'taken_at',
+  takenLat: 'taken_lat',
+  takenLon: 'taken_lon',
+  displayKey: 'display_key',
+  thumbKey: 'thumb_key',
+  posterKey: 'poster_key',
+  cleanKey: 'clean_key',
+  preview: 'preview',
+  publicKey: 'public_key',
+  publishedAt: 'published_at',
+};
+
+const mediaColumns = (changes: Partial<MediaRecord>): Partial<MediaTable> =>
+  Object.fromEntries(Object.entries(changes).map(([field, value]) => [MEDIA_COLUMNS[field as keyof MediaRecord], value])) as Partial<MediaTable>;
+
+/** A record's row, its columns in the table's order. */
+const fromMedia = (m: MediaRecord): MediaTable =>
+  Object.fromEntries((Object.keys(MEDIA_COLUMNS) as (keyof MediaRecord)[]).map((field) => [MEDIA_COLUMNS[field], m[field]])) as unknown as MediaTable;
 
 const toLink = (r: MediaLinkTable): MediaLink => ({
   mediaId: r.media_id,
@@ -89,7 +88,18 @@ const toUpload = (r: UploadTable): UploadRecord => ({
   expiresAt: r.expires_at,
 });
 
-export class MediaRepository {
+const uploadRow = (u: UploadRecord): UploadTable => ({
+  id: u.id,
+  owner_id: u.ownerId,
+  length: u.length,
+  received: u.received,
+  metadata: toJson(u.metadata),
+  media_id: u.mediaId,
+  created_at: u.createdAt,
+  expires_at: u.expiresAt,
+});
+
+export class MediaRepository implements MediaRecordStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   async insert(record: MediaRecord): Promise<void> {
@@ -100,8 +110,8 @@ export class MediaRepository {
     if (records.length > 0) await this.db.insertInto('media').values(records.map(fromMedia)).execute();
   }
 
-  async update(id: string, changes: Partial<MediaTable>): Promise<void> {
-    await this.db.updateTable('media').set(changes).where('id', '=', id).execute();
+  async update(id: string, changes: Partial<Omit<MediaRecord, 'id'>>): Promise<void> {
+    await this.db.updateTable('media').set(mediaColumns(changes)).where('id', '=', id).execute();
   }
 
   async find(id: string): Promise<MediaRecord | undefined> {
@@ -123,7 +133,7 @@ export class MediaRepository {
     if (links.length === 0) return;
     await this.db
       .insertInto('media_links')
-      .values(links.map((l) => ({ media_id: l.mediaId, case_id: l.caseId, event_seq: l.eventSeq, role: l.role, flags: toJson(l.flags), created_at: l.createdAt })))
+      .values(links.map(linkRow))
       .execute();
   }
 
@@ -139,7 +149,7 @@ export class MediaRepository {
     return rows.map(toLink);
   }
 
-  async recordPublication(row: { id: string; mediaId: string; action: 'publish' | 'withdraw'; regions: unknown[]; publicKey: string | null; actorId: string; at: string }): Promise<void> {
+  async recordPublication(row: MediaPublication): Promise<void> {
     await this.db
       .insertInto('media_publications')
       .values({ id: row.id, media_id: row.mediaId, action: row.action, regions: toJson(row.regions), public_key: row.publicKey, actor_id: row.actorId, at: row.at })
@@ -153,8 +163,8 @@ export class MediaRepository {
 
   // ---- resumable uploads ----
 
-  async createUpload(row: UploadTable): Promise<void> {
-    await this.db.insertInto('uploads').values(row).execute();
+  async createUpload(upload: UploadRecord): Promise<void> {
+    await this.db.insertInto('uploads').values(uploadRow(upload)).execute();
   }
 
   /**

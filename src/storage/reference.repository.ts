@@ -3,9 +3,11 @@
 import type { Kysely } from 'kysely';
 import type { AreaGeometry } from '../geo/polygon.js';
 import type { SlaOverrides } from '../domain/deadlines.js';
-import { fromJson } from './dialect.js';
+import { bboxOf } from '../geo/polygon.js';
+import { fromJson, toJson } from './dialect.js';
 import type { CategoryTable, DB, DepartmentTable, JurisdictionTable } from './schema.js';
-import type { Names, Jurisdiction, Department, Category } from '../domain/records.js';
+import type { Names, Jurisdiction, Department, Category, UnitShape } from '../domain/records.js';
+import type { ReferenceStore } from '../ports.js';
 export type { Names, Jurisdiction, Department, Category } from '../domain/records.js';
 
 const names = (row: { name_zh: string; name_en: string; name_bo: string }): Names => ({ zh: row.name_zh, en: row.name_en, bo: row.name_bo });
@@ -46,7 +48,22 @@ export const toCategory = (row: CategoryTable): Category => ({
   active: row.active === 1,
 });
 
-export class ReferenceRepository {
+/** A unit's names and polygon as columns, with the polygon's box (what the map's area queries compare). */
+function shapeColumns(shape: UnitShape) {
+  const box = bboxOf(shape.geometry);
+  return {
+    name_zh: shape.names.zh,
+    name_en: shape.names.en,
+    name_bo: shape.names.bo,
+    geometry: toJson(shape.geometry),
+    min_lon: box.minLon,
+    min_lat: box.minLat,
+    max_lon: box.maxLon,
+    max_lat: box.maxLat,
+  };
+}
+
+export class ReferenceRepository implements ReferenceStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   async jurisdiction(id: string): Promise<Jurisdiction | undefined> {
@@ -59,8 +76,15 @@ export class ReferenceRepository {
     return rows.map(toJurisdiction);
   }
 
-  async insertJurisdiction(row: JurisdictionTable): Promise<void> {
-    await this.db.insertInto('jurisdictions').values(row).execute();
+  async insertJurisdiction(u: Jurisdiction & UnitShape & { createdAt: string }): Promise<void> {
+    await this.db
+      .insertInto('jurisdictions')
+      .values({ id: u.id, code: u.code, level: u.level, parent_id: u.parentId, path: u.path, created_at: u.createdAt, ...shapeColumns(u) })
+      .execute();
+  }
+
+  async reshapeJurisdiction(id: string, shape: UnitShape): Promise<void> {
+    await this.db.updateTable('jurisdictions').set(shapeColumns(shape)).where('id', '=', id).execute();
   }
 
   async department(id: string): Promise<Department | undefined> {

@@ -9,45 +9,12 @@
 // so a flood never grows it. Times are ISO-8601 text, compared as text, like everywhere else.
 
 import { sql, type Kysely } from 'kysely';
+import type { Lockout, RateDecision, RateRule, ThrottleKey } from '../domain/records.js';
+import type { ThrottleStore } from '../ports.js';
 import { selectRows } from './compiled.js';
 import type { DB } from './schema.js';
 
-/** A limit: at most `limit` hits per `windowS` seconds; 0 turns the rule off. */
-export interface RateRule {
-  limit: number;
-  windowS: number;
-}
-
-/** What one hit decided. */
-export interface RateDecision {
-  allowed: boolean;
-  /** Hits counted in this window, this one included (at most limit + 1). */
-  count: number;
-  remaining: number;
-  /** Whole seconds until the window ends (or the lockout does); 0 when allowed. */
-  retryAfterS: number;
-  /** When the window ends. */
-  resetAt: string;
-  /** Login rules: the subject is locked until then. */
-  lockedUntil: string | null;
-}
-
-export interface ThrottleKey {
-  rule: string;
-  subject: string;
-}
-
-/** The port: count a hit against a rule for a subject, decide, in one atomic step. */
-export interface RateLimiter {
-  hit(key: ThrottleKey, rule: RateRule, now: Date, address?: string | null): Promise<RateDecision>;
-}
-
-export interface Lockout {
-  subject: string;
-  lockedUntil: string;
-  failures: number;
-  lastAddress: string | null;
-}
+export type { Lockout, RateDecision, RateRule, ThrottleKey } from '../domain/records.js';
 
 const secondsUntil = (iso: string, now: Date): number => Math.max(1, Math.ceil((Date.parse(iso) - now.getTime()) / 1000));
 
@@ -61,7 +28,7 @@ type HitValues = {
   limit: number;
 };
 
-export class ThrottleRepository implements RateLimiter {
+export class ThrottleRepository implements ThrottleStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   private hitQuery(v: HitValues) {

@@ -4,7 +4,8 @@ import { selectRows } from './compiled.js';
 import type { Kysely } from 'kysely';
 import type { Role } from '../domain/types.js';
 import type { DB, UserTable } from './schema.js';
-import type { User } from '../domain/records.js';
+import type { User, UserAccount } from '../domain/records.js';
+import type { UserStore } from '../ports.js';
 export type { User } from '../domain/records.js';
 
 export const toUser = (r: Omit<UserTable, 'password_hash' | 'created_at'>): User => ({
@@ -19,11 +20,26 @@ export const toUser = (r: Omit<UserTable, 'password_hash' | 'created_at'>): User
   active: r.active === 1,
 });
 
-export class UserRepository {
+export class UserRepository implements UserStore {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async insert(row: UserTable): Promise<void> {
-    await this.db.insertInto('users').values(row).execute();
+  async insert(u: UserAccount): Promise<void> {
+    await this.db
+      .insertInto('users')
+      .values({
+        id: u.id,
+        username: u.username,
+        password_hash: u.passwordHash,
+        display_name: u.displayName,
+        phone: u.phone,
+        role: u.role,
+        department_id: u.departmentId,
+        jurisdiction_id: u.jurisdictionId,
+        locale: u.locale,
+        active: u.active ? 1 : 0,
+        created_at: u.createdAt,
+      })
+      .execute();
   }
 
   async find(id: string): Promise<User | undefined> {

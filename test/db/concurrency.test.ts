@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import type { Action, ActionInput } from '../../src/domain/workflow.js';
-import { buildServices } from '../../src/services/index.js';
+import { buildServices } from '../../src/compose.js';
 import { DIALECTS } from '../support/db.js';
 import { ReadGate, act, events, expectConsistentChain, plus, record } from '../support/cases.js';
 import { MemoryMediaStore, buildWorld, type World } from '../support/world.js';

@@ -3,7 +3,7 @@
 
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServices, type Services } from '../../src/services/index.js';
+import { buildServices, type Services } from '../../src/compose.js';
 import { connect } from '../../src/storage/db.js';
 import { DIALECTS } from '../support/db.js';
 import { act, actAfter, clock, clocks, events, expectConsistentChain, plus, record } from '../support/cases.js';

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, rateRule } from '../../src/config.js';
 import { ManualClock } from '../../src/ports.js';
-import { buildServices } from '../../src/services/index.js';
+import { buildServices } from '../../src/compose.js';
 import { DEFAULT_THROTTLE } from '../../src/services/throttle.service.js';
 import { connect, migrate, type Database } from '../../src/storage/db.js';
 import { ThrottleRepository, type RateRule } from '../../src/storage/throttle.repository.js';

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { S3MediaStore } from '../../src/media/s3.js';
-import { buildServices } from '../../src/services/index.js';
+import { buildServices } from '../../src/compose.js';
 import { DIALECTS } from '../support/db.js';
 import { photo } from '../support/media.js';
 import { startS3, type TestS3 } from '../support/s3.js';

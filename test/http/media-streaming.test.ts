@@ -19,7 +19,7 @@ import { MemoryMediaStore } from '../../src/media/memory.js';
 import { NO_MEDIA_TOOLS } from '../../src/media/process.js';
 import { DEFAULT_MEDIA_LIMITS } from '../../src/media/types.js';
 import { ManualClock } from '../../src/ports.js';
-import { buildServices, type Services } from '../../src/services/index.js';
+import { buildServices, type Services } from '../../src/compose.js';
 import { DIALECTS } from '../support/db.js';
 import { ftyp, handMadeHeic, handMadeMovie, photo } from '../support/media.js';
 import { buildWorld, type World } from '../support/world.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { MemoryMediaStore } from '../../src/media/memory.js';
 import { MAX_OPEN_UPLOADS } from '../../src/services/media.service.js';
-import { buildServices } from '../../src/services/index.js';
+import { buildServices } from '../../src/compose.js';
 import { DIALECTS } from '../support/db.js';
 import { toHandling } from '../support/cases.js';
 import { ffmpegPath, handMadeMovie, photo, pngBomb, video } from '../support/media.js';

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { MemoryMediaStore } from '../../src/media/memory.js';
-import { buildServices, type Services } from '../../src/services/index.js';
+import { buildServices, type Services } from '../../src/compose.js';
 import type { ThrottleRules } from '../../src/services/throttle.service.js';
 import { connect, type Database } from '../../src/storage/db.js';
 import { DIALECTS } from '../support/db.js';

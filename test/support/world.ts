@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { ManualClock } from '../../src/ports.js';
 import type { Principal } from '../../src/services/context.js';
-import { buildServices, type Services } from '../../src/services/index.js';
+import { buildServices, type Services } from '../../src/compose.js';
 import { demoPhoto, seedReference } from '../../src/seed/demo.js';
 import { NAJIN_CODE, STAFF, ZHAXI_CODE } from '../../src/seed/najin-data.js';
 import type { Category, Department, Jurisdiction } from '../../src/storage/reference.repository.js';

@@ -7,10 +7,8 @@ import { evidenceFlags, type AttachFacts } from '../../domain/evidence.js';
 import { URGENCIES } from '../../domain/types.js';
 import { decide, isWithin, type Action, type ActionInput, type Transition } from '../../domain/workflow.js';
 import type { Router } from '../../geo/router.js';
-import type { CaseRecord, Category, MediaRecord } from '../../domain/records.js';
-import { toJson } from '../../storage/dialect.js';
-import type { CaseTable } from '../../storage/schema.js';
-import type { Repos } from '../../storage/unit-of-work.js';
+import type { CaseUpdate, CaseRecord, Category, MediaRecord } from '../../domain/records.js';
+import type { Stores } from '../../ports.js';
 import { applyClocks } from '../clocks.js';
 import type { Principal, ServiceContext } from '../context.js';
 import { routeIn } from '../routing.js';
@@ -33,7 +31,7 @@ export class ActionService {
         await this.ctx.transaction(async (repos) => {
           const applied = await this.applyAction(repos, principal, caseId, action, input);
           if (!applied) throw new RetryableConflict();
-          if (idempotencyKey) await repos.cases.saveIdempotencyKey(principal.user.id, idempotencyKey, requestHash, caseId, this.ctx.now().toISOString());
+          if (idempotencyKey) await repos.cases.saveIdempotencyKey({ scope: principal.user.id, key: idempotencyKey, requestHash, caseId, createdAt: this.ctx.now().toISOString() });
         });
         return { replayed: false };
       } catch (error) {
@@ -48,7 +46,7 @@ export class ActionService {
   }
 
   /** Load, decide, store. Returns false when the case changed under us (the caller retries). */
-  private async applyAction(repos: Repos, principal: Principal, caseId: string, action: Action, input: ActionInput): Promise<boolean> {
+  private async applyAction(repos: Stores, principal: Principal, caseId: string, action: Action, input: ActionInput): Promise<boolean> {
     const router = await this.ctx.routing();
     const loaded = await this.loader.load(repos, principal, caseId, router);
     if (loaded.access === 'none') throw notFound('case', caseId);
@@ -62,17 +60,17 @@ export class ActionService {
    * Write a decided transition: the case row (under its version), map cells, clocks and the event. Also
    * how a new report folds into its master at once (report.ts).
    */
-  async store(repos: Repos, principal: Principal, loaded: LoadedCase, transition: Transition, input: ActionInput, router: Router, media: MediaRecord[] = []): Promise<boolean> {
+  async store(repos: Stores, principal: Principal, loaded: LoadedCase, transition: Transition, input: ActionInput, router: Router, media: MediaRecord[] = []): Promise<boolean> {
     const now = this.ctx.now();
     const nowIso = now.toISOString();
     const { record } = loaded;
-    const changes = await this.columnChanges(repos, transition, record, loaded.category, router, nowIso);
-    const stored = await repos.cases.update(record.id, record.version, { ...changes, status: transition.to, updated_at: nowIso });
+    const changes = await this.caseChanges(repos, transition, record, loaded.category, router, nowIso);
+    const stored = await repos.cases.apply(record.id, record.version, { ...changes, status: transition.to, updatedAt: nowIso });
     if (!stored) return false;
 
-    const categoryId = changes.category_id ?? record.categoryId;
+    const categoryId = changes.categoryId ?? record.categoryId;
     const unitBefore = handlingUnit(router, record.jurisdictionId);
-    const unitAfter = handlingUnit(router, changes.jurisdiction_id ?? record.jurisdictionId);
+    const unitAfter = handlingUnit(router, changes.jurisdictionId ?? record.jurisdictionId);
     if (transition.to !== record.status || categoryId !== record.categoryId || unitAfter !== unitBefore) {
       const originUnitId = handlingUnit(router, record.originJurisdictionId);
       await repos.cells.adjustCells({ lat: record.lat, lon: record.lon, unitId: unitBefore, originUnitId, status: record.status, categoryId: record.categoryId }, -1);
@@ -110,7 +108,7 @@ export class ActionService {
   }
 
   /** Link an event's media to the case (for access and the before/after view), with what their capture metadata says. */
-  private async linkEvidence(repos: Repos, at: AttachFacts & { caseId: string; seq: number }, media: MediaRecord[]): Promise<void> {
+  private async linkEvidence(repos: Stores, at: AttachFacts & { caseId: string; seq: number }, media: MediaRecord[]): Promise<void> {
     await repos.media.link(
       media.map((m) => ({ mediaId: m.id, caseId: at.caseId, eventSeq: at.seq, role: at.role, flags: evidenceFlags(m, at, this.ctx.evidence), createdAt: at.at })),
     );
@@ -120,7 +118,7 @@ export class ActionService {
    * The case row is a projection of its events: the newest event must carry the row's status and
    * version. A mismatch means something wrote around the event log; refuse to build on it.
    */
-  private async checkAgainstHistory(repos: Repos, record: CaseRecord): Promise<boolean> {
+  private async checkAgainstHistory(repos: Stores, record: CaseRecord): Promise<boolean> {
     const last = await repos.events.lastEvent(record.id);
     // A newer event than the row we read: someone committed in between. Not corruption; retry.
     if (last && last.seq > record.version) return false;
@@ -138,7 +136,7 @@ export class ActionService {
    * reach (anything that would move a case out of it goes through referral), media are the actor's.
    * Returns the media the action attaches.
    */
-  private async checkActionInput(repos: Repos, principal: Principal, loaded: LoadedCase, action: Action, input: ActionInput, router: Router): Promise<MediaRecord[]> {
+  private async checkActionInput(repos: Stores, principal: Principal, loaded: LoadedCase, action: Action, input: ActionInput, router: Router): Promise<MediaRecord[]> {
     const scope = principal.actor.jurisdictionPath;
     // A department serves the actor's area when it sits inside it (a community office) or above it (a
     // district bureau); another subdistrict's department would take the case out of the actor's hands.
@@ -192,34 +190,20 @@ export class ActionService {
     return media;
   }
 
-  private async columnChanges(repos: Repos, t: Transition, record: CaseRecord, category: Category, router: Router, nowIso: string): Promise<Partial<CaseTable>> {
+  /** What a transition writes on the case: its own changes, the unit a grid is in, the routing they lead to, the closing time. */
+  private async caseChanges(repos: Stores, t: Transition, record: CaseRecord, category: Category, router: Router, nowIso: string): Promise<CaseUpdate> {
     const c = t.changes;
-    const out: Partial<CaseTable> = {};
-    if (c.departmentId !== undefined) out.department_id = c.departmentId;
-    if (c.assistingDepartmentIds !== undefined) out.assisting_department_ids = toJson(c.assistingDepartmentIds);
-    if (c.assigneeId !== undefined) out.assignee_id = c.assigneeId;
-    if (c.urgency !== undefined) out.urgency = c.urgency;
-    if (c.closureType !== undefined) out.closure_type = c.closureType;
-    if (c.masterCaseId !== undefined) out.master_case_id = c.masterCaseId;
-    if (c.pendingExtension !== undefined) out.pending_extension = c.pendingExtension ? toJson(c.pendingExtension) : null;
-    if (c.rating !== undefined) {
-      out.rating_score = c.rating?.score ?? null;
-      out.rating_unit_at_fault = c.rating ? (c.rating.unitAtFault ? 1 : 0) : null;
-    }
-    if (c.gridId !== undefined) {
-      out.grid_id = c.gridId;
-      out.jurisdiction_id = c.gridId;
-    }
-    if (c.jurisdictionId !== undefined) out.jurisdiction_id = c.jurisdictionId;
-    if (c.categoryId !== undefined) out.category_id = c.categoryId;
+    const out: CaseUpdate = { ...c };
+    // A case filed into a grid is in that grid's unit (unless the transition names another).
+    if (c.gridId !== undefined) out.jurisdictionId = c.jurisdictionId ?? c.gridId;
     // Re-route when what routing depends on changed.
     if (c.categoryId !== undefined || c.gridId !== undefined || c.jurisdictionId !== undefined) {
       const target = await this.loader.activeCategory(repos, c.categoryId ?? record.categoryId);
-      const unitId = out.jurisdiction_id ?? record.jurisdictionId;
-      out.routed_department_id = routeIn(await this.ctx.reference(), target ?? category, router.chain(unitId))?.id ?? null;
+      const unitId = out.jurisdictionId ?? record.jurisdictionId;
+      out.routedDepartmentId = routeIn(await this.ctx.reference(), target ?? category, router.chain(unitId))?.id ?? null;
     }
-    if (t.to === 'closed' && t.from !== 'closed') out.closed_at = nowIso;
-    if (t.from === 'closed' && t.to !== 'closed') out.closed_at = null;
+    if (t.to === 'closed' && t.from !== 'closed') out.closedAt = nowIso;
+    if (t.from === 'closed' && t.to !== 'closed') out.closedAt = null;
     return out;
   }
 }

@@ -4,8 +4,7 @@
 import { caseScope, type CaseAccess } from '../../domain/access.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import type { CaseFacts } from '../../domain/workflow.js';
-import type { CaseFilters, CaseRecord, ClockRow } from '../../domain/records.js';
-import type { CaseQuery } from '../../storage/case.repository.js';
+import type { CaseFilters, CaseQuery, CaseRecord, ClockRow } from '../../domain/records.js';
 import type { Principal, ServiceContext } from '../context.js';
 import { caseView, evidenceView, reporterView, type CaseView, type Lookups, type ReporterCaseView } from '../case.views.js';
 import type { Locale } from '../../domain/wording.js';

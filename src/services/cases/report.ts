@@ -6,18 +6,14 @@ import { invalid } from '../../domain/errors.js';
 import { evidenceFlags, type AttachFacts } from '../../domain/evidence.js';
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../../domain/types.js';
 import { RULES, type Transition } from '../../domain/workflow.js';
-import type { CaseRecord, Category, ClockRow, EventRecord, MediaLink, MediaRecord } from '../../domain/records.js';
-import { eventRow, fromClock, toCase, toEvent, type NewEvent } from '../../storage/case.mappers.js';
-import { toJson } from '../../storage/dialect.js';
+import type { CaseRecord, Category, ClockRow, EventRecord, MediaLink, MediaRecord, NewEvent } from '../../domain/records.js';
 import { newId } from '../../domain/ids.js';
-import type { CaseEventTable, CaseTable } from '../../storage/schema.js';
-import type { Repos } from '../../storage/unit-of-work.js';
+import type { Stores } from '../../ports.js';
 import { planClocks } from '../clocks.js';
 import type { Principal, ServiceContext } from '../context.js';
 import { routeIn } from '../routing.js';
 import { place } from '../placement.js';
 import { checkPoint, toWgs84, type CoordSys } from '../../geo/coords.js';
-import { cellOf } from '../../geo/cells.js';
 import { evidenceView, reporterView, type CaseView, type Lookups, type ReporterCaseView } from '../case.views.js';
 import type { Locale } from '../../domain/wording.js';
 import type { ActionService } from './act.js';
@@ -73,7 +69,7 @@ export class ReportService {
     }
     try {
       // Media sent with the report (a form's files, already in the store) are recorded with it, or not at all.
-      const create = async (repos: Repos) => {
+      const create = async (repos: Stores) => {
         if (newMedia.length > 0) await repos.media.insertMany(newMedia);
         return this.createCase(repos, principal, input, idempotencyKey, requestHash);
       };
@@ -109,7 +105,7 @@ export class ReportService {
     return { ...view, evidence: evidenceView(created.links, created.media, 'reporter', principal) };
   }
 
-  private async createCase(repos: Repos, principal: Principal, input: ReportInput, idempotencyKey: string | undefined, requestHash: string): Promise<CreatedCase> {
+  private async createCase(repos: Stores, principal: Principal, input: ReportInput, idempotencyKey: string | undefined, requestHash: string): Promise<CreatedCase> {
     const [router, calendar, reference] = await Promise.all([this.ctx.routing(), this.ctx.workingCalendar(), this.ctx.reference()]);
     const category = await this.loader.activeCategory(repos, input.categoryId);
     const { point: original, coordSys } = checkPoint(input.lat, input.lon, input.coordSys ?? 'wgs84');
@@ -131,10 +127,9 @@ export class ReportService {
     const nowIso = now.toISOString();
     const id = newId(now.getTime());
     const urgency = input.urgency ?? category.defaultUrgency;
-    const cell = cellOf(point.lat, point.lon);
     const clocks = planClocks({ caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] }, []);
-    const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<NewEvent> = {}): CaseEventTable =>
-      eventRow({ caseId: id, seq, action, at: nowIso, fromStatus: 'reported', toStatus: 'reported', data, clocks: clocks.snapshot, ...extra });
+    const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<NewEvent> = {}): NewEvent =>
+      ({ caseId: id, seq, action, at: nowIso, fromStatus: 'reported', toStatus: 'reported', data, clocks: clocks.snapshot, ...extra });
     // Everything the reporter submitted, exactly as submitted.
     const events = [
       event(1, 'report', { submitted: input, routedDepartmentId: routed?.id ?? null, placement }, {
@@ -151,54 +146,49 @@ export class ReportService {
     }
     const attached: AttachFacts = { role: 'before', lat: point.lat, lon: point.lon, reportedAt: nowIso, at: nowIso };
     const links: MediaLink[] = media.map((m) => ({ mediaId: m.id, caseId: id, eventSeq: 1, role: 'before', flags: evidenceFlags(m, attached, this.ctx.evidence), createdAt: nowIso }));
-    const row: Omit<CaseTable, 'ref'> = {
+    const record: Omit<CaseRecord, 'ref'> = {
       id,
       status: 'reported',
-      category_id: category.id,
+      categoryId: category.id,
       urgency,
       description,
       lat: point.lat,
       lon: point.lon,
-      orig_lat: original.lat,
-      orig_lon: original.lon,
-      orig_coord_sys: coordSys,
+      original: { lat: original.lat, lon: original.lon, coordSys },
       address: input.address?.trim() || null,
-      grid_id: placement.gridId,
-      jurisdiction_id: placement.jurisdictionId,
-      origin_jurisdiction_id: placement.originJurisdictionId,
-      routed_department_id: routed?.id ?? null,
-      department_id: null,
-      assisting_department_ids: '[]',
-      assignee_id: null,
-      reporter_id: principal.user.id,
+      gridId: placement.gridId,
+      jurisdictionId: placement.jurisdictionId,
+      originJurisdictionId: placement.originJurisdictionId,
+      routedDepartmentId: routed?.id ?? null,
+      departmentId: null,
+      assistingDepartmentIds: [],
+      assigneeId: null,
+      reporterId: principal.user.id,
       channel: input.channel ?? 'app',
-      media_ids: toJson(mediaIds),
-      closure_type: null,
-      rating_score: null,
-      rating_unit_at_fault: null,
-      pending_extension: null,
-      reported_at: nowIso,
-      updated_at: nowIso,
-      closed_at: null,
-      // The row is the projection of its events: its version is the last event's number.
+      mediaIds,
+      closureType: null,
+      rating: null,
+      pendingExtension: null,
+      reportedAt: nowIso,
+      updatedAt: nowIso,
+      closedAt: null,
+      // The case is the projection of its events: its version is the last event's number.
       version: events.length,
-      near_border: placement.nearBorder ? 1 : 0,
-      border_unit_ids: toJson(placement.borderUnitIds),
-      outside_area: placement.outsideArea ? 1 : 0,
-      suggested_jurisdiction_id: placement.suggestedJurisdictionId,
-      master_case_id: null,
-      cy: cell.cy,
-      cx: cell.cx,
+      nearBorder: placement.nearBorder,
+      borderUnitIds: placement.borderUnitIds,
+      outsideArea: placement.outsideArea,
+      suggestedJurisdictionId: placement.suggestedJurisdictionId,
+      masterCaseId: null,
     };
     // The case, its reference, cell counts, clocks, events, evidence and key: one statement on PostgreSQL.
-    const ref = await repos.cases.insertNew({
-      row,
+    const stored = await repos.cases.insertNew({
+      record,
       refDay: nowIso.slice(0, 10).replace(/-/g, ''),
       cells: { lat: point.lat, lon: point.lon, unitId: handlingUnit(router, placement.jurisdictionId), originUnitId: handlingUnit(router, placement.originJurisdictionId), status: 'reported', categoryId: category.id },
-      clocks: clocks.inserts.map(fromClock),
+      clocks: clocks.inserts,
       events,
-      links: links.map((l) => ({ media_id: l.mediaId, case_id: l.caseId, event_seq: l.eventSeq, role: l.role, flags: toJson(l.flags), created_at: l.createdAt })),
-      idempotency: idempotencyKey ? { scope: principal.user.id, key: idempotencyKey, request_hash: requestHash, case_id: id, created_at: nowIso } : undefined,
+      links,
+      idempotency: idempotencyKey ? { scope: principal.user.id, key: idempotencyKey, requestHash, caseId: id, createdAt: nowIso } : undefined,
     });
     if (master) {
       // The reporter said "it is one of these": their report folds into the master at once. Merging is a
@@ -208,6 +198,6 @@ export class ReportService {
       const transition: Transition = { action: 'merge', from: created.record.status, ...RULES.merge.apply(created.facts, input, principal.actor) };
       await this.actions.store(repos, principal, created, transition, input, router);
     }
-    return { record: toCase({ ...row, ref }), category, clocks: clocks.inserts, events: events.map(toEvent), links, media, merged: master !== undefined };
+    return { record: stored.record, category, clocks: clocks.inserts, events: stored.events, links, media, merged: master !== undefined };
   }
 }

@@ -9,7 +9,7 @@ import { tooManyMedia } from '../../domain/evidence.js';
 import type { CaseFacts } from '../../domain/workflow.js';
 import type { Router } from '../../geo/router.js';
 import type { CaseRecord, Category, ClockRow, MediaRecord } from '../../domain/records.js';
-import type { Repos } from '../../storage/unit-of-work.js';
+import type { Stores } from '../../ports.js';
 import type { Principal, ServiceContext } from '../context.js';
 import type { LatLon } from '../../geo/coords.js';
 import { distanceM } from '../../geo/area.js';
@@ -33,7 +33,7 @@ export class CaseLoader {
   constructor(private readonly ctx: ServiceContext) {}
 
   /** Load a case with its category, the facts the state machine needs and the reader's access. */
-  async load(repos: Repos, principal: Principal, caseId: string, router?: Router): Promise<LoadedCase> {
+  async load(repos: Stores, principal: Principal, caseId: string, router?: Router): Promise<LoadedCase> {
     const r = router ?? (await this.ctx.routing());
     const record = await repos.cases.find(caseId);
     if (!record) throw notFound('case', caseId);
@@ -55,14 +55,14 @@ export class CaseLoader {
   }
 
   /** From the context's cache of reference data, not the database: categories change only with invalidate(). */
-  async activeCategory(_repos: Repos, id: string): Promise<Category> {
+  async activeCategory(_repos: Stores, id: string): Promise<Category> {
     const category = (await this.ctx.reference()).categoryById.get(id);
     if (!category || !category.active) throw invalid('categoryId', `There is no active category with id ${id}.`, 'category_not_found');
     return category;
   }
 
   /** Media must exist, be few enough, and have been uploaded by the one who attaches them. */
-  async checkMedia(repos: Repos, principal: Principal, ids: string[]): Promise<MediaRecord[]> {
+  async checkMedia(repos: Stores, principal: Principal, ids: string[]): Promise<MediaRecord[]> {
     const unique = [...new Set(ids)];
     const { maxFiles } = this.ctx.evidence;
     if (unique.length > maxFiles) throw tooManyMedia(maxFiles, unique.length);
@@ -79,7 +79,7 @@ export class CaseLoader {
    * A master case to merge into: it exists, it is still open and unmerged, and the actor may see it —
    * or, for a rider reporting into a case they were offered, it lies near their own report.
    */
-  async openMaster(repos: Repos, principal: Principal, masterId: string, field: string, near?: LatLon): Promise<CaseRecord> {
+  async openMaster(repos: Stores, principal: Principal, masterId: string, field: string, near?: LatLon): Promise<CaseRecord> {
     const master = await repos.cases.find(masterId);
     const offered = master !== undefined && near !== undefined && distanceM([near.lon, near.lat], [master.lon, master.lat]) <= MAX_OFFER_DISTANCE_M;
     if (!master || (!offered && (await this.load(repos, principal, masterId)).access === 'none')) {
