@@ -30,7 +30,7 @@ import { CATEGORIES, NAJIN_CODE, STAFF } from '../src/seed/najin-data.js';
 import { seedReference } from '../src/seed/demo.js';
 import { handlingUnit } from '../src/services/cases/shared.js';
 import type { Principal } from '../src/services/context.js';
-import { buildServices, type Services } from '../src/compose.js';
+import { buildServices, type WiredServices } from '../src/compose.js';
 import { place } from '../src/services/placement.js';
 import { routeDepartment } from '../src/services/routing.js';
 import { connect, migrate, type Database, type DialectName } from '../src/storage/db.js';
@@ -145,7 +145,7 @@ export interface City {
   url: string;
   schema: string | null;
   database: Database;
-  services: Services;
+  services: WiredServices;
   clock: ManualClock;
   admin: Principal;
   dispatcher: Principal;

@@ -12,7 +12,7 @@ import { buildJobs, DEADLINE_SWEEP } from './jobs/index.js';
 import { isSeeded, seedDemo } from './seed/demo.js';
 import { printCredentials } from './seed/credentials.js';
 import { DEFAULT_MEDIA_LIMITS } from './media/types.js';
-import { buildServices, type ServiceOptions } from './compose.js';
+import { buildUseCases, type ServiceOptions } from './compose.js';
 import { connect, migrate, type Database } from './storage/db.js';
 
 const USAGE = `Usage: gridline <command> [options]
@@ -53,7 +53,7 @@ async function seed(database: Database, config: Config, password?: string, cases
 }
 
 async function serve(database: Database, config: Config): Promise<void> {
-  const services = buildServices(database, { ...serviceOptions(config), tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
+  const services = buildUseCases(database, { ...serviceOptions(config), tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
   const app = await buildApp({ database, services, logLevel: config.logLevel, trustProxy: config.trustProxy });
   // Background work (the deadline sweep, SWEEP_INTERVAL_MS) on its declared schedule: src/jobs.
   const jobs = buildJobs(services, { sweepIntervalMs: config.sweepIntervalMs }, app.log);
@@ -128,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
         await serve(database, config);
         break;
       case 'sweep': {
-        const result = await buildJobs(buildServices(database, serviceOptions(config)), { sweepIntervalMs: 0 }).runOnce<SweepResult>(DEADLINE_SWEEP);
+        const result = await buildJobs(buildUseCases(database, serviceOptions(config)), { sweepIntervalMs: 0 }).runOnce<SweepResult>(DEADLINE_SWEEP);
         console.log(`Reminded ${result.reminded}, supervised ${result.supervised}, expired uploads ${result.uploadsExpired}.`);
         break;
       }
@@ -139,7 +139,7 @@ async function main(argv: string[]): Promise<void> {
         await migrate(database);
         const text = fs.readFileSync(file, 'utf8');
         try {
-          const result = await buildServices(database).boundaries.import(text);
+          const result = await buildUseCases(database).boundaries.import(text);
           console.log(`Imported ${file}: ${result.created.length} new unit(s), ${result.updated.length} updated.`);
         } catch (error) {
           if (error instanceof DomainError && error.code === 'boundaries_invalid') {
@@ -155,7 +155,7 @@ async function main(argv: string[]): Promise<void> {
       }
       case 'unlock': {
         if (!values.username) throw new Error('Usage: gridline unlock --username U');
-        const { wasLocked } = await buildServices(database, serviceOptions(config)).throttle.unlock(values.username);
+        const { wasLocked } = await buildUseCases(database, serviceOptions(config)).throttle.unlock(values.username);
         console.log(wasLocked ? `Lifted the login lockout of ${values.username}; its failed logins are forgotten.` : `${values.username} was not locked out; its failed logins (if any) are forgotten.`);
         break;
       }
@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<void> {
         const { username, password, role } = values;
         if (!username || !password || !role) throw new Error('user add needs --username, --password and --role.');
         if (!ROLES.includes(role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}.`);
-        const services = buildServices(database);
+        const services = buildUseCases(database);
         const department = values['department-code'] ? await services.reference.departmentByCode(values['department-code']) : undefined;
         if (values['department-code'] && !department) throw new Error(`No department with code ${values['department-code']}.`);
         const unit = values['jurisdiction-code'] ? await services.reference.jurisdictionByCode(values['jurisdiction-code']) : undefined;

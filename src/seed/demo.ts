@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { bboxOf, type AreaGeometry } from '../geo/polygon.js';
 import { ManualClock } from '../ports.js';
-import { buildServices, type Services } from '../compose.js';
+import { buildServices, type WiredServices } from '../compose.js';
 import type { Principal } from '../services/context.js';
 import type { Database } from '../storage/db.js';
 import { toJson } from '../storage/dialect.js';
@@ -240,7 +240,7 @@ function pickEnding(rand: () => number): string {
   return 'closed';
 }
 
-async function seedCases(services: Services, s: CaseSeedContext): Promise<void> {
+async function seedCases(services: WiredServices, s: CaseSeedContext): Promise<void> {
   const clock = services.ctx.clock as ManualClock;
   const principal = async (user: User): Promise<Principal> => services.ctx.principal(user);
   const dispatcher = await principal(s.staff.get('dispatcher')!);

@@ -19,8 +19,8 @@ import { MediaService, type MediaOptions } from './media.service.js';
 import { ReferenceService } from './reference.service.js';
 import { DEFAULT_THROTTLE, ThrottleService, type ThrottleRules } from './throttle.service.js';
 
+/** The use cases: all the HTTP layer and the CLI see (no context, no stores). */
 export interface Services {
-  ctx: ServiceContext;
   auth: AuthService;
   boundaries: BoundaryService;
   /** Reporting a problem: a new case, a replayed report, the report's answer. */
@@ -38,6 +38,11 @@ export interface Services {
   throttle: ThrottleService;
 }
 
+/** The services with their context: for the seed, benchmarks and tests, which move its clock and reset its caches. */
+export interface WiredServices extends Services {
+  ctx: ServiceContext;
+}
+
 export interface ServiceOptions {
   clock?: Clock;
   mediaStore?: MediaStore;
@@ -52,7 +57,7 @@ export interface ServiceOptions {
   throttle?: Partial<ThrottleRules>;
 }
 
-export function servicesOver(uow: UnitOfWork, options: ServiceOptions = {}): Services {
+export function servicesOver(uow: UnitOfWork, options: ServiceOptions = {}): WiredServices {
   const ctx = new ServiceContext(uow, options.clock ?? systemClock, options.borderDistanceM, { ...DEFAULT_EVIDENCE, ...options.evidence });
   const store = options.mediaStore ?? mediaStoreFromUrl(options.mediaStoreUrl ?? 'data/media');
   const loader = new CaseLoader(ctx);

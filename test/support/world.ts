@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { ManualClock } from '../../src/ports.js';
 import type { Principal } from '../../src/services/context.js';
-import { buildServices, type Services } from '../../src/compose.js';
+import { buildServices, type WiredServices } from '../../src/compose.js';
 import { demoPhoto, seedReference } from '../../src/seed/demo.js';
 import { NAJIN_CODE, STAFF, ZHAXI_CODE } from '../../src/seed/najin-data.js';
 import type { Category, Department, Jurisdiction } from '../../src/storage/reference.repository.js';
@@ -20,7 +20,7 @@ export const PASSWORD = 'najin-test-pass';
 export interface World {
   database: TestDatabase;
   clock: ManualClock;
-  services: Services;
+  services: WiredServices;
   app: FastifyInstance;
   users: Map<string, User>;
   as(username: string): Promise<Principal>;
