@@ -36,7 +36,7 @@ import { routeDepartment } from '../src/services/routing.js';
 import { connect, migrate, type Database, type DialectName } from '../src/storage/db.js';
 import { newId } from '../src/domain/ids.js';
 import type { BenchResult } from './routing.bench.js';
-import type { Category, Jurisdiction } from '../src/storage/reference.repository.js';
+import type { Category, Jurisdiction } from '../src/domain/records.js';
 import type { CaseCellTable, CaseTable, UserTable } from '../src/storage/schema.js';
 import { mulberry32 } from '../src/seed/prng.js';
 

@@ -37,7 +37,7 @@ import SQLite from 'better-sqlite3';
 import Fastify from 'fastify';
 import pg from 'pg';
 import type { LogEvent } from 'kysely';
-import type { Jurisdiction } from '../src/storage/reference.repository.js';
+import type { Jurisdiction } from '../src/domain/records.js';
 import { Router } from '../src/geo/router.js';
 import { buildApp } from '../src/http/app.js';
 import { demoPhoto } from '../src/seed/demo.js';

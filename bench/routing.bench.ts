@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { Router } from '../src/geo/router.js';
 import { bboxOf, containsPoint, inBBox, type AreaGeometry, type BBox, type Position } from '../src/geo/polygon.js';
 import { LEVELS } from '../src/domain/types.js';
-import type { Jurisdiction } from '../src/storage/reference.repository.js';
+import type { Jurisdiction } from '../src/domain/records.js';
 import { mulberry32 } from '../src/seed/prng.js';
 
 export interface BenchResult {

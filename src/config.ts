@@ -4,7 +4,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_BORDER_DISTANCE_M } from './services/placement.js';
-import { DEFAULT_THROTTLE, type RateRule, type ThrottleRules } from './services/throttle.service.js';
+import type { RateRule } from './domain/records.js';
+import { DEFAULT_THROTTLE, type ThrottleRules } from './services/throttle.service.js';
 
 export interface Config {
   /** `postgres://...` for PostgreSQL; `sqlite:FILE`, a file path or `:memory:` for embedded SQLite. */

@@ -8,8 +8,6 @@ import type { RateDecision, RateRule, ThrottleKey } from '../domain/records.js';
 import type { ThrottleStore } from '../ports.js';
 import type { ServiceContext } from './context.js';
 
-export type { RateDecision, RateRule } from '../domain/records.js';
-export type { RateLimiter } from '../ports.js';
 
 /** The rules a route may declare with `config: { rateLimit: ... }`. */
 export type RouteRule = 'login' | 'report' | 'read' | 'public' | 'publicWrite';

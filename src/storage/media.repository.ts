@@ -10,7 +10,6 @@ import { linkRow } from './case.mappers.js';
 import type { DB, MediaLinkTable, MediaTable, UploadTable } from './schema.js';
 import type { MediaPublication, MediaRecord, MediaLink, UploadRecord } from '../domain/records.js';
 import type { MediaRecordStore } from '../ports.js';
-export type { MediaVariant, MediaRecord, MediaLink, UploadRecord } from '../domain/records.js';
 
 const toMedia = (r: MediaTable): MediaRecord => ({
   id: r.id,

@@ -8,7 +8,6 @@ import { fromJson, toJson } from './dialect.js';
 import type { CategoryTable, DB, DepartmentTable, JurisdictionTable } from './schema.js';
 import type { Names, Jurisdiction, Department, Category, UnitShape } from '../domain/records.js';
 import type { ReferenceStore } from '../ports.js';
-export type { Names, Jurisdiction, Department, Category } from '../domain/records.js';
 
 const names = (row: { name_zh: string; name_en: string; name_bo: string }): Names => ({ zh: row.name_zh, en: row.name_en, bo: row.name_bo });
 

@@ -14,7 +14,6 @@ import type { ThrottleStore } from '../ports.js';
 import { selectRows } from './compiled.js';
 import type { DB } from './schema.js';
 
-export type { Lockout, RateDecision, RateRule, ThrottleKey } from '../domain/records.js';
 
 const secondsUntil = (iso: string, now: Date): number => Math.max(1, Math.ceil((Date.parse(iso) - now.getTime()) / 1000));
 

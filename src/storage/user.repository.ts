@@ -6,7 +6,6 @@ import type { Role } from '../domain/types.js';
 import type { DB, UserTable } from './schema.js';
 import type { User, UserAccount } from '../domain/records.js';
 import type { UserStore } from '../ports.js';
-export type { User } from '../domain/records.js';
 
 export const toUser = (r: Omit<UserTable, 'password_hash' | 'created_at'>): User => ({
   id: r.id,

@@ -8,10 +8,9 @@ import type { Principal } from '../../src/services/context.js';
 import { buildServices, type WiredServices } from '../../src/compose.js';
 import { demoPhoto, seedReference } from '../../src/seed/demo.js';
 import { NAJIN_CODE, STAFF, ZHAXI_CODE } from '../../src/seed/najin-data.js';
-import type { Category, Department, Jurisdiction } from '../../src/storage/reference.repository.js';
+import type { Category, Department, Jurisdiction, User } from '../../src/domain/records.js';
 import { MemoryMediaStore } from '../../src/media/memory.js';
 export { MemoryMediaStore };
-import type { User } from '../../src/storage/user.repository.js';
 import { freshDatabase, type DialectUnderTest, type TestDatabase } from './db.js';
 import type { ReportInput } from '../../src/services/cases/report.js';
 

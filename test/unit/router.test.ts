@@ -4,7 +4,7 @@ import { containsPoint, packArea, packedContains, type AreaGeometry, type Positi
 import { METRES_PER_DEGREE, metresPerDegreeLon, pointToGeometryEdgeM, pointToSegmentM } from '../../src/geo/distance.js';
 import { EARTH_RADIUS_M } from '../../src/geo/area.js';
 import { LEVELS } from '../../src/domain/types.js';
-import type { Jurisdiction } from '../../src/storage/reference.repository.js';
+import type { Jurisdiction } from '../../src/domain/records.js';
 import {
   CHENGGUAN_CODE,
   ENCLAVE_GRID_CODE,
