@@ -28,6 +28,7 @@ import type {
   UploadRecord,
   User,
   UserAccount,
+  EventAction,
 } from './domain/records.js';
 import type { CaseStatus } from './domain/types.js';
 
@@ -93,7 +94,7 @@ export interface EventStore {
   events(caseId: string): Promise<EventRecord[]>;
   eventsFor(caseIds: string[]): Promise<EventRecord[]>;
   /** The newest event of a case with this action. */
-  lastEventOf(caseId: string, action: string): Promise<EventRecord | undefined>;
+  lastEventOf(caseId: string, action: EventAction): Promise<EventRecord | undefined>;
   /** The newest event of a case: the state the case must agree with. */
   lastEvent(caseId: string): Promise<{ seq: number; toStatus: CaseStatus } | undefined>;
 }

@@ -7,7 +7,7 @@ import type { CaseScope } from './access.js';
 import type { ClockRecord, SlaOverrides } from './deadlines.js';
 import type { EvidenceFlag, EvidenceRole } from './evidence.js';
 import type { CaseStatus, CategoryKind, Channel, ClosureType, JurisdictionLevel, Role, Urgency } from './types.js';
-import type { CaseChanges, PendingExtension, Rating } from './workflow.js';
+import type { Action, CaseChanges, PendingExtension, Rating } from './workflow.js';
 
 export type MediaKind = 'photo' | 'video';
 
@@ -46,13 +46,19 @@ export interface CaseRecord {
   masterCaseId: string | null;
 }
 
+/** What an event records: a workflow action, the report that opened the case, or the sweep's reminder and supervision notice. */
+export type EventAction = Action | 'report' | 'remind' | 'supervise';
+
+/** Who acted: a user in their role, or the system (the sweep). */
+export type EventActorRole = Role | 'system';
+
 export interface EventRecord {
   id: string;
   caseId: string;
   seq: number;
-  action: string;
+  action: EventAction;
   actorId: string | null;
-  actorRole: string;
+  actorRole: EventActorRole;
   at: string;
   fromStatus: CaseStatus | null;
   toStatus: CaseStatus;

@@ -3,7 +3,7 @@
 
 import type { Kysely } from 'kysely';
 import type { CaseStatus } from '../domain/types.js';
-import type { EventRecord, NewEvent } from '../domain/records.js';
+import type { EventAction, EventRecord, NewEvent } from '../domain/records.js';
 import type { EventStore } from '../ports.js';
 import { eventRow, toEvent } from './case.mappers.js';
 import { insertRows } from './compiled.js';
@@ -22,7 +22,7 @@ export class EventRepository implements EventStore {
   }
 
   /** The newest event of a case with this action. */
-  async lastEventOf(caseId: string, action: string): Promise<EventRecord | undefined> {
+  async lastEventOf(caseId: string, action: EventAction): Promise<EventRecord | undefined> {
     const row = await this.db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).where('action', '=', action).orderBy('seq', 'desc').limit(1).executeTakeFirst();
     return row && toEvent(row);
   }

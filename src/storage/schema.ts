@@ -8,6 +8,7 @@ import type { ClockRecord } from '../domain/deadlines.js';
 import type { EvidenceRole } from '../domain/evidence.js';
 import type { CaseStatus, CategoryKind, Channel, ClosureType, JurisdictionLevel, Role, Stage, Urgency } from '../domain/types.js';
 import type { MediaKind } from '../media/types.js';
+import type { EventAction, EventActorRole } from '../domain/records.js';
 
 export interface JurisdictionTable {
   id: string;
@@ -127,7 +128,7 @@ export interface MediaPublicationTable {
   id: string;
   media_id: string;
   /** 'publish' (with its redaction regions) or 'withdraw'. */
-  action: string;
+  action: 'publish' | 'withdraw';
   regions: string;
   public_key: string | null;
   actor_id: string;
@@ -213,9 +214,9 @@ export interface CaseEventTable {
   id: string;
   case_id: string;
   seq: number;
-  action: string;
+  action: EventAction;
   actor_id: string | null;
-  actor_role: string;
+  actor_role: EventActorRole;
   at: string;
   from_status: CaseStatus | null;
   to_status: CaseStatus;

@@ -6,7 +6,7 @@ import { invalid } from '../../domain/errors.js';
 import { evidenceFlags, type AttachFacts } from '../../domain/evidence.js';
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../../domain/types.js';
 import { RULES, type Transition } from '../../domain/workflow.js';
-import type { CaseRecord, Category, ClockRow, EventRecord, MediaLink, MediaRecord, NewEvent } from '../../domain/records.js';
+import type { CaseRecord, Category, ClockRow, EventAction, EventRecord, MediaLink, MediaRecord, NewEvent } from '../../domain/records.js';
 import { newId } from '../../domain/ids.js';
 import type { Stores } from '../../ports.js';
 import { planClocks } from '../clocks.js';
@@ -128,7 +128,7 @@ export class ReportService {
     const id = newId(now.getTime());
     const urgency = input.urgency ?? category.defaultUrgency;
     const clocks = planClocks({ caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] }, []);
-    const event = (seq: number, action: string, data: Record<string, unknown>, extra: Partial<NewEvent> = {}): NewEvent =>
+    const event = (seq: number, action: EventAction, data: Record<string, unknown>, extra: Partial<NewEvent> = {}): NewEvent =>
       ({ caseId: id, seq, action, at: nowIso, fromStatus: 'reported', toStatus: 'reported', data, clocks: clocks.snapshot, ...extra });
     // Everything the reporter submitted, exactly as submitted.
     const events = [
