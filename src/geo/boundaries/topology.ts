@@ -66,6 +66,9 @@ export function checkSiblings({ groups, parentOf, levelOf, uncertain, gapLevels,
       return null;
     }
   };
+  /** A problem found with this unit: its place in the file, its code, and what is wrong. */
+  const found = (unit: { feature: number | null; code: string }, kind: BoundaryProblem['kind'], reason: string, extra: Pick<BoundaryProblem, 'areaM2' | 'other'> = {}) =>
+    problems.push({ feature: unit.feature, code: unit.code, kind, reason, ...extra });
   // The clipping the sibling checks need, planned and counted against the budget before the first call.
   const work: GroupWork[] = [];
   for (const [parentCode, members] of groups) {
@@ -118,25 +121,14 @@ export function checkSiblings({ groups, parentOf, levelOf, uncertain, gapLevels,
       const inter = clip(
         () => polygonClipping.intersection(clips.get(first.code)!, clips.get(second.code)!),
         (e) =>
-          problems.push({
-            feature: first.feature,
-            code: first.code,
-            kind: 'overlap',
-            reason: `could not compare ${whoIs(first)} with ${whoIs(second)} (geometry engine: ${engineError(e)}); check both shapes for tiny slivers or near-duplicate corners`,
+          found(first, 'overlap', `could not compare ${whoIs(first)} with ${whoIs(second)} (geometry engine: ${engineError(e)}); check both shapes for tiny slivers or near-duplicate corners`, {
             other: second.code,
           }),
       );
       if (inter === null) continue;
       const area = clipArea(inter);
       if (area > toleranceM2)
-        problems.push({
-          feature: first.feature,
-          code: first.code,
-          kind: 'overlap',
-          reason: `${whoIs(first)} overlaps its sibling ${whoIs(second)} by ${m2(area)}${pieces(inter)} around ${whereIs(inter)}`,
-          areaM2: area,
-          other: second.code,
-        });
+        found(first, 'overlap', `${whoIs(first)} overlaps its sibling ${whoIs(second)} by ${m2(area)}${pieces(inter)} around ${whereIs(inter)}`, { areaM2: area, other: second.code });
     }
 
     if (parent === null) continue;
@@ -144,51 +136,31 @@ export function checkSiblings({ groups, parentOf, levelOf, uncertain, gapLevels,
 
     // 4b.
     for (const m of outside) {
+      const unit = { feature: m.feature ?? parent.feature, code: m.code };
       const out = clip(
         () => polygonClipping.difference(clips.get(m.code)!, parentClip),
-        (e) =>
-          problems.push({
-            feature: m.feature ?? parent.feature,
-            code: m.code,
-            kind: 'outside_parent',
-            reason: `could not compare ${whoIs(m)} with its parent ${whoIs(parent)} (geometry engine: ${engineError(e)})`,
-            other: parent.code,
-          }),
+        (e) => found(unit, 'outside_parent', `could not compare ${whoIs(m)} with its parent ${whoIs(parent)} (geometry engine: ${engineError(e)})`, { other: parent.code }),
       );
       if (out === null) continue;
       const area = clipArea(out);
       if (area > toleranceM2)
-        problems.push({
-          feature: m.feature ?? parent.feature,
-          code: m.code,
-          kind: 'outside_parent',
-          reason: `${whoIs(m)} sticks out of its parent ${whoIs(parent)} by ${m2(area)}${pieces(out)} around ${whereIs(out)}`,
-          areaM2: area,
-          other: parent.code,
-        });
+        found(unit, 'outside_parent', `${whoIs(m)} sticks out of its parent ${whoIs(parent)} by ${m2(area)}${pieces(out)} around ${whereIs(out)}`, { areaM2: area, other: parent.code });
     }
 
     // 4c.
     if (!gap) continue;
     const uncovered = clip(
       () => polygonClipping.difference(parentClip, ...withShape.map((m) => clips.get(m.code)!)),
-      (e) =>
-        problems.push({
-          feature: parent.feature,
-          code: parent.code,
-          kind: 'gap',
-          reason: `could not check that the children of ${whoIs(parent)} cover it (geometry engine: ${engineError(e)})`,
-        }),
+      (e) => found(parent, 'gap', `could not check that the children of ${whoIs(parent)} cover it (geometry engine: ${engineError(e)})`),
     );
     if (uncovered === null) continue;
     const area = clipArea(uncovered);
     if (area > toleranceM2)
-      problems.push({
-        feature: parent.feature,
-        code: parent.code,
-        kind: 'gap',
-        reason: `${members === 1 ? 'the only child' : `the ${members} children`} of ${whoIs(parent)} leave${members === 1 ? 's' : ''} ${m2(area)} of it uncovered${pieces(uncovered)} around ${whereIs(uncovered)}; every part of a ${parentLevel} must belong to one of its children`,
-        areaM2: area,
-      });
+      found(
+        parent,
+        'gap',
+        `${members === 1 ? 'the only child' : `the ${members} children`} of ${whoIs(parent)} leave${members === 1 ? 's' : ''} ${m2(area)} of it uncovered${pieces(uncovered)} around ${whereIs(uncovered)}; every part of a ${parentLevel} must belong to one of its children`,
+        { areaM2: area },
+      );
   }
 }
