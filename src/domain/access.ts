@@ -119,10 +119,12 @@ export const betterAccess = (a: CaseAccess, b: CaseAccess): CaseAccess => (ACCES
 
 /**
  * A rider whose report was merged into a case follows that case as its reporter (its repair photos
- * included): `mergedReporterIds` are the reporters of the reports merged into it.
+ * included). `mergedReporterIds` gives the reporters of the reports merged into it; it is asked only when
+ * the answer can change (no access yet, and a rider asking).
  */
-export function followsMerged(actor: Actor, access: CaseAccess, mergedReporterIds: readonly string[]): CaseAccess {
-  return access === 'none' && actor.role === 'reporter' && mergedReporterIds.includes(actor.id) ? 'reporter' : access;
+export async function followsMerged(actor: Actor, access: CaseAccess, mergedReporterIds: () => Promise<readonly string[]>): Promise<CaseAccess> {
+  if (access !== 'none' || actor.role !== 'reporter') return access;
+  return (await mergedReporterIds()).includes(actor.id) ? 'reporter' : 'none';
 }
 
 /**

@@ -215,9 +215,8 @@ export interface CellKey {
 
 /** Everything a new report writes at once; the case's reference is numbered as it is written. */
 export interface NewCase {
+  /** Numbered as it is written: YYYYMMDD-NNNN, counting in the day it was reported. */
   record: Omit<CaseRecord, 'ref'>;
-  /** The day the reference counts in (YYYYMMDD): the case becomes YYYYMMDD-NNNN. */
-  refDay: string;
   cells: CellKey;
   clocks: ClockRow[];
   events: NewEvent[];

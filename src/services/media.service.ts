@@ -305,9 +305,9 @@ export class MediaService {
     const repos = this.ctx.uow.autocommit;
     let access: CaseAccess = 'none';
     for (const caseId of await repos.media.casesOf(record.id)) {
-      let a = (await this.cases.load(repos, principal, caseId)).access;
+      const loaded = (await this.cases.load(repos, principal, caseId)).access;
       // The policy says who follows a case through a report merged into it (a rider, their own report).
-      if (a === 'none') a = followsMerged(principal.actor, a, (await repos.cases.mergedInto(caseId)).map((c) => c.reporterId));
+      const a = await followsMerged(principal.actor, loaded, async () => (await repos.cases.mergedInto(caseId)).map((c) => c.reporterId));
       access = betterAccess(access, a);
       if (access === 'handling_chain') break;
     }

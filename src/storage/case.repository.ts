@@ -84,7 +84,8 @@ export class CaseRepository implements CaseStore {
 
   /** insertNew's statements; returns the reference the case was numbered with. */
   private async writeNew(c: NewCase, row: Omit<CaseTable, 'ref'>, events: CaseEventTable[]): Promise<string> {
-    const { refDay } = c;
+    // The day the reference counts in: YYYYMMDD of the report's time.
+    const refDay = c.record.reportedAt.slice(0, 10).replace(/-/g, '');
     const cells = cellDeltas(c.cells, 1);
     const clocks = c.clocks.map(fromClock);
     const links = c.links.map(linkRow);

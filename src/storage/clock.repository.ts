@@ -31,19 +31,8 @@ export class ClockRepository implements ClockStore {
 
   /** What a transition may change of a clock: its times and outcome (never its case, stage or round). */
   async saveClock(c: ClockRow): Promise<void> {
-    await this.db
-      .updateTable('case_clocks')
-      .set({
-        completed_at: c.completedAt,
-        outcome: c.outcome,
-        due_at: c.dueAt,
-        original_due_at: c.originalDueAt,
-        remind_at: c.remindAt,
-        reminded_at: c.remindedAt,
-        supervised_at: c.supervisedAt,
-      })
-      .where('id', '=', c.id)
-      .execute();
+    const { id, case_id: _case, stage: _stage, round: _round, started_at: _started, ...times } = fromClock(c);
+    await this.db.updateTable('case_clocks').set(times).where('id', '=', id).execute();
   }
 
   /** Open clocks whose reminder time has come and that have had no reminder yet. */

@@ -183,7 +183,6 @@ export class ReportService {
     // The case, its reference, cell counts, clocks, events, evidence and key: one statement on PostgreSQL.
     const stored = await repos.cases.insertNew({
       record,
-      refDay: nowIso.slice(0, 10).replace(/-/g, ''),
       cells: { lat: point.lat, lon: point.lon, unitId: handlingUnit(router, placement.jurisdictionId), originUnitId: handlingUnit(router, placement.originJurisdictionId), status: 'reported', categoryId: category.id },
       clocks: clocks.inserts,
       events,
