@@ -14,6 +14,9 @@ import { printCredentials } from './seed/credentials.js';
 import { DEFAULT_MEDIA_LIMITS } from './media/types.js';
 import { buildUseCases, type ServiceOptions } from './compose.js';
 import { connect, migrate, type Database } from './storage/db.js';
+import { signalsFor } from './storage/signals.js';
+import { closeSenders, sendersFrom } from './notify/index.js';
+import { DEFAULT_DELIVERY } from './services/notify/deliver.js';
 
 const USAGE = `Usage: gridline <command> [options]
 
@@ -29,6 +32,11 @@ Commands:
                         add a user; R is one of ${ROLES.join(', ')}
   sweep                 run the deadline sweep once (reminders 催办, supervision 督办)
   unlock --username U   lift U's login lockout (after repeated failed logins) and forget the failures
+  deliveries [--dead] [--channel C]
+                        list notification deliveries (--dead: the dead-letter list, with the last error)
+  redeliver (--id D ... | --all) [--channel C]
+                        send dead deliveries again (one, several, or all of them, or all of a channel)
+  notify                fan out the outbox and send what is due now, then exit
   import boundaries FILE.geojson
                         import jurisdiction boundaries (any level); all or nothing, problems listed
 
@@ -37,12 +45,31 @@ HOST, PORT, MEDIA_STORE (a directory, or s3://BUCKET/PREFIX?endpoint=URL&region=
 with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), MEDIA_DIR, MEDIA_MAX_PHOTO_MB, MEDIA_MAX_VIDEO_MB, MEDIA_MAX_FILES,
 MEDIA_MAX_PIXELS, MEDIA_CONCURRENCY, EVIDENCE_FLAG_DISTANCE_M, EVIDENCE_FLAG_AGE_HOURS, LOG_LEVEL, TOKEN_TTL_HOURS,
 SWEEP_INTERVAL_MS, BORDER_DISTANCE_M, DEMO_PASSWORD, THROTTLE_LOGIN_ACCOUNT, THROTTLE_LOCKOUT_MINUTES,
-THROTTLE_LOGIN_ADDRESS, THROTTLE_REPORT, THROTTLE_READ, THROTTLE_PUBLIC, THROTTLE_PUBLIC_WRITE, TRUST_PROXY.`;
+THROTTLE_LOGIN_ADDRESS, THROTTLE_REPORT, THROTTLE_READ, THROTTLE_PUBLIC, THROTTLE_PUBLIC_WRITE, TRUST_PROXY,
+WORKERS, PUBLIC_URL, SMTP_URL, SMTP_FROM, WECOM_URL, DINGTALK_URL, NOTIFY_POLL_MS, NOTIFY_TIMEOUT_MS,
+NOTIFY_BACKOFF_MS, NOTIFY_MAX_ATTEMPTS.`;
 
 
 /** What the services take from the configuration. */
-function serviceOptions(config: Config): Pick<ServiceOptions, 'mediaStoreUrl' | 'media' | 'evidence' | 'throttle'> {
-  return { mediaStoreUrl: config.mediaStore, media: { limits: { ...DEFAULT_MEDIA_LIMITS, ...config.media }, concurrency: config.media.concurrency }, evidence: config.evidence, throttle: config.throttle };
+function serviceOptions(config: Config): Pick<ServiceOptions, 'mediaStoreUrl' | 'media' | 'evidence' | 'throttle' | 'notify'> {
+  return {
+    mediaStoreUrl: config.mediaStore,
+    media: { limits: { ...DEFAULT_MEDIA_LIMITS, ...config.media }, concurrency: config.media.concurrency },
+    evidence: config.evidence,
+    throttle: config.throttle,
+    notify: { publicUrl: config.notify.publicUrl, pollMs: config.notify.pollMs },
+  };
+}
+
+/** The outside channels' senders and the delivery settings: for the processes that send (serve, redeliver). */
+function senderOptions(config: Config): NonNullable<ServiceOptions['notify']> {
+  const n = config.notify;
+  return {
+    publicUrl: n.publicUrl,
+    pollMs: n.pollMs,
+    senders: sendersFrom({ smtpUrl: n.smtpUrl, smtpFrom: n.smtpFrom, wecomUrl: n.wecomUrl, dingtalkUrl: n.dingtalkUrl }),
+    delivery: { timeoutMs: n.timeoutMs, backoffMs: n.backoffMs, maxAttempts: { ...DEFAULT_DELIVERY.maxAttempts, ...n.maxAttempts } },
+  };
 }
 
 async function seed(database: Database, config: Config, password?: string, cases?: number): Promise<void> {
@@ -53,13 +80,18 @@ async function seed(database: Database, config: Config, password?: string, cases
 }
 
 async function serve(database: Database, config: Config): Promise<void> {
-  const services = buildUseCases(database, { ...serviceOptions(config), tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
+  const signals = signalsFor(database);
+  const notify = senderOptions(config);
+  const services = buildUseCases(database, { ...serviceOptions(config), notify, signals, tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
   const app = await buildApp({ database, services, logLevel: config.logLevel, trustProxy: config.trustProxy });
-  // Background work (the deadline sweep, SWEEP_INTERVAL_MS) on its declared schedule: src/jobs.
-  const jobs = buildJobs(services, { sweepIntervalMs: config.sweepIntervalMs }, app.log);
+  // Background work (the deadline sweep, SWEEP_INTERVAL_MS, and the notification worker) unless WORKERS=off: src/jobs.
+  const jobs = buildJobs(services, { sweepIntervalMs: config.workers ? config.sweepIntervalMs : 0 }, app.log);
   const stop = async () => {
     await jobs.stop();
+    await services.notifyWorker.stop();
     await app.close();
+    await signals.close();
+    if (notify.senders) closeSenders(notify.senders);
     await database.close();
     process.exit(0);
   };
@@ -67,7 +99,8 @@ async function serve(database: Database, config: Config): Promise<void> {
   process.once('SIGTERM', stop);
   await app.listen({ host: config.host, port: config.port });
   jobs.start();
-  console.log(`Gridline is serving on http://${config.host}:${config.port} (API docs at /docs, ${database.dialect})`);
+  if (config.workers) services.notifyWorker.start();
+  console.log(`Gridline is serving on http://${config.host}:${config.port} (API docs at /docs, ${database.dialect}${config.workers ? '' : ', API only: WORKERS=off'})`);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -89,6 +122,10 @@ async function main(argv: string[]): Promise<void> {
       phone: { type: 'string' },
       'department-code': { type: 'string' },
       'jurisdiction-code': { type: 'string' },
+      dead: { type: 'boolean' },
+      all: { type: 'boolean' },
+      id: { type: 'string', multiple: true },
+      channel: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -157,6 +194,31 @@ async function main(argv: string[]): Promise<void> {
         if (!values.username) throw new Error('Usage: gridline unlock --username U');
         const { wasLocked } = await buildUseCases(database, serviceOptions(config)).throttle.unlock(values.username);
         console.log(wasLocked ? `Lifted the login lockout of ${values.username}; its failed logins are forgotten.` : `${values.username} was not locked out; its failed logins (if any) are forgotten.`);
+        break;
+      }
+      case 'deliveries': {
+        const services = buildUseCases(database, serviceOptions(config));
+        const page = await services.notify.deliveries({ status: values.dead ? 'dead' : undefined, channelId: values.channel, limit: 200 });
+        console.log(`${page.dead} dead, ${page.pending} pending.`);
+        for (const d of page.items) {
+          console.log(`${d.id}  ${d.status.padEnd(9)} ${String(d.attempts).padStart(2)} attempt(s)  ${d.eventType.padEnd(18)} ${d.caseRef}  ${d.lastError ?? ''}`);
+        }
+        break;
+      }
+      case 'redeliver': {
+        const ids = values.id ?? [];
+        if (values.all === (ids.length > 0)) throw new Error('Usage: gridline redeliver (--id D [--id D2 ...] | --all) [--channel C]');
+        const services = buildUseCases(database, serviceOptions(config));
+        const { redelivered } = await services.notify.redeliver(values.all ? 'all' : ids, values.channel);
+        console.log(`${redelivered} dead deliver${redelivered === 1 ? 'y is' : 'ies are'} pending again; a running server sends ${redelivered === 1 ? 'it' : 'them'} within a second (or run \`gridline notify\`).`);
+        break;
+      }
+      case 'notify': {
+        const notify = senderOptions(config);
+        const services = buildUseCases(database, { ...serviceOptions(config), notify });
+        const r = await services.notifyWorker.drain();
+        if (notify.senders) closeSenders(notify.senders);
+        console.log(`Fanned out ${r.events} event(s); delivered ${r.delivered}, to retry ${r.retried}, dead ${r.dead}, held by robots' rate limits ${r.held}.`);
         break;
       }
       case 'user': {

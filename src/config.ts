@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_EMERGENCY_SIGN_ALERT_MINUTES } from './jobs/deadline-sweep.js';
 import { DEFAULT_BORDER_DISTANCE_M } from './services/placement.js';
 import type { RateRule } from './domain/records.js';
 import { DEFAULT_THROTTLE, type ThrottleRules } from './services/throttle.service.js';
@@ -26,10 +27,45 @@ export interface Config {
   sweepIntervalMs: number;
   /** Reports within this many metres of a unit's border are flagged for the dispatcher. */
   borderDistanceM: number;
+  /** An emergency not signed this many minutes after dispatch alerts its supervisors (EMERGENCY_SIGN_ALERT_MINUTES). */
+  emergencySignAlertMinutes: number;
   /** Rate limits and login throttling (THROTTLE_*). */
   throttle: ThrottleRules;
   /** Fastify's trustProxy (TRUST_PROXY): false, true, or the proxies' addresses/CIDRs. */
   trustProxy: boolean | string;
+  /** Whether this process runs the background workers: the notification worker and the deadline sweep (WORKERS). */
+  workers: boolean;
+  /** Notifications (PUBLIC_URL, SMTP_URL, SMTP_FROM, WECOM_URL, DINGTALK_URL, NOTIFY_*). */
+  notify: {
+    publicUrl: string;
+    smtpUrl?: string;
+    smtpFrom?: string;
+    wecomUrl?: string;
+    dingtalkUrl?: string;
+    pollMs: number;
+    timeoutMs: number;
+    backoffMs: number;
+    maxAttempts: Partial<Record<'wecom' | 'dingtalk' | 'webhook' | 'email', number>>;
+  };
+}
+
+/** NOTIFY_MAX_ATTEMPTS: `webhook=12,wecom=8`; kinds left out keep their default. */
+function maxAttempts(value: string | undefined): Config['notify']['maxAttempts'] {
+  const out: Config['notify']['maxAttempts'] = {};
+  for (const part of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^(wecom|dingtalk|webhook|email)\s*=\s*(\d+)$/.exec(part);
+    if (!match || Number(match[2]) < 1) throw new Error(`NOTIFY_MAX_ATTEMPTS must look like webhook=12,wecom=8 (each at least 1), got "${value}"`);
+    out[match[1] as keyof typeof out] = Number(match[2]);
+  }
+  return out;
+}
+
+/** WORKERS: on (default) or off, for an API-only process beside worker processes. */
+function onOff(value: string | undefined, name: string): boolean {
+  const text = value?.trim() ?? '';
+  if (text === '' || /^(true|on|1|yes)$/i.test(text)) return true;
+  if (/^(false|off|0|no)$/i.test(text)) return false;
+  throw new Error(`${name} must be on or off, got "${value}"`);
 }
 
 const int = (value: string | undefined, fallback: number, name: string): number => {
@@ -88,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlHours: int(env.TOKEN_TTL_HOURS, 24 * 7, 'TOKEN_TTL_HOURS'),
     sweepIntervalMs: int(env.SWEEP_INTERVAL_MS, 60_000, 'SWEEP_INTERVAL_MS'),
     borderDistanceM: int(env.BORDER_DISTANCE_M, DEFAULT_BORDER_DISTANCE_M, 'BORDER_DISTANCE_M'),
+    emergencySignAlertMinutes: positive(env.EMERGENCY_SIGN_ALERT_MINUTES, DEFAULT_EMERGENCY_SIGN_ALERT_MINUTES, 'EMERGENCY_SIGN_ALERT_MINUTES'),
     throttle: {
       loginAccount: rateRule(env.THROTTLE_LOGIN_ACCOUNT, DEFAULT_THROTTLE.loginAccount, 'THROTTLE_LOGIN_ACCOUNT'),
       lockoutS: positive(env.THROTTLE_LOCKOUT_MINUTES, DEFAULT_THROTTLE.lockoutS / 60, 'THROTTLE_LOCKOUT_MINUTES') * 60,
@@ -99,5 +136,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cleanupEveryS: DEFAULT_THROTTLE.cleanupEveryS,
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
+    workers: onOff(env.WORKERS, 'WORKERS'),
+    notify: {
+      publicUrl: (env.PUBLIC_URL || `http://${env.HOST || '127.0.0.1'}:${int(env.PORT, 3000, 'PORT')}`).replace(/\/+$/, ''),
+      smtpUrl: env.SMTP_URL || undefined,
+      smtpFrom: env.SMTP_FROM || undefined,
+      wecomUrl: env.WECOM_URL || undefined,
+      dingtalkUrl: env.DINGTALK_URL || undefined,
+      pollMs: positive(env.NOTIFY_POLL_MS, 500, 'NOTIFY_POLL_MS'),
+      timeoutMs: positive(env.NOTIFY_TIMEOUT_MS, 10_000, 'NOTIFY_TIMEOUT_MS'),
+      backoffMs: positive(env.NOTIFY_BACKOFF_MS, 5_000, 'NOTIFY_BACKOFF_MS'),
+      maxAttempts: maxAttempts(env.NOTIFY_MAX_ATTEMPTS),
+    },
   };
 }

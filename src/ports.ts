@@ -29,6 +29,14 @@ import type {
   User,
   UserAccount,
   EventAction,
+  ChannelRecord,
+  ChannelStatus,
+  DeliveryRecord,
+  DispatchRule,
+  FeedEntry,
+  InboxMessage,
+  OutboxEntry,
+  SubscriptionRecord,
 } from './domain/records.js';
 import type { CaseStatus } from './domain/types.js';
 
@@ -72,6 +80,7 @@ export interface CaseStore {
   /** True when insertNew is one statement, atomic without a transaction around it (PostgreSQL). */
   readonly insertNewIsOneStatement: boolean;
   find(id: string): Promise<CaseRecord | undefined>;
+  findMany(ids: string[]): Promise<CaseRecord[]>;
   /**
    * Write a new report whole (its reference, the case, cell counts, clocks, events, evidence links,
    * idempotency key); returns the case, numbered, and its events as stored.
@@ -90,9 +99,12 @@ export interface CaseStore {
 
 /** A case's append-only events. */
 export interface EventStore {
+  /** Append an event, and queue it for its notifications (the outbox) in the same transaction. */
   appendEvent(event: NewEvent): Promise<void>;
   events(caseId: string): Promise<EventRecord[]>;
   eventsFor(caseIds: string[]): Promise<EventRecord[]>;
+  /** Events by their ids (the fan-out's outbox entries). */
+  eventsByIds(ids: string[]): Promise<EventRecord[]>;
   /** The newest event of a case with this action. */
   lastEventOf(caseId: string, action: EventAction): Promise<EventRecord | undefined>;
   /** The newest event of a case: the state the case must agree with. */
@@ -110,8 +122,10 @@ export interface ClockStore {
   clocksToRemind(now: string, limit: number): Promise<ClockRow[]>;
   /** Open clocks past due that have not been put under supervision yet. */
   clocksToSupervise(now: string, limit: number): Promise<ClockRow[]>;
-  /** Mark an open clock reminded or supervised if no other process did first; true when this call won. */
-  claimClock(id: string, claim: 'remindedAt' | 'supervisedAt', at: string): Promise<boolean>;
+  /** Open sign clocks of emergency cases started at or before `startedBy` whose supervisors have not been alerted yet. */
+  emergenciesToAlert(startedBy: string, limit: number): Promise<ClockRow[]>;
+  /** Mark an open clock reminded, supervised or alerted if no other process did first; true when this call won. */
+  claimClock(id: string, claim: 'remindedAt' | 'supervisedAt' | 'alertedAt', at: string): Promise<boolean>;
 }
 
 /** A range of map cells and an exact box: duplicate candidates near a report. */
@@ -189,6 +203,8 @@ export interface UserStore {
   insert(user: UserAccount): Promise<void>;
   find(id: string): Promise<User | undefined>;
   findMany(ids: string[]): Promise<User[]>;
+  /** Active users of these roles (supervisors to alert, admins to tell of a broken channel). */
+  withRoles(roles: string[]): Promise<User[]>;
   byUsername(username: string): Promise<(User & { passwordHash: string }) | undefined>;
   insertToken(tokenHash: string, userId: string, createdAt: string, expiresAt: string): Promise<void>;
   /** The active user a live token belongs to. */
@@ -229,6 +245,80 @@ export interface MediaRecordStore {
   expiredUploads(now: string, limit: number): Promise<string[]>;
 }
 
+/** A page of a user's inbox, newest first. */
+export interface InboxQuery {
+  userId: string;
+  limit: number;
+  /** Messages older than this id (the previous page's last). */
+  before?: string;
+  unreadOnly?: boolean;
+}
+
+/** What an admin asks of the deliveries: a status (dead: the dead-letter list), a channel, a case. */
+export interface DeliveryQuery {
+  status?: DeliveryRecord['status'];
+  channelId?: string;
+  caseId?: string;
+  limit: number;
+  /** Deliveries older than this id (the previous page's last). */
+  before?: string;
+}
+
+/**
+ * Notifications: the outbox the events queue into, the fan-out's writes (deliveries, inbox messages, the
+ * live feed), the delivery worker's claims under leases, and the channels, subscriptions and auto-dispatch
+ * rules admins keep.
+ */
+export interface NotifyStore {
+  /** Inside a transaction: the oldest outbox entries no other process holds, locked until commit. */
+  claimOutbox(limit: number): Promise<OutboxEntry[]>;
+  removeOutbox(eventIds: string[]): Promise<void>;
+  /** How many events wait for their fan-out. */
+  outboxSize(): Promise<number>;
+  /** Write deliveries; one already there for the same event, channel and kind is left alone. */
+  insertDeliveries(rows: DeliveryRecord[]): Promise<void>;
+  /** Write inbox messages; one already there for the same event, user and kind is left alone. */
+  insertInbox(rows: InboxMessage[]): Promise<void>;
+  /** Number the entries after every committed one (call last in the transaction: the counter stays locked until commit). */
+  appendFeed(entries: Omit<FeedEntry, 'seq'>[]): Promise<void>;
+  feedAfter(seq: number, limit: number): Promise<FeedEntry[]>;
+  /** The newest live event's number (0: none). */
+  feedHead(): Promise<number>;
+  /** Drop live events older than `before`; returns how many went. */
+  pruneFeed(before: string, keep: number): Promise<number>;
+
+  /** Take up to `limit` due deliveries for `owner` until `leaseUntil` (none of a channel that is not active). */
+  claimDeliveries(owner: string, now: string, leaseUntil: string, limit: number): Promise<DeliveryRecord[]>;
+  /** Store an attempt's outcome if `owner` still holds the lease; false when it lost it. */
+  finishDelivery(id: string, owner: string, changes: Partial<Pick<DeliveryRecord, 'status' | 'attempts' | 'nextAt' | 'lastError' | 'lastAttemptAt' | 'deliveredAt'>>): Promise<boolean>;
+  delivery(id: string): Promise<DeliveryRecord | undefined>;
+  deliveries(q: DeliveryQuery): Promise<DeliveryRecord[]>;
+  countDeliveries(status: DeliveryRecord['status']): Promise<number>;
+  /** Send dead deliveries again (these, or all of them, or all of a channel): back to pending, attempts from zero. */
+  redeliver(ids: string[] | 'all', now: string, channelId?: string): Promise<number>;
+
+  channels(): Promise<ChannelRecord[]>;
+  channel(id: string): Promise<ChannelRecord | undefined>;
+  insertChannel(channel: ChannelRecord): Promise<void>;
+  updateChannel(id: string, changes: Partial<Omit<ChannelRecord, 'id' | 'kind' | 'createdAt' | 'createdBy'>>): Promise<void>;
+  /** Mark a channel broken (or active again) unless it already is; true when this call changed it. */
+  setChannelStatus(id: string, status: ChannelStatus, reason: string | null, at: string): Promise<boolean>;
+
+  subscriptions(activeOnly?: boolean): Promise<SubscriptionRecord[]>;
+  subscription(id: string): Promise<SubscriptionRecord | undefined>;
+  insertSubscription(s: SubscriptionRecord): Promise<void>;
+  deleteSubscription(id: string): Promise<boolean>;
+
+  inbox(q: InboxQuery): Promise<InboxMessage[]>;
+  unread(userId: string): Promise<number>;
+  /** Mark a user's messages read (these, or all); returns how many changed. */
+  markRead(userId: string, ids: string[] | 'all', at: string): Promise<number>;
+
+  dispatchRules(): Promise<DispatchRule[]>;
+  insertDispatchRule(rule: DispatchRule): Promise<void>;
+  deleteDispatchRule(id: string): Promise<boolean>;
+}
+
 /** Count a hit against a rule for a subject, and decide, in one atomic step. */
 export interface RateLimiter {
   hit(key: ThrottleKey, rule: RateRule, now: Date, address?: string | null): Promise<RateDecision>;
@@ -250,6 +340,39 @@ export interface ThrottleStore extends RateLimiter {
   deleteExpired(now: Date): Promise<number>;
 }
 
+export type SignalTopic = 'outbox' | 'feed';
+
+/**
+ * Wake-ups between Gridline's parts, within a process and (PostgreSQL: LISTEN/NOTIFY) across processes:
+ * a change committed notifications to the outbox; a fan-out added live events. Only a hint to look now:
+ * the workers and streams also look on their own every few hundred milliseconds, so a lost signal delays,
+ * never loses.
+ */
+export interface Signals {
+  /** Tell every listener, here and in the other processes. */
+  send(topic: SignalTopic): void;
+  /** Listen; returns the function that stops it. */
+  on(topic: SignalTopic, listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Signals within one process (SQLite, tests). */
+export class LocalSignals implements Signals {
+  private readonly listeners = new Map<SignalTopic, Set<() => void>>();
+  send(topic: SignalTopic): void {
+    for (const listener of this.listeners.get(topic) ?? []) listener();
+  }
+  on(topic: SignalTopic, listener: () => void): () => void {
+    const set = this.listeners.get(topic) ?? new Set();
+    this.listeners.set(topic, set);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}
+
 /** Every store a use case needs, bound to one transaction (or to none: autocommit). */
 export interface Stores {
   cases: CaseStore;
@@ -260,6 +383,7 @@ export interface Stores {
   users: UserStore;
   media: MediaRecordStore;
   throttle: ThrottleStore;
+  notify: NotifyStore;
 }
 
 /** How the services run their work against the stores. */

@@ -13,7 +13,13 @@ export type Capability =
   | 'manage_calendar'
   | 'import_boundaries'
   | 'manage_lockouts'
+  /** Channels and subscriptions: everything (admin), or those of one's own jurisdiction (dispatcher). */
+  | 'manage_notifications'
+  /** The deliveries of every channel: the dead-letter list and redelivery. */
+  | 'manage_deliveries'
   | 'run_sweep'
+  /** 自动派单 rules: an administrator everywhere, a dispatcher within their jurisdiction (the service checks where). */
+  | 'manage_dispatch_rules'
   /** Upload photos and videos (evidence comes from reporters and staff; administrators keep reference data). */
   | 'send_media';
 
@@ -22,7 +28,10 @@ export const CAPABILITIES: Record<Capability, readonly Role[]> = {
   manage_calendar: ['admin'],
   import_boundaries: ['admin'],
   manage_lockouts: ['admin'],
+  manage_notifications: ['admin', 'dispatcher'],
+  manage_deliveries: ['admin'],
   run_sweep: ['admin', 'supervisor'],
+  manage_dispatch_rules: ['admin', 'dispatcher'],
   send_media: ['reporter', 'dispatcher', 'supervisor', 'handler', 'regulator'],
 };
 

@@ -47,7 +47,7 @@ export interface CaseRecord {
 }
 
 /** What an event records: a workflow action, the report that opened the case, or the sweep's reminder and supervision notice. */
-export type EventAction = Action | 'report' | 'remind' | 'supervise';
+export type EventAction = Action | 'report' | 'remind' | 'supervise' | 'alert';
 
 /** Who acted: a user in their role, or the system (the sweep). */
 export type EventActorRole = Role | 'system';
@@ -75,6 +75,8 @@ export interface ClockRow extends ClockRecord {
   remindAt: string;
   remindedAt: string | null;
   supervisedAt: string | null;
+  /** When the sweep alerted supervisors that an emergency was not signed in time. */
+  alertedAt?: string | null;
 }
 
 export interface Names {
@@ -320,4 +322,103 @@ export interface Lockout {
   lockedUntil: string;
   failures: number;
   lastAddress: string | null;
+}
+
+// ---- notifications (issue 10): channels, subscriptions, deliveries, the inbox, the live feed ----
+
+/** A case event waiting for its fan-out (the transactional outbox). */
+export interface OutboxEntry {
+  eventId: string;
+  caseId: string;
+  seq: number;
+  createdAt: string;
+}
+
+export type ChannelStatus = 'active' | 'broken' | 'disabled';
+
+/** An outside channel (a group robot, a webhook, an email list); `config` holds its secrets. */
+export interface ChannelRecord {
+  id: string;
+  kind: string;
+  name: string;
+  config: Record<string, unknown>;
+  locale: string;
+  mentionMobiles: string[];
+  jurisdictionId: string | null;
+  status: ChannelStatus;
+  statusReason: string | null;
+  statusAt: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SubscriptionRecord {
+  id: string;
+  kinds: string[];
+  channelId: string | null;
+  userId: string | null;
+  departmentId: string | null;
+  jurisdictionId: string | null;
+  categoryId: string | null;
+  active: boolean;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/** One message for one outside channel, with its attempts. `message` is what every attempt sends. */
+export interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  caseId: string;
+  kind: string;
+  channelId: string;
+  message: Record<string, unknown>;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAt: string;
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface InboxMessage {
+  id: string;
+  userId: string;
+  eventId: string;
+  caseId: string | null;
+  kind: string;
+  title: string;
+  body: string;
+  link: string | null;
+  data: Record<string, unknown>;
+  createdAt: string;
+  readAt: string | null;
+}
+
+/** A live event: a case event as the SSE streams send it, numbered in commit order. */
+export interface FeedEntry {
+  seq: number;
+  eventId: string;
+  caseId: string;
+  action: string;
+  status: string;
+  kinds: string[];
+  at: string;
+}
+
+/** 自动派单: reports of a category in a jurisdiction (and of an urgency, or any) go straight to a department. */
+export interface DispatchRule {
+  id: string;
+  categoryId: string;
+  jurisdictionId: string;
+  urgency: Urgency | null;
+  departmentId: string;
+  createdBy: string | null;
+  createdAt: string;
 }

@@ -42,7 +42,11 @@ const CLOSURE: Record<string, { 'zh-CN': string; en: string }> = {
 
 const suffix = (text: string | undefined, zh: boolean) => (text ? (zh ? `:${text}` : `: ${text}`) : '');
 
-/** The events a reporter is told about, with their words. Internal steps are left out. */
+/**
+ * The events a reporter is told about, with their words. Internal steps are left out: an action with no
+ * words here (the sweep's remind, supervise and alert, which chase staff) never reaches a reporter's
+ * timeline. The system's own accept, file and dispatch (自动派单) read as the command centre's.
+ */
 export const REPORTER_WORDS: Record<string, Words> = {
   report: { 'zh-CN': () => '您的上报已收到', en: () => 'Your report was received' },
   accept: { 'zh-CN': () => '街道指挥中心已受理', en: () => 'Accepted by the command centre' },

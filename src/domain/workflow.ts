@@ -425,6 +425,124 @@ export const RULES: Record<Action, ActionRule> = {
 };
 
 
+// ---- composite actions: one request, several actions in order, each under its own rule ----
+
+/**
+ * Actions a caller may ask for that are several actions taken at once. 直派 (`fast-dispatch`): a
+ * dispatcher accepts, files and dispatches a new report in one step; the case still records the three
+ * events, each decided by its own rule (who, from which status, what it changes, its clocks).
+ */
+export const COMPOSITE_ACTIONS = ['fast-dispatch'] as const;
+export type CompositeAction = (typeof COMPOSITE_ACTIONS)[number];
+
+/** What a caller may ask for on a case: one action, or a composite of several. */
+export type RequestedAction = Action | CompositeAction;
+
+/** The request-level actions, single and composite (the action route's path parameter). */
+export const REQUESTED_ACTIONS: readonly RequestedAction[] = [...ACTIONS, ...COMPOSITE_ACTIONS];
+
+/** One step of a composite: an action, and the fields of the request it takes. */
+interface CompositeStep {
+  action: Action;
+  fields: readonly (keyof ActionInput)[];
+}
+
+export const COMPOSITES: Record<CompositeAction, { steps: readonly [CompositeStep, ...CompositeStep[]] }> = {
+  'fast-dispatch': {
+    steps: [
+      { action: 'accept', fields: [] },
+      { action: 'file', fields: ['gridId'] },
+      // The note is for the department the case goes to.
+      { action: 'dispatch', fields: ['departmentId', 'assistingDepartmentIds', 'note'] },
+    ],
+  },
+};
+
+export const isComposite = (value: string): value is CompositeAction => (COMPOSITE_ACTIONS as readonly string[]).includes(value);
+
+/** The input fields a requested action reads (a composite: those of its steps). */
+export const actionFields = (action: RequestedAction): readonly (keyof ActionInput)[] =>
+  isComposite(action) ? COMPOSITES[action].steps.flatMap((s) => s.fields) : RULES[action].fields;
+
+/** A step to take: its action and the part of the request's input it reads. */
+export interface Step {
+  action: Action;
+  input: ActionInput;
+}
+
+/**
+ * Check a composite against the case as it stands, as decide does for one action (403 when a step is not
+ * open to the actor's role or the case is out of reach, 400 for a field no step reads, 409 when the case's
+ * status does not allow the first step), and split the input into its steps. Each step is then decided on
+ * the case as the steps before it left it.
+ */
+export function compositeSteps(action: CompositeAction, c: CaseFacts, input: ActionInput, actor: Actor): Step[] {
+  const { steps } = COMPOSITES[action];
+  const first = RULES[steps[0].action];
+  if (steps.some((s) => !RULES[s.action].roles[actor.role])) {
+    throw forbidden('role_not_allowed', `A ${actor.role} may not ${action} a case.`, { action, role: actor.role });
+  }
+  if (!inScope(first.roles[actor.role]!, c, actor)) {
+    throw forbidden('out_of_scope', `This case is outside what you handle, so you may not ${action} it.`, { action });
+  }
+  const fields = actionFields(action);
+  const unexpected = (Object.keys(input) as (keyof ActionInput)[]).find((key) => input[key] !== undefined && !fields.includes(key));
+  if (unexpected) {
+    throw invalid(unexpected, `${unexpected} is not used by ${action}; it takes ${fields.join(', ')}.`, 'unexpected_field');
+  }
+  if (!first.from.includes(c.status)) {
+    throw new DomainError('conflict', `${action}_not_allowed_when_${c.status}`, `A case that is ${c.status} cannot be ${pastTense(action)}.`, {
+      action,
+      status: c.status,
+    });
+  }
+  return steps.map((s) => ({
+    action: s.action,
+    input: Object.fromEntries(s.fields.filter((f) => input[f] !== undefined).map((f) => [f, input[f]])) as ActionInput,
+  }));
+}
+
+/** The composites this actor could ask for on the case now: every step open to the role, the first one possible now. */
+export function availableComposites(c: CaseFacts, actor: Actor): CompositeAction[] {
+  return COMPOSITE_ACTIONS.filter((action) => {
+    const { steps } = COMPOSITES[action];
+    const first = RULES[steps[0].action];
+    const scope = first.roles[actor.role];
+    return scope !== undefined && steps.every((s) => RULES[s.action].roles[actor.role]) && first.from.includes(c.status) && inScope(scope, c, actor);
+  });
+}
+
+/** Everything the actor could ask for on the case now: its single actions, then its composites. */
+export const openActions = (c: CaseFacts, actor: Actor): RequestedAction[] => [...availableActions(c, actor), ...availableComposites(c, actor)];
+
+// ---- 自动派单: the system takes the command centre's steps for a matching auto-dispatch rule ----
+
+/** The command centre's steps the system takes for a rule; those steps' rules read no actor. */
+const SYSTEM_ACTOR: Actor = { id: 'system', role: 'dispatcher', departmentId: null, jurisdictionPath: null };
+
+/**
+ * 自动派单: accept, file and dispatch a new report to a rule's department, one after another, as the
+ * actions' own rules decide them (statuses, changes, clocks). Pure: the report's service writes them with
+ * the report, as system events.
+ */
+export function automaticDispatch(c: CaseFacts, departmentId: string): Transition[] {
+  const steps: Step[] = [
+    { action: 'accept', input: {} },
+    { action: 'file', input: {} },
+    { action: 'dispatch', input: { departmentId } },
+  ];
+  const out: Transition[] = [];
+  let facts = c;
+  for (const step of steps) {
+    const rule = RULES[step.action];
+    if (!rule.from.includes(facts.status)) throw new Error(`automatic ${step.action} from ${facts.status}`);
+    const t: Transition = { action: step.action, from: facts.status, ...rule.apply(facts, step.input, SYSTEM_ACTOR) };
+    out.push(t);
+    facts = { ...facts, status: t.to, departmentId: t.changes.departmentId !== undefined ? t.changes.departmentId : facts.departmentId };
+  }
+  return out;
+}
+
 export const isDissatisfied = (rating: Rating): boolean => rating.score <= 2;
 
 export const isAction = (value: string): value is Action => (ACTIONS as readonly string[]).includes(value);
@@ -494,7 +612,7 @@ export function availableActions(c: CaseFacts, actor: Actor): Action[] {
   });
 }
 
-const PAST: Partial<Record<Action, string>> = {
+const PAST: Partial<Record<RequestedAction, string>> = {
   file: 'filed',
   sign: 'signed',
   return: 'returned',
@@ -511,11 +629,12 @@ const PAST: Partial<Record<Action, string>> = {
   reroute: 'rerouted',
   merge: 'merged',
   unmerge: 'unmerged',
+  'fast-dispatch': 'dispatched in one step',
   close: 'closed',
   rework: 'sent back for rework',
   verify: 'verified',
 };
 
-function pastTense(action: Action): string {
+function pastTense(action: RequestedAction): string {
   return PAST[action] ?? `${action.replace(/e$/, '')}ed`;
 }

@@ -21,6 +21,9 @@ import { mapRoutes } from './routes/map/index.js';
 import { mediaRoutes } from './routes/media/index.js';
 import { referenceRoutes } from './routes/reference/index.js';
 import { throttleRoutes } from './routes/throttle/index.js';
+import { dispatchRuleRoutes } from './routes/dispatch-rules/index.js';
+import { notifyRoutes } from './routes/notify/index.js';
+import { eventRoutes } from './routes/events/index.js';
 
 export interface AppOptions {
   database: Database;
@@ -104,6 +107,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(mapRoutes(options.services));
       await api.register(mediaRoutes(options.services));
       await api.register(throttleRoutes(options.services));
+      await api.register(dispatchRuleRoutes(options.services));
+      await api.register(notifyRoutes(options.services));
+      await api.register(eventRoutes(options.services));
     },
     { prefix: '/api/v1' },
   );

@@ -5,7 +5,7 @@ import { maskName, maskPhone, type CaseAccess } from '../domain/access.js';
 import { viewClock, type ClockView } from '../domain/deadlines.js';
 import type { Locale } from '../domain/wording.js';
 import { eventWords, statusWords } from '../domain/wording.js';
-import { availableActions, type Action, type CaseFacts } from '../domain/workflow.js';
+import { availableActions, openActions, type CaseFacts, type RequestedAction } from '../domain/workflow.js';
 import type { Router } from '../geo/router.js';
 import type { EvidenceFlag } from '../domain/evidence.js';
 import type { CaseRecord, Category, ClockRow, Department, EventRecord, MediaLink, MediaRecord, Names, User } from '../domain/records.js';
@@ -68,7 +68,8 @@ export interface CaseView {
   /** The master case this one was merged into. */
   masterCaseId: string | null;
   clocks: ClockView[];
-  availableActions: Action[];
+  /** The actions open to the reader now, composites (fast-dispatch) after the single ones. */
+  availableActions: RequestedAction[];
   events?: EventView[];
   /** The case's photos and videos paired for verification: the report's (before) beside the latest resolution's (after). */
   evidence?: EvidenceView;
@@ -122,7 +123,8 @@ export interface Lookups {
   locale: Locale;
 }
 
-const pick = (names: Names, locale: Locale): string => (locale === 'en' ? names.en : locale === 'bo' ? names.bo || names.zh : names.zh);
+/** A name in the reader's language (Tibetan falls back to Chinese where the data has none). */
+export const pick = (names: Names, locale: Locale): string => (locale === 'en' ? names.en : locale === 'bo' ? names.bo || names.zh : names.zh);
 
 function ref(item: { id: string; code: string; names: Names } | undefined, locale: Locale): Ref | null {
   return item ? { id: item.id, code: item.code, name: pick(item.names, locale) } : null;
@@ -178,7 +180,7 @@ export function caseView(
     suggestedJurisdiction: unit(record.suggestedJurisdictionId),
     masterCaseId: record.masterCaseId,
     clocks: clockViews,
-    availableActions: availableActions(facts, principal.actor),
+    availableActions: openActions(facts, principal.actor),
     ...(events ? { events: events.map((e) => eventView(e, record.reporterId, access, l)) } : {}),
   };
 }

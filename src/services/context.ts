@@ -8,7 +8,7 @@ import { makeCalendar, type WorkingCalendar } from '../domain/calendar.js';
 import { DEFAULT_EVIDENCE, type EvidenceOptions } from '../domain/evidence.js';
 import type { Actor } from '../domain/types.js';
 import { Router } from '../geo/router.js';
-import type { Clock, Stores, UnitOfWork } from '../ports.js';
+import { LocalSignals, type Clock, type Signals, type Stores, type UnitOfWork } from '../ports.js';
 import { DEFAULT_BORDER_DISTANCE_M } from './placement.js';
 import type { RoutingTables } from './routing.js';
 
@@ -57,6 +57,8 @@ export class ServiceContext {
     readonly borderDistanceM: number = DEFAULT_BORDER_DISTANCE_M,
     /** How many files an item may carry and when capture metadata is flagged. */
     readonly evidence: EvidenceOptions = DEFAULT_EVIDENCE,
+    /** Wake-ups for the notification workers and live streams (across processes on PostgreSQL). */
+    readonly signals: Signals = new LocalSignals(),
   ) {}
 
   now(): Date {

@@ -5,13 +5,20 @@ import { DEFAULT_EVIDENCE, type EvidenceOptions } from '../domain/evidence.js';
 import { mediaStoreFromUrl } from '../media/stores.js';
 import type { MediaStore } from '../media/types.js';
 import { DeadlineSweep } from '../jobs/deadline-sweep.js';
-import { systemClock, type Clock, type UnitOfWork } from '../ports.js';
+import { systemClock, type Clock, type Signals, type UnitOfWork } from '../ports.js';
+import type { ChannelKind, ChannelSender } from '../notify/channel.js';
+import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from './notify/deliver.js';
+import { DEFAULT_FANOUT, NotifyFanout } from './notify/fanout.js';
+import { LiveFeed, type LiveOptions } from './notify/live.js';
+import { NotifyService } from './notify/manage.js';
+import { NotifyWorker } from './notify/worker.js';
 import { AuthService } from './auth.service.js';
 import { BoundaryService } from './boundary.service.js';
 import { ActionService } from './cases/act.js';
 import { CaseQueryService } from './cases/queries.js';
 import { ReportService } from './cases/report.js';
 import { CaseLoader } from './cases/shared.js';
+import { DispatchRuleService } from './dispatch-rules.service.js';
 import { DuplicateService } from './duplicate.service.js';
 import { MapService, type MapLimits } from './map.service.js';
 import { ServiceContext } from './context.js';
@@ -29,6 +36,8 @@ export interface Services {
   actions: ActionService;
   /** Reading cases: one case, a page of them, a rider's own reports. */
   caseQueries: CaseQueryService;
+  /** 自动派单: the auto-dispatch rules reports are matched against. */
+  dispatchRules: DispatchRuleService;
   duplicates: DuplicateService;
   map: MapService;
   media: MediaService;
@@ -36,6 +45,12 @@ export interface Services {
   /** The deadline sweep (src/jobs): scheduled by the job runner, run at once by POST /admin/sweep and `gridline sweep`. */
   sweep: DeadlineSweep;
   throttle: ThrottleService;
+  /** The inbox, channels, subscriptions and dead letters (src/services/notify). */
+  notify: NotifyService;
+  /** Fans out the outbox and sends deliveries: started by `serve` where WORKERS allows, drained by tests and the CLI. */
+  notifyWorker: NotifyWorker;
+  /** Live events for the SSE streams (GET /api/v1/events): one shared reader of the feed per process. */
+  live: LiveFeed;
 }
 
 /** The services with their context: for the seed, benchmarks and tests, which move its clock and reset its caches. */
@@ -55,28 +70,53 @@ export interface ServiceOptions {
   mapLimits?: Partial<MapLimits>;
   /** Rate limits and login throttling; e.g. `{ report: { limit: 100_000, windowS: 60 } }` for a load test (limit 0 turns a rule off). */
   throttle?: Partial<ThrottleRules>;
+  /** Minutes after dispatch an unsigned emergency alerts its supervisors (EMERGENCY_SIGN_ALERT_MINUTES, default 10). */
+  emergencySignAlertMinutes?: number;
+  /** Wake-ups across processes (storage/signals.ts); default: within this process only. */
+  signals?: Signals;
+  notify?: NotifyOptions;
+  /** Live event streams' limits (per user, per process, a stream's lifetime, heartbeats). */
+  live?: Partial<LiveOptions>;
+}
+
+export interface NotifyOptions {
+  /** Where people open Gridline; links in messages start with it. */
+  publicUrl?: string;
+  /** The outside channels' senders (src/notify sendersFrom); none: deliveries to outside channels wait dead-lettered. */
+  senders?: ReadonlyMap<ChannelKind, ChannelSender>;
+  delivery?: Partial<DeliveryOptions>;
+  /** How often the worker looks for work without a signal. */
+  pollMs?: number;
 }
 
 export function servicesOver(uow: UnitOfWork, options: ServiceOptions = {}): WiredServices {
-  const ctx = new ServiceContext(uow, options.clock ?? systemClock, options.borderDistanceM, { ...DEFAULT_EVIDENCE, ...options.evidence });
+  const ctx = new ServiceContext(uow, options.clock ?? systemClock, options.borderDistanceM, { ...DEFAULT_EVIDENCE, ...options.evidence }, options.signals);
+  const notify = options.notify ?? {};
+  const fanout = new NotifyFanout(ctx, { ...DEFAULT_FANOUT, ...(notify.publicUrl ? { publicUrl: notify.publicUrl.replace(/\/+$/, '') } : {}) });
+  const delivery = new DeliveryWorker(ctx, notify.senders ?? new Map(), { ...DEFAULT_DELIVERY, ...notify.delivery });
   const store = options.mediaStore ?? mediaStoreFromUrl(options.mediaStoreUrl ?? 'data/media');
   const loader = new CaseLoader(ctx);
   const actions = new ActionService(ctx, loader);
   const caseQueries = new CaseQueryService(ctx, loader);
   const throttle = new ThrottleService(ctx, { ...DEFAULT_THROTTLE, ...options.throttle });
   const media = new MediaService(ctx, store, loader, options.media);
+  const dispatchRules = new DispatchRuleService(ctx);
   return {
     ctx,
     auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7, throttle),
     boundaries: new BoundaryService(ctx),
-    reports: new ReportService(ctx, loader, actions, caseQueries),
+    reports: new ReportService(ctx, loader, actions, caseQueries, dispatchRules),
     actions,
     caseQueries,
+    dispatchRules,
     duplicates: new DuplicateService(ctx),
     map: new MapService(ctx, caseQueries, options.mapLimits),
     media,
     reference: new ReferenceService(ctx),
-    sweep: new DeadlineSweep(ctx, () => media.expireUploads()),
+    sweep: new DeadlineSweep(ctx, () => media.expireUploads(), options.emergencySignAlertMinutes),
     throttle,
+    notify: new NotifyService(ctx),
+    notifyWorker: new NotifyWorker(fanout, delivery, ctx.signals, notify.pollMs),
+    live: new LiveFeed(ctx, options.live),
   };
 }

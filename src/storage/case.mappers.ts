@@ -5,7 +5,7 @@ import type { PendingExtension, Rating } from '../domain/workflow.js';
 import { cellOf } from '../geo/cells.js';
 import { fromJson, toJson } from './dialect.js';
 import { newId } from '../domain/ids.js';
-import type { CaseClockTable, CaseEventTable, CaseTable, IdempotencyKeyTable, MediaLinkTable } from './schema.js';
+import type { CaseClockTable, CaseEventTable, CaseTable, IdempotencyKeyTable, MediaLinkTable, OutboxTable } from './schema.js';
 import type { CaseUpdate, CaseRecord, EventRecord, ClockRow, IdempotencyRecord, MediaLink, NewEvent } from '../domain/records.js';
 
 export const toCase = (r: CaseTable): CaseRecord => ({
@@ -147,6 +147,9 @@ export const eventRow = (e: NewEvent): CaseEventTable => ({
   clocks: toJson(e.clocks ?? []),
 });
 
+/** An event's entry in the outbox: written with it, deleted by the fan-out that tells of it. */
+export const outboxRow = (e: CaseEventTable): OutboxTable => ({ event_id: e.id, case_id: e.case_id, seq: e.seq, created_at: e.at });
+
 export const linkRow = (l: MediaLink): MediaLinkTable => ({
   media_id: l.mediaId,
   case_id: l.caseId,
@@ -177,6 +180,7 @@ export const toClock = (r: CaseClockTable): ClockRow => ({
   outcome: r.outcome,
   remindedAt: r.reminded_at,
   supervisedAt: r.supervised_at,
+  alertedAt: r.alerted_at,
 });
 
 export const fromClock = (c: ClockRow): CaseClockTable => ({
@@ -192,4 +196,5 @@ export const fromClock = (c: ClockRow): CaseClockTable => ({
   outcome: c.outcome,
   reminded_at: c.remindedAt,
   supervised_at: c.supervisedAt,
+  alerted_at: c.alertedAt ?? null,
 });

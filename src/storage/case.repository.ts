@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { CaseStatus } from '../domain/types.js';
 import type { CaseUpdate, CaseQuery, CaseRecord, EventRecord, IdempotencyRecord, NewCase } from '../domain/records.js';
 import type { CaseStore } from '../ports.js';
-import { caseColumns, caseRow, eventRow, fromClock, idempotencyRow, linkRow, toCase, toEvent } from './case.mappers.js';
+import { caseColumns, caseRow, eventRow, fromClock, idempotencyRow, linkRow, outboxRow, toCase, toEvent } from './case.mappers.js';
 import { visible, type CaseEb } from './case.visibility.js';
 import { cellDeltas, onCellConflict, upsertCells } from './cell.repository.js';
 import { insertRows, selectRows } from './compiled.js';
@@ -28,6 +28,11 @@ export class CaseRepository implements CaseStore {
   async find(id: string): Promise<CaseRecord | undefined> {
     const row = await this.db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toCase(row);
+  }
+
+  async findMany(ids: string[]): Promise<CaseRecord[]> {
+    if (ids.length === 0) return [];
+    return (await this.db.selectFrom('cases').selectAll().where('id', 'in', ids).execute()).map(toCase);
   }
 
   async findByRef(ref: string): Promise<CaseRecord | undefined> {
@@ -100,7 +105,10 @@ export class CaseRepository implements CaseStore {
         sql`k as (${upsertCells(this.db, cells)})`,
       ];
       if (clocks.length > 0) writes.push(sql`t as (${this.db.insertInto('case_clocks').values(clocks)})`);
-      if (events.length > 0) writes.push(sql`e as (${this.db.insertInto('case_events').values(events)})`);
+      if (events.length > 0) {
+        writes.push(sql`e as (${this.db.insertInto('case_events').values(events)})`);
+        writes.push(sql`o as (${this.db.insertInto('outbox').values(events.map(outboxRow))})`);
+      }
       if (links.length > 0) writes.push(sql`m as (${this.db.insertInto('media_links').values(links)})`);
       if (idempotency) writes.push(sql`i as (${this.db.insertInto('idempotency_keys').values(idempotency)})`);
       const { rows } = await sql<{ ref: string }>`with ${sql.join(writes)} select ref from c`.execute(this.db);
@@ -111,6 +119,7 @@ export class CaseRepository implements CaseStore {
     await insertRows(this.db, 'case_cells', cells, 'upsert', onCellConflict);
     await insertRows(this.db, 'case_clocks', clocks);
     await insertRows(this.db, 'case_events', events);
+    await insertRows(this.db, 'outbox', events.map(outboxRow));
     await insertRows(this.db, 'media_links', links);
     if (idempotency) await insertRows(this.db, 'idempotency_keys', [idempotency]);
     return ref;

@@ -1,5 +1,6 @@
 // A case's clocks (the deadlines of its stages): read per case or for a page of cases, inserted and updated
-// as transitions change them, and found and claimed by the deadline sweep (reminders, supervision).
+// as transitions change them, and found and claimed by the deadline sweep (reminders, supervision, and
+// the alert about an emergency nobody signed for).
 
 import type { Kysely } from 'kysely';
 import type { ClockRow } from '../domain/records.js';
@@ -9,7 +10,7 @@ import { insertRows } from './compiled.js';
 import type { DB } from './schema.js';
 
 /** The column each claim of the sweep sets. */
-const CLAIMS = { remindedAt: 'reminded_at', supervisedAt: 'supervised_at' } as const;
+const CLAIMS = { remindedAt: 'reminded_at', supervisedAt: 'supervised_at', alertedAt: 'alerted_at' } as const;
 
 export class ClockRepository implements ClockStore {
   constructor(private readonly db: Kysely<DB>) {}
@@ -64,8 +65,32 @@ export class ClockRepository implements ClockStore {
     return rows.map(toClock);
   }
 
-  /** Mark a clock reminded/supervised if no other process did first; true when this call won. */
-  async claimClock(id: string, claim: 'remindedAt' | 'supervisedAt', at: string): Promise<boolean> {
+  /**
+   * Open sign clocks of emergency cases started at or before `startedBy` and not alerted yet: the
+   * supervisors hear of an emergency nobody has signed for. An open sign clock means a dispatched case
+   * (signing, returning and closing all stop it), so the search starts from the few dispatched cases
+   * (the cases_status index) and reaches their clocks by case id.
+   */
+  async emergenciesToAlert(startedBy: string, limit: number): Promise<ClockRow[]> {
+    const rows = await this.db
+      .selectFrom('case_clocks')
+      .innerJoin('cases', 'cases.id', 'case_clocks.case_id')
+      .selectAll('case_clocks')
+      .where('case_clocks.completed_at', 'is', null)
+      .where('case_clocks.stage', '=', 'sign')
+      .where('case_clocks.alerted_at', 'is', null)
+      .where('case_clocks.started_at', '<=', startedBy)
+      .where('cases.status', '=', 'dispatched')
+      .where('cases.urgency', '=', 'emergency')
+      .orderBy('case_clocks.started_at')
+      .orderBy('case_clocks.id')
+      .limit(limit)
+      .execute();
+    return rows.map(toClock);
+  }
+
+  /** Mark a clock reminded/supervised/alerted if no other process did first; true when this call won. */
+  async claimClock(id: string, claim: 'remindedAt' | 'supervisedAt' | 'alertedAt', at: string): Promise<boolean> {
     const column = CLAIMS[claim];
     const result = await this.db
       .updateTable('case_clocks')

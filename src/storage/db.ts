@@ -14,6 +14,7 @@ import * as m005 from './migrations/005_upload_store.js';
 import * as m006 from './migrations/006_throttle.js';
 import * as m007 from './migrations/007_map_origin.js';
 import * as m008 from './migrations/008_near_index.js';
+import * as m009 from './migrations/009_notify.js';
 import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
 import { cachingSqlite, namingPool } from './prepared.js';
@@ -23,6 +24,8 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Database {
   db: Kysely<DB>;
   dialect: DialectName;
+  /** PostgreSQL: where to open a connection of one's own (LISTEN needs one), and the schema in use. */
+  postgres?: { url: string; schema?: string };
   close(): Promise<void>;
 }
 
@@ -54,7 +57,7 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
       options: `-c jit=off${options.schema ? ` -c search_path=${options.schema}` : ''}`,
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: namingPool(pool) }), log: options.log });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return { db, dialect: 'postgres', postgres: { url, schema: options.schema }, close: () => db.destroy() };
   }
   const file = sqlitePath(url);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -89,6 +92,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_throttle': m006,
   '007_map_origin': m007,
   '008_near_index': m008,
+  '009_notify': m009,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -239,6 +239,7 @@ export interface CaseClockTable {
   outcome: ClockRecord['outcome'];
   reminded_at: string | null;
   supervised_at: string | null;
+  alerted_at: string | null;
 }
 
 export interface IdempotencyKeyTable {
@@ -269,6 +270,96 @@ export interface ThrottleTable {
   last_address: string | null;
 }
 
+/** A case event not yet fanned out to its notifications (written with the event). */
+export interface OutboxTable {
+  event_id: string;
+  case_id: string;
+  seq: number;
+  created_at: string;
+}
+
+export interface NotifyChannelTable {
+  id: string;
+  kind: string;
+  name: string;
+  config: string;
+  locale: string;
+  mention_mobiles: string;
+  jurisdiction_id: string | null;
+  status: 'active' | 'broken' | 'disabled';
+  status_reason: string | null;
+  status_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SubscriptionTable {
+  id: string;
+  kinds: string;
+  channel_id: string | null;
+  user_id: string | null;
+  department_id: string | null;
+  jurisdiction_id: string | null;
+  category_id: string | null;
+  active: number;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface DeliveryTable {
+  id: string;
+  event_id: string;
+  case_id: string;
+  kind: string;
+  channel_id: string;
+  message: string;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  next_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  last_attempt_at: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface InboxMessageTable {
+  id: string;
+  user_id: string;
+  event_id: string;
+  case_id: string | null;
+  kind: string;
+  title: string;
+  body: string;
+  link: string | null;
+  data: string;
+  created_at: string;
+  read_at: string | null;
+}
+
+/** The live events in commit order: what the SSE streams send. */
+export interface FeedTable {
+  seq: number;
+  event_id: string;
+  case_id: string;
+  action: string;
+  status: string;
+  kinds: string;
+  at: string;
+}
+
+export interface DispatchRuleTable {
+  id: string;
+  category_id: string;
+  jurisdiction_id: string;
+  urgency: string | null;
+  department_id: string;
+  created_by: string | null;
+  created_at: string;
+}
+
 export interface DB {
   jurisdictions: JurisdictionTable;
   departments: DepartmentTable;
@@ -289,4 +380,11 @@ export interface DB {
   counters: CounterTable;
   calendar_days: CalendarDayTable;
   throttle: ThrottleTable;
+  outbox: OutboxTable;
+  notify_channels: NotifyChannelTable;
+  subscriptions: SubscriptionTable;
+  deliveries: DeliveryTable;
+  inbox_messages: InboxMessageTable;
+  feed: FeedTable;
+  dispatch_rules: DispatchRuleTable;
 }

@@ -10,6 +10,7 @@ import { CounterRepository } from './counter.repository.js';
 import type { Database } from './db.js';
 import { EventRepository } from './event.repository.js';
 import { MediaRepository } from './media.repository.js';
+import { NotifyRepository } from './notify.repository.js';
 import { ReferenceRepository } from './reference.repository.js';
 import type { Stores, UnitOfWork, WriteFailure } from '../ports.js';
 import { isTransient, isUniqueViolation } from './dialect.js';
@@ -28,6 +29,7 @@ export interface Repos extends Stores {
   users: UserRepository;
   media: MediaRepository;
   throttle: ThrottleRepository;
+  notify: NotifyRepository;
 }
 
 export const reposFor = (db: Kysely<DB>): Repos => ({
@@ -40,6 +42,7 @@ export const reposFor = (db: Kysely<DB>): Repos => ({
   users: new UserRepository(db),
   media: new MediaRepository(db),
   throttle: new ThrottleRepository(db),
+  notify: new NotifyRepository(db),
 });
 
 export class DatabaseUnitOfWork implements UnitOfWork {

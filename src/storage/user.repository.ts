@@ -52,6 +52,12 @@ export class UserRepository implements UserStore {
     return rows.map(toUser);
   }
 
+  async withRoles(roles: string[]): Promise<User[]> {
+    if (roles.length === 0) return [];
+    const rows = await this.db.selectFrom('users').selectAll().where('role', 'in', roles as Role[]).where('active', '=', 1).orderBy('id').execute();
+    return rows.map(toUser);
+  }
+
   async byUsername(username: string): Promise<(User & { passwordHash: string }) | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
     return row && { ...toUser(row), passwordHash: row.password_hash };

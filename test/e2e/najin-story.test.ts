@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPhoto } from '../../src/seed/demo.js';
+import { NAJIN_CODE } from '../../src/seed/najin-data.js';
 import { DIALECTS } from '../support/db.js';
 import { PASSWORD, buildWorld, type World } from '../support/world.js';
 
@@ -14,7 +15,7 @@ describe.each(DIALECTS)('the Najin street-light story ($name)', (dialect) => {
   beforeAll(async () => {
     // 21:00 in Lhasa (UTC+8).
     world = await buildWorld(dialect, '2025-05-07T13:00:00.000Z');
-    for (const username of ['solang', 'dispatcher', 'municipal']) {
+    for (const username of ['solang', 'dispatcher', 'municipal', 'admin']) {
       const res = await world.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: PASSWORD } });
       expect(res.statusCode).toBe(200);
       tokens.set(username, res.json<{ token: string }>().token);
@@ -37,6 +38,20 @@ describe.each(DIALECTS)('the Najin street-light story ($name)', (dialect) => {
   };
 
   it('is reported, dispatched, signed, fixed with an after-photo, verified and closed within 30 minutes; the rider sees each step and rates it', async () => {
+    // Who hears what: the duty dispatcher hears emergencies in Najin, municipal works what is sent to it.
+    const najin = world.unit(NAJIN_CODE).id;
+    for (const subscription of [
+      { kinds: ['emergency'], userId: world.users.get('dispatcher')!.id, jurisdictionId: najin },
+      { kinds: ['dispatched'], userId: world.users.get('municipal')!.id, departmentId: world.department('nj-municipal').id },
+    ]) {
+      expect((await call('admin', 'POST', '/api/v1/subscriptions', subscription)).statusCode).toBe(201);
+    }
+    const inbox = async (username: string) => {
+      await world.services.notifyWorker.drain();
+      const res = await call(username, 'GET', '/api/v1/me/inbox?limit=50');
+      expect(res.statusCode).toBe(200);
+      return res.json<{ unread: number; items: { kind: string; title: string; body: string; caseId: string; link: string }[] }>();
+    };
     const reportedAt = world.clock.now().getTime();
     const before = await upload('solang', 'sparks at the lamp post');
     const report = {
@@ -58,6 +73,12 @@ describe.each(DIALECTS)('the Najin street-light story ($name)', (dialect) => {
     expect(retry.json<{ id: string }>().id).toBe(caseId);
     const mine = await call('solang', 'GET', '/api/v1/me/reports');
     expect(mine.json<{ total: number }>().total).toBe(1);
+
+    // The duty dispatcher's inbox has the emergency at once (the worker ran; no one polled the case list).
+    const duty = await inbox('dispatcher');
+    expect(duty.items.map((m) => m.kind)).toEqual(['emergency']);
+    expect(duty.items[0]!.title).toContain('【紧急】');
+    expect(duty.items[0]!.body).toContain('纳金路6号骑手驿站旁');
 
     // The command centre sees it at once, routed to municipal works, with the emergency clocks running.
     const seen = (await call('dispatcher', 'GET', `/api/v1/cases/${caseId}`)).json<{
@@ -82,6 +103,10 @@ describe.each(DIALECTS)('the Najin street-light story ($name)', (dialect) => {
     expect(dispatched.status).toBe('dispatched');
     // Made safe within 30 minutes of the report: the resolve clock is due at 21:30.
     expect(dispatched.clocks.find((c) => c.stage === 'resolve')?.dueAt).toBe('2025-05-07T13:30:00.000Z');
+    const handler = await inbox('municipal');
+    expect(handler.items.map((m) => m.kind)).toEqual(['dispatched']);
+    // Sign within 5 minutes: an emergency's deadline, in the message that reaches the handler.
+    expect(handler.items[0]!.body).toContain('签收时限:剩余 5分钟');
     await act('municipal', 6, 'sign');
     await act('municipal', 7, 'start');
 
@@ -135,6 +160,15 @@ describe.each(DIALECTS)('the Najin street-light story ($name)', (dialect) => {
       '已结案:问题已解决,欢迎评价',
     ]);
     expect(view.timeline.find((t) => t.action === 'resolve')?.evidence).toEqual([after]);
+
+    // The rider's inbox: every step they were promised, once each, in order, with a link back to the report.
+    const riderInbox = await inbox('solang');
+    expect(riderInbox.items.map((m) => m.kind).reverse()).toEqual(['receipt', 'accepted', 'dispatched', 'resolved', 'closed', 'rate_request']);
+    expect(riderInbox.unread).toBe(6);
+    expect(riderInbox.items.every((m) => m.caseId === caseId && m.link.endsWith(`/rider/#/reports/${caseId}`))).toBe(true);
+    expect(riderInbox.items.find((m) => m.kind === 'dispatched')!.title).toContain('纳金街道市政维护站');
+    const read = await call('solang', 'POST', '/api/v1/me/inbox/read', { all: true });
+    expect(read.json()).toEqual({ marked: 6, unread: 0 });
 
     const rated = await call('solang', 'POST', `/api/v1/cases/${caseId}/actions/rate`, { score: 5, comment: '不到30分钟就修好了' });
     expect(rated.statusCode).toBe(200);

@@ -109,13 +109,13 @@ describe.each(DIALECTS)('admin over HTTP ($name)', (dialect) => {
     expect(res.statusCode, res.body).toBe(201);
   });
 
-  it('runs the sweep for a supervisor or admin: 200 {reminded, supervised}', async () => {
+  it('runs the sweep for a supervisor or admin: 200 {alerted, reminded, supervised, uploadsExpired}', async () => {
     for (const who of ['supervisor', 'admin']) {
       const res = await api.post(who, '/api/v1/admin/sweep');
       expect(res.statusCode, res.body).toBe(200);
-      const body = res.json<{ reminded: number; supervised: number }>();
-      expect(Object.keys(body).sort()).toEqual(['reminded', 'supervised', 'uploadsExpired']);
-      expect(Number.isInteger(body.reminded) && Number.isInteger(body.supervised)).toBe(true);
+      const body = res.json<{ alerted: number; reminded: number; supervised: number }>();
+      expect(Object.keys(body).sort()).toEqual(['alerted', 'reminded', 'supervised', 'uploadsExpired']);
+      expect(Number.isInteger(body.alerted) && Number.isInteger(body.reminded) && Number.isInteger(body.supervised)).toBe(true);
     }
   });
 
@@ -136,7 +136,7 @@ describe.each(DIALECTS)('admin over HTTP ($name)', (dialect) => {
       const first = (await api.post('supervisor', '/api/v1/admin/sweep')).json<{ reminded: number; supervised: number }>();
       expect(first.supervised).toBeGreaterThanOrEqual(1);
       const again = (await api.post('supervisor', '/api/v1/admin/sweep')).json<{ reminded: number; supervised: number }>();
-      expect(again).toEqual({ reminded: 0, supervised: 0, uploadsExpired: 0 });
+      expect(again).toEqual({ alerted: 0, reminded: 0, supervised: 0, uploadsExpired: 0 });
       const c = (await api.get('dispatcher', `/api/v1/cases/${id}`)).json<CaseJson>();
       expect(c.overdue).toBe(true);
       expect(c.events?.map((e) => e.action)).toContain('supervise');

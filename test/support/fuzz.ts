@@ -431,7 +431,11 @@ export function fromSchema(schema: JsonSchema | undefined, name: string, pools: 
       }
       const min = schema.minLength ?? 0;
       const max = Math.max(min, Math.min(schema.maxLength ?? 40, 40));
-      return fc.oneof(fc.string({ unit: 'grapheme', minLength: min, maxLength: max }), fc.constantFrom(TIBETAN, EMOJI).filter((s) => s.length >= min && s.length <= (schema.maxLength ?? 1e9)));
+      // Tibetan and emoji text where it fits the bounds (filtered before, not after, picking: a filter that
+      // nothing passes would spin fast-check forever, as a maxLength of 10 once did).
+      const fitting = [TIBETAN, EMOJI].filter((s) => s.length >= min && s.length <= (schema.maxLength ?? 1e9));
+      const text = fc.string({ unit: 'grapheme', minLength: min, maxLength: max });
+      return fitting.length ? fc.oneof(text, fc.constantFrom(...fitting)) : text;
     }
     case 'integer':
       return fc.integer({ min: Math.max(schema.minimum ?? -1000, -(2 ** 31)), max: Math.min(schema.maximum ?? 1000, 2 ** 31) });

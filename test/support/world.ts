@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { ManualClock } from '../../src/ports.js';
 import type { Principal } from '../../src/services/context.js';
-import { buildServices, type WiredServices } from '../../src/compose.js';
+import { buildServices, type ServiceOptions, type WiredServices } from '../../src/compose.js';
 import { demoPhoto, seedReference } from '../../src/seed/demo.js';
 import { NAJIN_CODE, STAFF, ZHAXI_CODE } from '../../src/seed/najin-data.js';
 import type { Category, Department, Jurisdiction, User } from '../../src/domain/records.js';
@@ -37,10 +37,10 @@ export interface World {
 
 let photoCounter = 0;
 
-export async function buildWorld(dialect: DialectUnderTest, start = '2025-05-07T13:00:00.000Z'): Promise<World> {
+export async function buildWorld(dialect: DialectUnderTest, start = '2025-05-07T13:00:00.000Z', options: ServiceOptions = {}): Promise<World> {
   const database = await freshDatabase(dialect);
   const clock = new ManualClock(start);
-  const services = buildServices(database, { clock, mediaStore: new MemoryMediaStore() });
+  const services = buildServices(database, { clock, mediaStore: new MemoryMediaStore(), ...options });
   await seedReference(database, clock.now().toISOString());
   services.ctx.invalidate();
   const reference = services.ctx.uow.autocommit.reference;

@@ -17,6 +17,9 @@ describe('the access policy', () => {
       manage_calendar: ['admin'],
       import_boundaries: ['admin'],
       manage_lockouts: ['admin'],
+      manage_notifications: ['dispatcher', 'admin'],
+      manage_deliveries: ['admin'],
+      manage_dispatch_rules: ['dispatcher', 'admin'],
       run_sweep: ['supervisor', 'admin'].sort((a, b) => ROLES.indexOf(a as Role) - ROLES.indexOf(b as Role)),
       send_media: ROLES.filter((r) => r !== 'admin'),
     });

@@ -229,8 +229,8 @@ describe('the job runner', () => {
     const timers = new ManualTimers();
     const log = recordingLog();
     const results: SweepResult[] = [
-      { reminded: 0, supervised: 0, uploadsExpired: 0 },
-      { reminded: 2, supervised: 1, uploadsExpired: 0 },
+      { reminded: 0, supervised: 0, uploadsExpired: 0, alerted: 0 },
+      { reminded: 2, supervised: 1, uploadsExpired: 0, alerted: 0 },
     ];
     const runner = buildJobs({ sweep: { run: async () => results.shift()! } as never }, { sweepIntervalMs: 60_000 }, log, timers);
     expect(runner.names).toEqual([DEADLINE_SWEEP]);

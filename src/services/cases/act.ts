@@ -5,7 +5,7 @@
 import { DomainError, conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { evidenceFlags, type AttachFacts } from '../../domain/evidence.js';
 import { URGENCIES } from '../../domain/types.js';
-import { decide, isWithin, type Action, type ActionInput, type Transition } from '../../domain/workflow.js';
+import { compositeSteps, decide, isComposite, isWithin, type Action, type ActionInput, type CompositeAction, type RequestedAction, type Transition } from '../../domain/workflow.js';
 import type { Router } from '../../geo/router.js';
 import type { CaseUpdate, CaseRecord, Category, MediaRecord } from '../../domain/records.js';
 import type { Stores } from '../../ports.js';
@@ -22,17 +22,21 @@ export class ActionService {
     private readonly loader: CaseLoader,
   ) {}
 
-  /** Take an action on a case. Concurrent changes are retried against the fresh state. */
-  async act(principal: Principal, caseId: string, action: Action, input: ActionInput, idempotencyKey?: string): Promise<{ replayed: boolean }> {
+  /**
+   * Take an action on a case, or a composite of several (直派: accept, file, dispatch), all in one
+   * transaction. Concurrent changes are retried against the fresh state.
+   */
+  async act(principal: Principal, caseId: string, action: RequestedAction, input: ActionInput, idempotencyKey?: string): Promise<{ replayed: boolean }> {
     const requestHash = hashRequest({ caseId, action, input });
     if (idempotencyKey && (await this.loader.replay(principal, idempotencyKey, requestHash))) return { replayed: true };
     for (let attempt = 1; ; attempt++) {
       try {
         await this.ctx.transaction(async (repos) => {
-          const applied = await this.applyAction(repos, principal, caseId, action, input);
+          const applied = isComposite(action) ? await this.applyComposite(repos, principal, caseId, action, input) : await this.applyAction(repos, principal, caseId, action, input);
           if (!applied) throw new RetryableConflict();
           if (idempotencyKey) await repos.cases.saveIdempotencyKey({ scope: principal.user.id, key: idempotencyKey, requestHash, caseId, createdAt: this.ctx.now().toISOString() });
         });
+        this.ctx.signals.send('outbox');
         return { replayed: false };
       } catch (error) {
         // A retry of the same request that raced us and won: whatever we tripped over, it already happened.
@@ -57,11 +61,44 @@ export class ActionService {
   }
 
   /**
-   * Write a decided transition: the case row (under its version), map cells, clocks and the event. Also
-   * how a new report folds into its master at once (report.ts).
+   * A composite: its steps one after another at one instant, each loaded, checked, decided and stored
+   * exactly as the single action would be (its own rules, changes, clocks and event), each on the case as
+   * the step before left it. A step that refuses rolls the whole request back. Returns false when the
+   * case changed under us (the caller retries).
    */
-  async store(repos: Stores, principal: Principal, loaded: LoadedCase, transition: Transition, input: ActionInput, router: Router, media: MediaRecord[] = []): Promise<boolean> {
+  private async applyComposite(repos: Stores, principal: Principal, caseId: string, action: CompositeAction, input: ActionInput): Promise<boolean> {
+    const router = await this.ctx.routing();
+    let loaded = await this.loader.load(repos, principal, caseId, router);
+    if (loaded.access === 'none') throw notFound('case', caseId);
+    if (!(await this.checkAgainstHistory(repos, loaded.record))) return false;
+    const steps = compositeSteps(action, loaded.facts, input, principal.actor);
     const now = this.ctx.now();
+    for (const [i, step] of steps.entries()) {
+      // The case as the step before left it (inside this transaction, so nobody else moved it).
+      if (i > 0) loaded = await this.loader.load(repos, principal, caseId, router);
+      const media = await this.checkActionInput(repos, principal, loaded, step.action, step.input, router);
+      const transition = decide(step.action, loaded.facts, step.input, principal.actor);
+      if (!(await this.store(repos, principal, loaded, transition, step.input, router, media, { now, data: { via: action } }))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Write a decided transition: the case row (under its version), map cells, clocks and the event. Also
+   * how a new report folds into its master at once (report.ts). `at.now` sets the moment (a composite's
+   * steps share one); `at.data` adds to the event's data (which composite the step belongs to).
+   */
+  async store(
+    repos: Stores,
+    principal: Principal,
+    loaded: LoadedCase,
+    transition: Transition,
+    input: ActionInput,
+    router: Router,
+    media: MediaRecord[] = [],
+    at: { now?: Date; data?: Record<string, unknown> } = {},
+  ): Promise<boolean> {
+    const now = at.now ?? this.ctx.now();
     const nowIso = now.toISOString();
     const { record } = loaded;
     const changes = await this.caseChanges(repos, transition, record, loaded.category, router, nowIso);
@@ -96,6 +133,7 @@ export class ActionService {
       note: input.note?.trim() || input.reason?.trim() || input.comment?.trim() || null,
       data: {
         ...eventData(transition.action, input, transition),
+        ...at.data,
         // The reporter is told which case theirs now follows, by its reference.
         ...(transition.changes.masterCaseId ? { masterRef: (await repos.cases.find(transition.changes.masterCaseId))?.ref } : {}),
       },

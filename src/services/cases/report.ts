@@ -1,11 +1,12 @@
 // Reporting a problem: a case created from a report (its reference, placement, routing, clocks, first
-// events and evidence, written at once), a retry with the same idempotency key answered with the first
-// case, and the report's answer built from the rows just written.
+// events and evidence, written at once; already dispatched when an auto-dispatch rule matches), a retry
+// with the same idempotency key answered with the first case, and the report's answer built from the rows
+// just written.
 
 import { invalid } from '../../domain/errors.js';
 import { evidenceFlags, type AttachFacts } from '../../domain/evidence.js';
 import { CHANNELS, URGENCIES, type Channel, type Urgency } from '../../domain/types.js';
-import { RULES, type Transition } from '../../domain/workflow.js';
+import { RULES, automaticDispatch, type CaseChanges, type CaseFacts, type Transition } from '../../domain/workflow.js';
 import type { CaseRecord, Category, ClockRow, EventAction, EventRecord, MediaLink, MediaRecord, NewEvent } from '../../domain/records.js';
 import { newId } from '../../domain/ids.js';
 import type { Stores } from '../../ports.js';
@@ -16,6 +17,7 @@ import { place } from '../placement.js';
 import { checkPoint, toWgs84, type CoordSys } from '../../geo/coords.js';
 import { evidenceView, reporterView, type CaseView, type Lookups, type ReporterCaseView } from '../case.views.js';
 import type { Locale } from '../../domain/wording.js';
+import type { DispatchRuleService, RuleBook } from '../dispatch-rules.service.js';
 import type { ActionService } from './act.js';
 import type { CaseQueryService } from './queries.js';
 import { deriveFacts, handlingUnit, hashRequest, type CaseLoader } from './shared.js';
@@ -55,6 +57,8 @@ export class ReportService {
     private readonly actions: ActionService,
     /** A report's answer, when it is not built from the rows just written, is read like any case. */
     private readonly queries: CaseQueryService,
+    /** 自动派单: a report a rule matches is written already dispatched. */
+    private readonly dispatchRules: DispatchRuleService,
   ) {}
 
   /**
@@ -68,15 +72,18 @@ export class ReportService {
       if (replay) return { caseId: replay, replayed: true };
     }
     try {
+      // The auto-dispatch rules from memory, read before any transaction (on SQLite it holds the only connection).
+      const rules = await this.dispatchRules.book();
       // Media sent with the report (a form's files, already in the store) are recorded with it, or not at all.
       const create = async (repos: Stores) => {
         if (newMedia.length > 0) await repos.media.insertMany(newMedia);
-        return this.createCase(repos, principal, input, idempotencyKey, requestHash);
+        return this.createCase(repos, principal, input, idempotencyKey, requestHash, rules);
       };
       // Where the report's writes are one statement (PostgreSQL), that statement is its transaction; folding
       // it into a master (duplicateOf) writes more, so it takes a transaction of its own.
       const direct = this.ctx.uow.autocommit;
       const created = direct.cases.insertNewIsOneStatement && !input.duplicateOf && newMedia.length === 0 ? await create(direct) : await this.ctx.sharedTransaction(create);
+      this.ctx.signals.send('outbox');
       return { caseId: created.record.id, replayed: false, created };
     } catch (error) {
       // Two retries raced: the loser returns the winner's case.
@@ -105,7 +112,7 @@ export class ReportService {
     return { ...view, evidence: evidenceView(created.links, created.media, 'reporter', principal) };
   }
 
-  private async createCase(repos: Stores, principal: Principal, input: ReportInput, idempotencyKey: string | undefined, requestHash: string): Promise<CreatedCase> {
+  private async createCase(repos: Stores, principal: Principal, input: ReportInput, idempotencyKey: string | undefined, requestHash: string, rules: RuleBook): Promise<CreatedCase> {
     const [router, calendar, reference] = await Promise.all([this.ctx.routing(), this.ctx.workingCalendar(), this.ctx.reference()]);
     const category = await this.loader.activeCategory(repos, input.categoryId);
     const { point: original, coordSys } = checkPoint(input.lat, input.lon, input.coordSys ?? 'wgs84');
@@ -127,7 +134,8 @@ export class ReportService {
     const nowIso = now.toISOString();
     const id = newId(now.getTime());
     const urgency = input.urgency ?? category.defaultUrgency;
-    const clocks = planClocks({ caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now }, { start: ['accept', 'dispatch'] }, []);
+    const clockContext = { caseId: id, reportedAt: now, urgency, sla: category.sla, calendar, now };
+    const clocks = planClocks(clockContext, { start: ['accept', 'dispatch'] }, []);
     const event = (seq: number, action: EventAction, data: Record<string, unknown>, extra: Partial<NewEvent> = {}): NewEvent =>
       ({ caseId: id, seq, action, at: nowIso, fromStatus: 'reported', toStatus: 'reported', data, clocks: clocks.snapshot, ...extra });
     // Everything the reporter submitted, exactly as submitted.
@@ -144,11 +152,42 @@ export class ReportService {
       // 转办: the point lies in another subdistrict; its command centre takes it, the reporter keeps credit.
       events.push(event(2, 'refer', { jurisdictionId: placement.referredTo, automatic: true, fromJurisdictionId: placement.originJurisdictionId }));
     }
+    // 自动派单: a rule for the category where the report lies (and its urgency) sends it straight to its
+    // department: the system accepts, files and dispatches it in this same write, each step as its action's
+    // rule decides it. Not for a report referred to another subdistrict, outside every unit, or folded
+    // into a master: those are for a person to look at.
+    const rule = placement.referredTo || placement.outsideArea || master ? undefined : rules.match(category.id, urgency, router.chain(placement.jurisdictionId));
+    let status: CaseRecord['status'] = 'reported';
+    let changes: CaseChanges = {};
+    let clockRows = clocks.inserts;
+    if (rule) {
+      const facts: CaseFacts = {
+        status,
+        reporterId: principal.user.id,
+        departmentId: null,
+        routedDepartmentId: routed?.id ?? null,
+        jurisdictionPath: router.unit(placement.jurisdictionId)?.path ?? `/${placement.jurisdictionId}`,
+        foodSafety: category.foodSafety,
+        resolvePhotoRequired: category.resolvePhotoRequired,
+        pendingExtension: null,
+        rating: null,
+        resolveDueAt: null,
+        now,
+      };
+      for (const t of automaticDispatch(facts, rule.departmentId)) {
+        const plan = planClocks(clockContext, t.clocks, clockRows);
+        clockRows = [...clockRows.map((c) => plan.updates.find((u) => u.id === c.id) ?? c), ...plan.inserts];
+        const data = { ...(t.changes.departmentId ? { departmentId: t.changes.departmentId } : {}), automatic: true, ruleId: rule.id };
+        events.push(event(events.length + 1, t.action, data, { fromStatus: t.from, toStatus: t.to, clocks: plan.snapshot }));
+        status = t.to;
+        changes = { ...changes, ...t.changes };
+      }
+    }
     const attached: AttachFacts = { role: 'before', lat: point.lat, lon: point.lon, reportedAt: nowIso, at: nowIso };
     const links: MediaLink[] = media.map((m) => ({ mediaId: m.id, caseId: id, eventSeq: 1, role: 'before', flags: evidenceFlags(m, attached, this.ctx.evidence), createdAt: nowIso }));
     const record: Omit<CaseRecord, 'ref'> = {
       id,
-      status: 'reported',
+      status,
       categoryId: category.id,
       urgency,
       description,
@@ -179,12 +218,14 @@ export class ReportService {
       outsideArea: placement.outsideArea,
       suggestedJurisdictionId: placement.suggestedJurisdictionId,
       masterCaseId: null,
+      // What the automatic dispatch changed (the department).
+      ...changes,
     };
     // The case, its reference, cell counts, clocks, events, evidence and key: one statement on PostgreSQL.
     const stored = await repos.cases.insertNew({
       record,
-      cells: { lat: point.lat, lon: point.lon, unitId: handlingUnit(router, placement.jurisdictionId), originUnitId: handlingUnit(router, placement.originJurisdictionId), status: 'reported', categoryId: category.id },
-      clocks: clocks.inserts,
+      cells: { lat: point.lat, lon: point.lon, unitId: handlingUnit(router, placement.jurisdictionId), originUnitId: handlingUnit(router, placement.originJurisdictionId), status, categoryId: category.id },
+      clocks: clockRows,
       events,
       links,
       idempotency: idempotencyKey ? { scope: principal.user.id, key: idempotencyKey, requestHash, caseId: id, createdAt: nowIso } : undefined,
@@ -197,6 +238,6 @@ export class ReportService {
       const transition: Transition = { action: 'merge', from: created.record.status, ...RULES.merge.apply(created.facts, input, principal.actor) };
       await this.actions.store(repos, principal, created, transition, input, router);
     }
-    return { record: stored.record, category, clocks: clocks.inserts, events: stored.events, links, media, merged: master !== undefined };
+    return { record: stored.record, category, clocks: clockRows, events: stored.events, links, media, merged: master !== undefined };
   }
 }

@@ -3,7 +3,7 @@
 // category, the caller's media, an open master, an idempotency key's first request).
 
 import { createHash } from 'node:crypto';
-import { caseAccess, type CaseAccess } from '../../domain/access.js';
+import { caseAccess, type CaseAccess, type CaseReach } from '../../domain/access.js';
 import { DomainError, conflict, invalid, notFound } from '../../domain/errors.js';
 import { tooManyMedia } from '../../domain/evidence.js';
 import type { CaseFacts } from '../../domain/workflow.js';
@@ -114,13 +114,18 @@ export function deriveFacts(record: CaseRecord, category: Category, router: Rout
     resolveDueAt: resolve ? new Date(resolve.dueAt) : null,
     now,
   };
-  const access = caseAccess(principal.actor, {
+  return { facts, access: caseAccess(principal.actor, caseReach(record, category, router)) };
+}
+
+/** What decides who may see a case (domain/access.ts): its reporter, departments and units. */
+export function caseReach(record: CaseRecord, category: Pick<Category, 'foodSafety'>, router: Router): CaseReach {
+  const path = (id: string) => router.unit(id)?.path ?? `/${id}`;
+  return {
     reporterId: record.reporterId,
     departmentId: record.departmentId,
     assistingDepartmentIds: record.assistingDepartmentIds,
     foodSafety: category.foodSafety,
-    jurisdictionPath: facts.jurisdictionPath,
+    jurisdictionPath: path(record.jurisdictionId),
     originJurisdictionPath: path(record.originJurisdictionId),
-  });
-  return { facts, access };
+  };
 }

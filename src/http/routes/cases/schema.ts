@@ -2,7 +2,7 @@
 
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import type { ClockView as ClockViewType } from '../../../domain/deadlines.js';
-import { ACTIONS } from '../../../domain/workflow.js';
+import { REQUESTED_ACTIONS } from '../../../domain/workflow.js';
 import { CHANNELS, CLOSURE_TYPES, URGENCIES } from '../../../domain/types.js';
 import type { CaseView, ReporterCaseView } from '../../../services/case.views.js';
 import type { DuplicateCandidate } from '../../../services/duplicate.service.js';
@@ -32,7 +32,8 @@ export const ReportBody = Type.Object({
 }, { additionalProperties: false });
 export type ReportBody = Static<typeof ReportBody>;
 
-export const ActionParams = Type.Object({ id: Id, action: literals(ACTIONS) });
+/** A workflow action, or a composite of several (fast-dispatch: 直派, accept + file + dispatch in one request). */
+export const ActionParams = Type.Object({ id: Id, action: literals(REQUESTED_ACTIONS) });
 export type ActionParams = Static<typeof ActionParams>;
 
 export const ActionBody = Type.Object({

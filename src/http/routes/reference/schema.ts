@@ -58,7 +58,7 @@ export const UserSchema = Obj({
   locale: Type.String(),
   active: Type.Boolean(),
 });
-export const SweepAnswer = Obj({ reminded: Type.Integer(), supervised: Type.Integer(), uploadsExpired: Type.Integer() });
+export const SweepAnswer = Obj({ reminded: Type.Integer(), supervised: Type.Integer(), alerted: Type.Integer({ description: 'Emergencies not signed in time whose supervisors were alerted' }), uploadsExpired: Type.Integer() });
 export const BoundaryImportAnswer = Obj({ created: Type.Array(Type.String()), updated: Type.Array(Type.String()) });
 
 // ---- the views must fit their schemas (a compile error names the drift) ----
