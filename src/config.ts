@@ -11,6 +11,8 @@ import { DEFAULT_THROTTLE, type ThrottleRules } from './services/throttle.servic
 export interface Config {
   /** `postgres://...` for PostgreSQL; `sqlite:FILE`, a file path or `:memory:` for embedded SQLite. */
   databaseUrl: string;
+  /** PostgreSQL: the schema Gridline's tables live in (DATABASE_SCHEMA; default the connection's search_path, normally public). */
+  databaseSchema?: string;
   host: string;
   port: number;
   /** Where media bytes live: a directory (local:DIR) or s3://BUCKET/PREFIX?endpoint=...; see src/media/stores.ts. */
@@ -45,6 +47,8 @@ export interface Config {
     pollMs: number;
     timeoutMs: number;
     backoffMs: number;
+    /** How long a worker's claim on a batch of deliveries holds (NOTIFY_LEASE_MS): a killed process's claims are taken again after it. */
+    leaseMs: number;
     maxAttempts: Partial<Record<'wecom' | 'dingtalk' | 'webhook' | 'email', number>>;
   };
 }
@@ -102,9 +106,25 @@ function trustProxy(value: string | undefined): boolean | string {
   return text;
 }
 
+/** DATABASE_SCHEMA: a plain PostgreSQL identifier (it goes into search_path). */
+function schemaName(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new Error(`DATABASE_SCHEMA must be a lower-case PostgreSQL identifier (letters, digits, _), got "${value}"`);
+  return value;
+}
+
+/** NOTIFY_LEASE_MS must leave a send its whole time limit (NOTIFY_TIMEOUT_MS) and some. */
+function leaseMs(value: string | undefined, timeoutMs: number): number {
+  const lease = positive(value, Math.max(120_000, timeoutMs * 4), 'NOTIFY_LEASE_MS');
+  if (lease < timeoutMs * 2) throw new Error(`NOTIFY_LEASE_MS (${lease}) must be at least twice NOTIFY_TIMEOUT_MS (${timeoutMs}), so that a claimed send ends before another process may take it`);
+  return lease;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const timeoutMs = positive(env.NOTIFY_TIMEOUT_MS, 10_000, 'NOTIFY_TIMEOUT_MS');
   return {
     databaseUrl: env.DATABASE_URL || `sqlite:${path.resolve('data', 'gridline.db')}`,
+    databaseSchema: schemaName(env.DATABASE_SCHEMA),
     host: env.HOST || '127.0.0.1',
     port: int(env.PORT, 3000, 'PORT'),
     mediaStore: env.MEDIA_STORE || `local:${path.resolve(env.MEDIA_DIR || path.join('data', 'media'))}`,
@@ -144,8 +164,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       wecomUrl: env.WECOM_URL || undefined,
       dingtalkUrl: env.DINGTALK_URL || undefined,
       pollMs: positive(env.NOTIFY_POLL_MS, 500, 'NOTIFY_POLL_MS'),
-      timeoutMs: positive(env.NOTIFY_TIMEOUT_MS, 10_000, 'NOTIFY_TIMEOUT_MS'),
+      timeoutMs,
       backoffMs: positive(env.NOTIFY_BACKOFF_MS, 5_000, 'NOTIFY_BACKOFF_MS'),
+      leaseMs: leaseMs(env.NOTIFY_LEASE_MS, timeoutMs),
       maxAttempts: maxAttempts(env.NOTIFY_MAX_ATTEMPTS),
     },
   };

@@ -2,6 +2,7 @@
 // dispatch on the kind, and the senders made from the deployment's settings.
 
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import {
   checkChannelConfig,
   checkDingtalkConfig,
@@ -154,5 +155,20 @@ describe('dispatch on the kind and the senders', () => {
     closeSenders(all);
     expect(() => sendersFrom({ smtpUrl: 'smtp://u:p@127.0.0.1:2525' })).toThrow(/From/);
     expect(() => sendersFrom({ smtpUrl: 'https://u:hunter2hunter2@mail.example', smtpFrom: 'a@x.example' })).toThrow(/^(?!.*hunter2)/);
+  });
+});
+
+describe('the deployment settings for several processes', () => {
+  it('reads WORKERS, DATABASE_SCHEMA and NOTIFY_LEASE_MS, refusing values that would break a deployment', () => {
+    const defaults = loadConfig({});
+    expect(defaults.workers).toBe(true);
+    expect(defaults.databaseSchema).toBeUndefined();
+    expect(defaults.notify.leaseMs).toBeGreaterThanOrEqual(defaults.notify.timeoutMs * 2);
+    const api = loadConfig({ WORKERS: 'off', DATABASE_SCHEMA: 'gridline_lhasa', NOTIFY_TIMEOUT_MS: '1000', NOTIFY_LEASE_MS: '2500' });
+    expect([api.workers, api.databaseSchema, api.notify.leaseMs]).toEqual([false, 'gridline_lhasa', 2500]);
+    expect(() => loadConfig({ DATABASE_SCHEMA: 'public; drop table cases' })).toThrow(/DATABASE_SCHEMA/);
+    // A claim that can run out while its send is still within its time limit would let a second process send it too.
+    expect(() => loadConfig({ NOTIFY_TIMEOUT_MS: '10000', NOTIFY_LEASE_MS: '15000' })).toThrow(/NOTIFY_LEASE_MS .* twice NOTIFY_TIMEOUT_MS/);
+    expect(() => loadConfig({ WORKERS: 'sometimes' })).toThrow(/WORKERS/);
   });
 });

@@ -6,7 +6,9 @@
 // expire and be taken again; secrets never come back in full.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelSender } from '../../src/notify/channel.js';
 import { sendersFrom } from '../../src/notify/index.js';
+import { DEFAULT_DELIVERY, DeliveryWorker } from '../../src/services/notify/deliver.js';
 import { NAJIN_CODE, ZHAXI_CODE } from '../../src/seed/najin-data.js';
 import { DIALECTS } from '../support/db.js';
 import { act } from '../support/cases.js';
@@ -239,5 +241,41 @@ describe.each(DIALECTS)('delivering notifications ($name)', (dialect) => {
     const seen = (await as(dispatcher, 'GET', '/admin/channels')).json<{ items: { jurisdictionId: string }[] }>().items;
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((c) => c.jurisdictionId === najin)).toBe(true);
+  });
+});
+
+describe.each(DIALECTS)('a claim that runs short ($name)', (dialect) => {
+  it('sends only what its lease still covers and hands the rest back, so that no other process sends it too', async () => {
+    const world = await buildWorld(dialect, T);
+    try {
+      const sent: string[] = [];
+      // A slow receiver: each send takes 600 ms of the world's clock.
+      const slow: ChannelSender = {
+        kind: 'webhook',
+        send: async (_target, message) => {
+          sent.push(message.deliveryId);
+          world.clock.set(new Date(world.clock.now().getTime() + 600));
+          return { ok: true };
+        },
+      };
+      const worker = new DeliveryWorker(world.services.ctx, new Map([['webhook', slow]]), { ...DEFAULT_DELIVERY, owner: 'short-lease', leaseMs: 1500, timeoutMs: 500 });
+      const admin = await world.as('admin');
+      const { channel } = await world.services.notify.createChannel(admin, { kind: 'webhook', name: 'slow receiver', config: { url: 'http://127.0.0.1:9/hook', secret: SECRET } });
+      await world.services.notify.subscribe(admin, { kinds: ['new_report'], channelId: channel.id, jurisdictionId: world.unit(NAJIN_CODE).id });
+      for (let i = 0; i < 4; i++) await world.report('solang', { categoryId: world.category('01-002').id, description: `慢 ${i}` });
+      await world.services.notifyWorker.fanout.drain();
+      // Claimed at t (lease to t+1500): sends at t and t+600; at t+1200 only 300 ms of the claim are left, under a send's 500.
+      expect(await worker.run()).toMatchObject({ claimed: 4, delivered: 2, held: 2 });
+      const rows = await world.database.db.selectFrom('deliveries').select(['status', 'attempts', 'lease_owner']).where('channel_id', '=', channel.id).execute();
+      expect(rows.filter((r) => r.status === 'pending').map((r) => [r.attempts, r.lease_owner])).toEqual([
+        [0, null],
+        [0, null],
+      ]);
+      expect(await worker.run()).toMatchObject({ claimed: 2, delivered: 2, held: 0 });
+      expect(new Set(sent).size).toBe(4);
+      expect(sent).toHaveLength(4);
+    } finally {
+      await world.close();
+    }
   });
 });

@@ -86,6 +86,15 @@ export class DeliveryWorker {
         const [channelId, items] = next;
         const channel = await store.channel(channelId);
         for (const [i, d] of items.entries()) {
+          // A send must end while the claim holds, or another process could take and send it too: what the
+          // lease no longer covers goes back for the next round (no attempt counted).
+          if (d.leaseUntil !== null && Date.parse(d.leaseUntil) - this.ctx.now().getTime() < this.options.timeoutMs) {
+            for (const rest of items.slice(i)) {
+              await store.finishDelivery(rest.id, this.options.owner, {});
+              result.held++;
+            }
+            break;
+          }
           const { outcome, heldUntil } = await this.deliver(channel, d);
           result[outcome]++;
           // A channel out of budget or found broken: the rest of its batch waits (released, no attempt counted).
