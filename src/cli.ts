@@ -9,6 +9,9 @@ import { DomainError } from './domain/errors.js';
 import { buildApp } from './http/app.js';
 import type { SweepResult } from './jobs/deadline-sweep.js';
 import { buildJobs, DEADLINE_SWEEP } from './jobs/index.js';
+
+/** How often a worker process cuts the live feed back (retention: services/notify/live.ts DEFAULT_LIVE). */
+const FEED_RETENTION_MS = 10 * 60_000;
 import { isSeeded, seedDemo } from './seed/demo.js';
 import { printCredentials } from './seed/credentials.js';
 import { DEFAULT_MEDIA_LIMITS } from './media/types.js';
@@ -68,7 +71,7 @@ function senderOptions(config: Config): NonNullable<ServiceOptions['notify']> {
     publicUrl: n.publicUrl,
     pollMs: n.pollMs,
     senders: sendersFrom({ smtpUrl: n.smtpUrl, smtpFrom: n.smtpFrom, wecomUrl: n.wecomUrl, dingtalkUrl: n.dingtalkUrl }),
-    delivery: { timeoutMs: n.timeoutMs, backoffMs: n.backoffMs, maxAttempts: { ...DEFAULT_DELIVERY.maxAttempts, ...n.maxAttempts } },
+    delivery: { timeoutMs: n.timeoutMs, backoffMs: n.backoffMs, leaseMs: n.leaseMs, maxAttempts: { ...DEFAULT_DELIVERY.maxAttempts, ...n.maxAttempts } },
   };
 }
 
@@ -85,7 +88,7 @@ async function serve(database: Database, config: Config): Promise<void> {
   const services = buildUseCases(database, { ...serviceOptions(config), notify, signals, tokenTtlHours: config.tokenTtlHours, borderDistanceM: config.borderDistanceM });
   const app = await buildApp({ database, services, logLevel: config.logLevel, trustProxy: config.trustProxy });
   // Background work (the deadline sweep, SWEEP_INTERVAL_MS, and the notification worker) unless WORKERS=off: src/jobs.
-  const jobs = buildJobs(services, { sweepIntervalMs: config.workers ? config.sweepIntervalMs : 0 }, app.log);
+  const jobs = buildJobs(services, { sweepIntervalMs: config.workers ? config.sweepIntervalMs : 0, feedRetentionMs: config.workers ? FEED_RETENTION_MS : 0 }, app.log);
   const stop = async () => {
     await jobs.stop();
     await services.notifyWorker.stop();
@@ -134,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const database = connect(config.databaseUrl);
+  const database = connect(config.databaseUrl, { schema: config.databaseSchema });
   const keepOpen = command === 'serve' || command === 'start';
   try {
     switch (command) {

@@ -9,9 +9,12 @@ import { JobRunner, type Job, type JobLog, type Timers } from './runner.js';
 export interface JobSchedule {
   /** How often the deadline sweep runs (0: never on its own). */
   sweepIntervalMs: number;
+  /** How often the live feed is cut back to what resuming streams need (0 or left out: never on its own). */
+  feedRetentionMs?: number;
 }
 
 export const DEADLINE_SWEEP = 'deadline-sweep';
+export const FEED_RETENTION = 'feed-retention';
 
 export function deadlineSweepJob(services: Pick<Services, 'sweep'>, everyMs: number): Job<SweepResult> {
   return {
@@ -21,10 +24,21 @@ export function deadlineSweepJob(services: Pick<Services, 'sweep'>, everyMs: num
     // every clock it missed is still due and is raised by a later run.
     retry: { attempts: 3, backoffMs: 5_000, maxBackoffMs: 60_000 },
     run: () => services.sweep.run(),
-    describe: (r) => (r.reminded || r.supervised || r.uploadsExpired ? { ...r } : undefined),
+    describe: (r) => (r.reminded || r.supervised || r.alerted || r.uploadsExpired ? { ...r } : undefined),
   };
 }
 
-export function buildJobs(services: Pick<Services, 'sweep'>, schedule: JobSchedule, log?: JobLog, timers?: Timers): JobRunner {
-  return new JobRunner([deadlineSweepJob(services, schedule.sweepIntervalMs)], log, timers);
+/** The live feed (services/notify/live.ts) keeps what a reconnecting stream may ask for, and no more. */
+export function feedRetentionJob(services: Pick<Services, 'live'>, everyMs: number): Job<number> {
+  return {
+    name: FEED_RETENTION,
+    everyMs,
+    retry: { attempts: 2, backoffMs: 30_000, maxBackoffMs: 300_000 },
+    run: () => services.live.prune(),
+    describe: (pruned) => (pruned > 0 ? { pruned } : undefined),
+  };
+}
+
+export function buildJobs(services: Pick<Services, 'sweep' | 'live'>, schedule: JobSchedule, log?: JobLog, timers?: Timers): JobRunner {
+  return new JobRunner([deadlineSweepJob(services, schedule.sweepIntervalMs), feedRetentionJob(services, schedule.feedRetentionMs ?? 0)], log, timers);
 }

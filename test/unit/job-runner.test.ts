@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { JobRunner, type Job, type JobLog, type Timers } from '../../src/jobs/runner.js';
-import { buildJobs, DEADLINE_SWEEP } from '../../src/jobs/index.js';
+import { buildJobs, DEADLINE_SWEEP, FEED_RETENTION } from '../../src/jobs/index.js';
 import type { SweepResult } from '../../src/jobs/deadline-sweep.js';
 
 /** Timers that fire only when the test moves time. */
@@ -232,12 +232,24 @@ describe('the job runner', () => {
       { reminded: 0, supervised: 0, uploadsExpired: 0, alerted: 0 },
       { reminded: 2, supervised: 1, uploadsExpired: 0, alerted: 0 },
     ];
-    const runner = buildJobs({ sweep: { run: async () => results.shift()! } as never }, { sweepIntervalMs: 60_000 }, log, timers);
-    expect(runner.names).toEqual([DEADLINE_SWEEP]);
+    const runner = buildJobs({ sweep: { run: async () => results.shift()! } as never, live: { prune: async () => 0 } as never }, { sweepIntervalMs: 60_000 }, log, timers);
+    expect(runner.names).toEqual([DEADLINE_SWEEP, FEED_RETENTION]);
     runner.start();
     expect(timers.scheduled).toEqual([60_000]);
     await timers.advance(120_000);
     expect(log.lines).toEqual([{ level: 'info', message: 'job deadline-sweep', data: expect.objectContaining({ job: DEADLINE_SWEEP, reminded: 2, supervised: 1 }) }]);
+    await runner.stop();
+  });
+
+  it('cuts the live feed back on its own period, saying so only when it dropped something', async () => {
+    const timers = new ManualTimers();
+    const log = recordingLog();
+    const pruned = [0, 120];
+    const runner = buildJobs({ sweep: { run: async () => ({ reminded: 0, supervised: 0, uploadsExpired: 0, alerted: 0 }) } as never, live: { prune: async () => pruned.shift()! } as never }, { sweepIntervalMs: 0, feedRetentionMs: 600_000 }, log, timers);
+    runner.start();
+    expect(timers.scheduled).toEqual([600_000]);
+    await timers.advance(1_200_000);
+    expect(log.lines).toEqual([{ level: 'info', message: 'job feed-retention', data: expect.objectContaining({ job: FEED_RETENTION, pruned: 120 }) }]);
     await runner.stop();
   });
 });
