@@ -107,4 +107,24 @@ describe.each(DIALECTS)('the inbox ($name)', (dialect) => {
     expect(await refused({ kinds: ['closed'], userId: user, departmentId: 'nope' })).toEqual({ code: 'department_not_found', field: 'departmentId' });
     expect(await refused({ kinds: ['closed'] })).toEqual({ code: 'target_required', field: 'channelId' });
   });
+
+  it("tells subscribers of the sweep's reminders (催办) and supervision (督办), and never the rider", async () => {
+    const admin = await world.as('admin');
+    await world.services.notify.subscribe(admin, { kinds: ['reminder', 'supervision'], userId: world.users.get('supervisor')!.id, jurisdictionId: world.unit(NAJIN_CODE).id });
+    const start = world.clock.now();
+    const id = await world.report('solang', { categoryId: world.category('01-002').id, description: '垃圾桶满了' });
+    await drain();
+    // A normal case waits 4 h to be accepted; the reminder comes 48 min before that, the supervision after it.
+    world.clock.set(new Date(start.getTime() + (3 * 60 + 20) * 60_000));
+    expect((await world.services.sweep.run()).reminded).toBeGreaterThanOrEqual(1);
+    await drain();
+    const reminded = (await inbox('supervisor')).filter((m) => m.caseId === id);
+    expect(reminded.map((m) => m.kind)).toEqual(['reminder']);
+    expect(reminded[0]!.body).toMatch(/受理时限:剩余 40分钟/);
+    world.clock.set(new Date(start.getTime() + (4 * 60 + 5) * 60_000));
+    expect((await world.services.sweep.run()).supervised).toBeGreaterThanOrEqual(1);
+    await drain();
+    expect((await inbox('supervisor')).filter((m) => m.caseId === id).map((m) => m.kind)).toEqual(['reminder', 'supervision']);
+    expect((await inbox('solang')).filter((m) => m.caseId === id).map((m) => m.kind)).toEqual(['receipt']);
+  });
 });
