@@ -526,11 +526,8 @@ const SYSTEM_ACTOR: Actor = { id: 'system', role: 'dispatcher', departmentId: nu
  * the report, as system events.
  */
 export function automaticDispatch(c: CaseFacts, departmentId: string): Transition[] {
-  const steps: Step[] = [
-    { action: 'accept', input: {} },
-    { action: 'file', input: {} },
-    { action: 'dispatch', input: { departmentId } },
-  ];
+  // The fast track's own steps (直派), the department named and nothing else given.
+  const steps: Step[] = COMPOSITES['fast-dispatch'].steps.map((s) => ({ action: s.action, input: s.fields.includes('departmentId') ? { departmentId } : {} }));
   const out: Transition[] = [];
   let facts = c;
   for (const step of steps) {

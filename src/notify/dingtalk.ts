@@ -7,7 +7,7 @@
 
 import { createHmac } from 'node:crypto';
 import type { ChannelSender, ChannelTarget, ConfigCheck, OutgoingMessage, SendOptions, SendOutcome } from './channel.js';
-import { configField, markdownWithLink, maskSecret, post, robotOutcome, withoutSecrets, type RobotCodes } from './http-send.js';
+import { configField, markdownWithLink, maskSecret, post, robotCredentialOf, robotOutcome, withoutSecrets, type RobotCodes } from './http-send.js';
 
 /** The real API's origin. */
 export const DINGTALK_API = 'https://oapi.dingtalk.com';
@@ -79,19 +79,7 @@ const TOKEN = /^[0-9a-f]{64}$/i;
 const SECRET = /^SEC[0-9a-fA-F]{64}$/;
 
 /** The token in a bare token or in the robot's full webhook address; null for anything else. */
-function accessTokenOf(input: string): string | null {
-  const s = input.trim();
-  if (TOKEN.test(s)) return s;
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'https:' || url.hostname !== 'oapi.dingtalk.com' || url.pathname !== '/robot/send') return null;
-  const token = url.searchParams.get('access_token')?.trim() ?? '';
-  return TOKEN.test(token) ? token : null;
-}
+const accessTokenOf = (input: string): string | null => robotCredentialOf(input, TOKEN, { host: 'oapi.dingtalk.com', path: '/robot/send', param: 'access_token' });
 
 /**
  * Checks a DingTalk channel's config: `{ accessToken, secret }`, the token (64 hex characters) or the robot's

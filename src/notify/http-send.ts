@@ -265,3 +265,28 @@ export function configField(input: unknown, name: string): unknown {
 export function maskSecret(value: unknown): string {
   return typeof value === 'string' && value.length >= 12 ? `****${value.slice(-4)}` : '****';
 }
+
+/** Where a robot's webhook address carries its credential: https://HOST/PATH?PARAM=<credential>. */
+export interface RobotAddress {
+  host: string;
+  path: string;
+  param: string;
+}
+
+/**
+ * The credential (a WeCom key, a DingTalk access token) in what an admin pasted: the bare credential, or the
+ * robot's whole webhook address at `address`; null for anything else. `pattern` is the credential's shape.
+ */
+export function robotCredentialOf(input: string, pattern: RegExp, address: RobotAddress): string | null {
+  const s = input.trim();
+  if (pattern.test(s)) return s;
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' || url.hostname !== address.host || url.pathname !== address.path) return null;
+  const credential = url.searchParams.get(address.param)?.trim() ?? '';
+  return pattern.test(credential) ? credential : null;
+}

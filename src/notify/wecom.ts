@@ -4,7 +4,7 @@
 // minute to this robot, 93000 is a wrong or removed key. Also the config checker and masker of the channel.
 
 import type { ChannelSender, ChannelTarget, ConfigCheck, OutgoingMessage, SendOptions, SendOutcome } from './channel.js';
-import { configField, fitBytes, markdownWithLink, maskSecret, post, robotOutcome, textWithLink, withoutSecrets, type RobotCodes } from './http-send.js';
+import { configField, fitBytes, markdownWithLink, maskSecret, post, robotCredentialOf, robotOutcome, textWithLink, withoutSecrets, type RobotCodes } from './http-send.js';
 
 /** The real API's origin. */
 export const WECOM_API = 'https://qyapi.weixin.qq.com';
@@ -68,19 +68,7 @@ export class WecomSender implements ChannelSender {
 const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The key in a bare key or in the robot's full webhook address; null for anything else. */
-function wecomKeyOf(input: string): string | null {
-  const s = input.trim();
-  if (KEY.test(s)) return s;
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'https:' || url.hostname !== 'qyapi.weixin.qq.com' || url.pathname !== '/cgi-bin/webhook/send') return null;
-  const key = url.searchParams.get('key')?.trim() ?? '';
-  return KEY.test(key) ? key : null;
-}
+const wecomKeyOf = (input: string): string | null => robotCredentialOf(input, KEY, { host: 'qyapi.weixin.qq.com', path: '/cgi-bin/webhook/send', param: 'key' });
 
 /**
  * Checks a WeCom channel's config: `{ key }`, the robot's key (8-4-4-4-12 hex) or its whole webhook address
