@@ -13,7 +13,7 @@ import { newId } from '../domain/ids.js';
 import type { User } from '../domain/records.js';
 import type { Action, ActionInput } from '../domain/workflow.js';
 import type { MediaStore } from '../media/store.js';
-import { CATEGORIES, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';
+import { CATEGORIES, DEMO_SUBSCRIPTIONS, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';
 import { mulberry32 } from './prng.js';
 
 /** A real 32×24 baseline JPEG (made with sharp); a COM segment with a label makes each demo photo distinct. */
@@ -182,6 +182,17 @@ export async function seedDemo(database: Database, options: SeedOptions = {}): P
     );
   }
 
+  // Staff hear the cases of their area and department in their inbox (riders always hear their own).
+  const admin = await services.ctx.principal(staff.get('admin')!);
+  for (const sub of DEMO_SUBSCRIPTIONS) {
+    await services.notify.subscribe(admin, {
+      kinds: sub.kinds,
+      userId: staff.get(sub.username)!.id,
+      departmentId: sub.departmentCode ? deptId(sub.departmentCode) : null,
+      jurisdictionId: sub.jurisdictionCode ? unitId(sub.jurisdictionCode) : null,
+    });
+  }
+
   const count = options.cases ?? 320;
   log(`Working ${count} demo cases through the loop ...`);
   await seedCases(services, { staff, riders, rand, now, count, zhaxiId: unitId(ZHAXI_CODE), deptId });
@@ -190,6 +201,8 @@ export async function seedDemo(database: Database, options: SeedOptions = {}): P
   clock.set(now);
   const sweep = await services.sweep.run();
   log(`Deadline sweep: ${sweep.reminded} reminders (催办), ${sweep.supervised} overdue deadlines under supervision (督办).`);
+  const told = await services.notifyWorker.fanout.drain();
+  log(`Notifications: ${told} case events told to their riders and the subscribed staff's inboxes.`);
 
   return {
     staff: [...STAFF.map((s) => ({ username: s.username, role: s.role, password })), ...extraHandlers],

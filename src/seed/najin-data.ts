@@ -11,6 +11,7 @@
 // (an exclave), one grid has a hole, and the hole is exactly another grid (a gated compound).
 
 import type { CategoryKind, JurisdictionLevel, Stage, StageLimit, Urgency } from '../domain/types.js';
+import type { SubscribableKind } from '../domain/notify.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Exported types
@@ -874,6 +875,27 @@ export const STAFF: SeedStaff[] = [
   { username: 'regulator', displayName: '次旦曲珍', role: 'regulator', departmentCode: 'nj-market', jurisdictionCode: NAJIN_CODE },
   { username: 'supervisor', displayName: '次仁央宗', role: 'supervisor', departmentCode: null, jurisdictionCode: NAJIN_CODE },
   { username: 'admin', displayName: '平台管理员', role: 'admin', departmentCode: null, jurisdictionCode: CHENGGUAN_CODE },
+];
+
+/** Who hears what in the demo, in their inbox (subscriptions: a user, the kinds, about a department or a jurisdiction). */
+export interface SeedSubscription {
+  username: string;
+  kinds: SubscribableKind[];
+  departmentCode?: string;
+  jurisdictionCode?: string;
+}
+
+export const DEMO_SUBSCRIPTIONS: SeedSubscription[] = [
+  // The command centre hears every new report and what comes back to it.
+  { username: 'dispatcher', kinds: ['new_report', 'emergency', 'returned', 'extension_requested', 'reopened', 'referred_in', 'rated'], jurisdictionCode: NAJIN_CODE },
+  { username: 'zx-dispatcher', kinds: ['new_report', 'emergency', 'returned', 'extension_requested', 'reopened', 'referred_in'], jurisdictionCode: ZHAXI_CODE },
+  // Departments hear what is dispatched to them and when the sweep presses them.
+  { username: 'municipal', kinds: ['dispatched', 'reminder', 'supervision'], departmentCode: 'nj-municipal' },
+  { username: 'urban', kinds: ['dispatched', 'reminder', 'supervision'], departmentCode: 'nj-urban' },
+  { username: 'community1', kinds: ['dispatched', 'reminder', 'supervision'], departmentCode: 'nj-c001' },
+  { username: 'regulator', kinds: ['dispatched', 'reminder', 'supervision'], departmentCode: 'nj-market' },
+  // The supervisor watches emergencies and every deadline missed in Najin.
+  { username: 'supervisor', kinds: ['emergency', 'supervision'], jurisdictionCode: NAJIN_CODE },
 ];
 
 // ---------------------------------------------------------------------------------------------------

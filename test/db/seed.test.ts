@@ -29,6 +29,24 @@ describe.each(DIALECTS)('the Najin demo seed ($name)', (dialect) => {
     for (const r of riders) expect(r.phone).toMatch(/^1\d{10}$/);
   });
 
+  it('has told every case event: the outbox is empty, each rider heard a receipt per report, staff hear their areas', async () => {
+    const outbox = await database.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(outbox.n)).toBe(0);
+    const receipts = await database.db.selectFrom('inbox_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'receipt').executeTakeFirstOrThrow();
+    const reports = await database.db.selectFrom('cases').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(receipts.n)).toBe(Number(reports.n));
+    const heard = await database.db
+      .selectFrom('inbox_messages')
+      .innerJoin('users', 'users.id', 'inbox_messages.user_id')
+      .select(['users.username', 'inbox_messages.kind'])
+      .where('users.role', '!=', 'reporter')
+      .execute();
+    const kinds = (username: string) => new Set(heard.filter((m) => m.username === username).map((m) => m.kind));
+    expect(kinds('dispatcher').has('new_report')).toBe(true);
+    expect(kinds('municipal').has('dispatched')).toBe(true);
+    expect(kinds('supervisor').has('supervision')).toBe(true);
+  });
+
   it(`creates ${CASES} cases, spread over the states of the loop`, async () => {
     const rows = await database.db.selectFrom('cases').select(['status']).execute();
     expect(rows).toHaveLength(CASES);
