@@ -37,7 +37,11 @@ import type {
   InboxMessage,
   OutboxEntry,
   SubscriptionRecord,
+  MemberEvent,
+  MemberRecord,
+  ProgrammeOption,
 } from './domain/records.js';
+import type { MemberStatus } from './domain/members.js';
 import type { CaseStatus } from './domain/types.js';
 
 export interface Clock {
@@ -374,6 +378,38 @@ export class LocalSignals implements Signals {
 }
 
 /** Every store a use case needs, bound to one transaction (or to none: autocommit). */
+/** Which members a staff list shows. */
+export interface MemberQuery {
+  /** Members whose home subdistrict is this unit or under it (a staff member's jurisdiction); undefined: all. */
+  withinPath?: string;
+  status?: MemberStatus[];
+  platform?: string;
+  workerType?: string;
+  jurisdictionId?: string;
+  /** Paging: ids before this one (newest first). */
+  before?: string;
+  limit: number;
+}
+
+/** Grid workers: the programme's lists, its members and their append-only history (storage/member.repository.ts). */
+export interface MemberStore {
+  options(): Promise<ProgrammeOption[]>;
+  putOption(o: ProgrammeOption, sort: number): Promise<void>;
+  insertMember(m: MemberRecord, tokenHash: string): Promise<void>;
+  /** Write the member as a step left it, if nobody wrote it since it was read at `readAtSeq`; false otherwise. */
+  saveMember(m: MemberRecord, readAtSeq: number): Promise<boolean>;
+  member(id: string): Promise<MemberRecord | undefined>;
+  memberByToken(tokenHash: string): Promise<MemberRecord | undefined>;
+  /** The member holding this phone whose membership is live (not rejected or retired). */
+  liveMemberByPhone(phone: string): Promise<MemberRecord | undefined>;
+  memberByUser(userId: string): Promise<MemberRecord | undefined>;
+  members(q: MemberQuery): Promise<MemberRecord[]>;
+  /** Appointments of the subdistrict whose date starts with `yearPrefix` (2026): the next number's place. */
+  appointedCount(jurisdictionId: string, yearPrefix: string): Promise<number>;
+  appendMemberEvent(e: MemberEvent): Promise<void>;
+  memberEvents(memberId: string): Promise<MemberEvent[]>;
+}
+
 export interface Stores {
   cases: CaseStore;
   events: EventStore;
@@ -384,6 +420,7 @@ export interface Stores {
   media: MediaRecordStore;
   throttle: ThrottleStore;
   notify: NotifyStore;
+  members: MemberStore;
 }
 
 /** How the services run their work against the stores. */

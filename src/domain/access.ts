@@ -20,6 +20,7 @@ export type Capability =
   | 'run_sweep'
   /** 自动派单 rules: an administrator everywhere, a dispatcher within their jurisdiction (the service checks where). */
   | 'manage_dispatch_rules'
+  | 'manage_members'
   /** Upload photos and videos (evidence comes from reporters and staff; administrators keep reference data). */
   | 'send_media';
 
@@ -32,6 +33,7 @@ export const CAPABILITIES: Record<Capability, readonly Role[]> = {
   manage_deliveries: ['admin'],
   run_sweep: ['admin', 'supervisor'],
   manage_dispatch_rules: ['admin', 'dispatcher'],
+  manage_members: ['dispatcher', 'supervisor', 'admin'],
   send_media: ['reporter', 'dispatcher', 'supervisor', 'handler', 'regulator'],
 };
 

@@ -6,6 +6,7 @@ import type { AreaGeometry } from '../geo/polygon.js';
 import type { CaseScope } from './access.js';
 import type { ClockRecord, SlaOverrides } from './deadlines.js';
 import type { EvidenceFlag, EvidenceRole } from './evidence.js';
+import type { MemberEventAction, MemberStatus, ProgrammeRole } from './members.js';
 import type { CaseStatus, CategoryKind, Channel, ClosureType, JurisdictionLevel, Role, Urgency } from './types.js';
 import type { Action, CaseChanges, PendingExtension, Rating } from './workflow.js';
 
@@ -421,4 +422,53 @@ export interface DispatchRule {
   departmentId: string;
   createdBy: string | null;
   createdAt: string;
+}
+
+// ---- grid workers (issue 11) ----
+
+/** A configurable list entry of the programme: a kind of worker (food-delivery rider, courier) or an employer platform. */
+export interface ProgrammeOption {
+  kind: 'worker_type' | 'platform';
+  code: string;
+  names: { zh: string; en: string; bo?: string };
+  active: boolean;
+}
+
+/** A person in the programme, from their application on. The phone is kept in full; views mask it. */
+export interface MemberRecord {
+  id: string;
+  name: string;
+  phone: string;
+  workerType: string;
+  platform: string;
+  /** The platform's local station they ride for (美团 纳金站). */
+  station: string | null;
+  roles: ProgrammeRole[];
+  /** Home subdistrict: whose staff review and keep them. */
+  jurisdictionId: string;
+  status: MemberStatus;
+  statusAt: string;
+  /** Why they were rejected, suspended or retired (the latest such step), shown to the applicant for a rejection. */
+  statusReason: string | null;
+  /** The reporter account they report with (linked at appointment, or earlier if they had one). */
+  userId: string | null;
+  appointmentNumber: string | null;
+  appointedOn: string | null;
+  /** Events so far (the next event's number is seq + 1). */
+  seq: number;
+  createdAt: string;
+}
+
+/** One step of a member's history: append-only, like a case's events. */
+export interface MemberEvent {
+  id: string;
+  memberId: string;
+  seq: number;
+  action: MemberEventAction;
+  actorId: string | null;
+  actorRole: Role | 'applicant';
+  fromStatus: MemberStatus | null;
+  toStatus: MemberStatus;
+  data: Record<string, unknown>;
+  at: string;
 }

@@ -13,7 +13,7 @@ import { newId } from '../domain/ids.js';
 import type { User } from '../domain/records.js';
 import type { Action, ActionInput } from '../domain/workflow.js';
 import type { MediaStore } from '../media/store.js';
-import { CATEGORIES, DEMO_SUBSCRIPTIONS, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';
+import { CATEGORIES, DEMO_SUBSCRIPTIONS, PROGRAMME_OPTIONS, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';
 import { mulberry32 } from './prng.js';
 
 /** A real 32×24 baseline JPEG (made with sharp); a COM segment with a label makes each demo photo distinct. */
@@ -123,6 +123,9 @@ export async function seedReference(database: Database, at: string): Promise<voi
         .insertInto('category_routes')
         .values({ category_id: categories.get(r.categoryCode)!, jurisdiction_id: ids.get(r.jurisdictionCode)!.id, department_id: departments.get(r.departmentCode)! })
         .execute();
+    }
+    for (const [sort, o] of PROGRAMME_OPTIONS.entries()) {
+      await trx.insertInto('programme_options').values({ kind: o.kind, code: o.code, names: JSON.stringify(o.names), active: 1, sort }).execute();
     }
   });
 }

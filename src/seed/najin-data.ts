@@ -12,6 +12,7 @@
 
 import type { CategoryKind, JurisdictionLevel, Stage, StageLimit, Urgency } from '../domain/types.js';
 import type { SubscribableKind } from '../domain/notify.js';
+import type { ProgrammeOption } from '../domain/records.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Exported types
@@ -941,4 +942,15 @@ export const STREETS: { name: string; lat: number; lon: number }[] = [
   { name: '嘎巴北路27号东城公交场站', lat: 29.6646, lon: 91.196 },
   { name: '藏大北路10号藏大幼儿园', lat: 29.6655, lon: 91.16225 },
   { name: '藏大东路5号学苑小区', lat: 29.6593, lon: 91.1648 },
+];
+
+/** The programme's lists (configurable data: couriers join next, more platforms may follow). */
+export const PROGRAMME_OPTIONS: Omit<ProgrammeOption, 'active'>[] = [
+  { kind: 'worker_type', code: 'rider', names: { zh: '外卖骑手', en: 'food-delivery rider' } },
+  { kind: 'worker_type', code: 'courier', names: { zh: '快递员', en: 'courier' } },
+  { kind: 'platform', code: 'meituan', names: { zh: '美团', en: 'Meituan' } },
+  { kind: 'platform', code: 'eleme', names: { zh: '饿了么', en: 'Ele.me' } },
+  { kind: 'platform', code: 'sf', names: { zh: '顺丰速运', en: 'SF Express' } },
+  { kind: 'platform', code: 'jd', names: { zh: '京东物流', en: 'JD Logistics' } },
+  { kind: 'platform', code: 'zto', names: { zh: '中通快递', en: 'ZTO Express' } },
 ];

@@ -18,6 +18,7 @@ import { ActionService } from './cases/act.js';
 import { CaseQueryService } from './cases/queries.js';
 import { ReportService } from './cases/report.js';
 import { CaseLoader } from './cases/shared.js';
+import { MemberService } from './members.service.js';
 import { DispatchRuleService } from './dispatch-rules.service.js';
 import { DuplicateService } from './duplicate.service.js';
 import { MapService, type MapLimits } from './map.service.js';
@@ -38,6 +39,8 @@ export interface Services {
   caseQueries: CaseQueryService;
   /** 自动派单: the auto-dispatch rules reports are matched against. */
   dispatchRules: DispatchRuleService;
+  /** Grid workers: applications, recruitment steps, members, certificates. */
+  members: MemberService;
   duplicates: DuplicateService;
   map: MapService;
   media: MediaService;
@@ -109,6 +112,7 @@ export function servicesOver(uow: UnitOfWork, options: ServiceOptions = {}): Wir
     actions,
     caseQueries,
     dispatchRules,
+    members: new MemberService(ctx),
     duplicates: new DuplicateService(ctx),
     map: new MapService(ctx, caseQueries, options.mapLimits),
     media,

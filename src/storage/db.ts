@@ -15,6 +15,7 @@ import * as m006 from './migrations/006_throttle.js';
 import * as m007 from './migrations/007_map_origin.js';
 import * as m008 from './migrations/008_near_index.js';
 import * as m009 from './migrations/009_notify.js';
+import * as m010 from './migrations/010_members.js';
 import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
 import { cachingSqlite, namingPool } from './prepared.js';
@@ -93,6 +94,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007_map_origin': m007,
   '008_near_index': m008,
   '009_notify': m009,
+  '010_members': m010,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -360,6 +360,48 @@ export interface DispatchRuleTable {
   created_at: string;
 }
 
+export interface ProgrammeOptionTable {
+  kind: string;
+  code: string;
+  names: string;
+  active: number;
+  sort: number;
+}
+
+export interface MemberTable {
+  id: string;
+  name: string;
+  phone: string;
+  worker_type: string;
+  platform: string;
+  station: string | null;
+  roles: string;
+  jurisdiction_id: string;
+  status: string;
+  status_at: string;
+  status_reason: string | null;
+  user_id: string | null;
+  appointment_number: string | null;
+  appointed_on: string | null;
+  /** sha256 of the applicant's status link token. */
+  status_token_hash: string;
+  seq: number;
+  created_at: string;
+}
+
+export interface MemberEventTable {
+  id: string;
+  member_id: string;
+  seq: number;
+  action: string;
+  actor_id: string | null;
+  actor_role: string;
+  from_status: string | null;
+  to_status: string;
+  data: string;
+  at: string;
+}
+
 export interface DB {
   jurisdictions: JurisdictionTable;
   departments: DepartmentTable;
@@ -387,4 +429,7 @@ export interface DB {
   inbox_messages: InboxMessageTable;
   feed: FeedTable;
   dispatch_rules: DispatchRuleTable;
+  programme_options: ProgrammeOptionTable;
+  members: MemberTable;
+  member_events: MemberEventTable;
 }

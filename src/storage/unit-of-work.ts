@@ -10,6 +10,7 @@ import { CounterRepository } from './counter.repository.js';
 import type { Database } from './db.js';
 import { EventRepository } from './event.repository.js';
 import { MediaRepository } from './media.repository.js';
+import { MemberRepository } from './member.repository.js';
 import { NotifyRepository } from './notify.repository.js';
 import { ReferenceRepository } from './reference.repository.js';
 import type { Stores, UnitOfWork, WriteFailure } from '../ports.js';
@@ -30,6 +31,7 @@ export interface Repos extends Stores {
   media: MediaRepository;
   throttle: ThrottleRepository;
   notify: NotifyRepository;
+  members: MemberRepository;
 }
 
 export const reposFor = (db: Kysely<DB>): Repos => ({
@@ -43,6 +45,7 @@ export const reposFor = (db: Kysely<DB>): Repos => ({
   media: new MediaRepository(db),
   throttle: new ThrottleRepository(db),
   notify: new NotifyRepository(db),
+  members: new MemberRepository(db),
 });
 
 export class DatabaseUnitOfWork implements UnitOfWork {

@@ -1,0 +1,340 @@
+// Grid workers (issue 11): applications (open, without an account), the subdistrict's recruitment steps,
+// members for staff, the applicant's status link and the appointment certificate. Each step is a member
+// event written with the member's new state in one transaction, conditional on the state it was decided on.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { hash } from '@node-rs/argon2';
+import { maskPhone, may, requireCapability } from '../domain/access.js';
+import { conflict, DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import {
+  appointmentNumber,
+  availableMemberActions,
+  checkMemberInput,
+  MEMBER_RULES,
+  MEMBER_STATUSES,
+  normalizeMobile,
+  PROGRAMME_ROLES,
+  type MemberAction,
+  type MemberActionInput,
+  type MemberStatus,
+  type ProgrammeRole,
+} from '../domain/members.js';
+import type { Jurisdiction, MemberEvent, MemberRecord, ProgrammeOption } from '../domain/records.js';
+import type { Stores } from '../ports.js';
+import type { Principal, ServiceContext } from './context.js';
+
+/** An application as the open form sends it. */
+export interface ApplicationInput {
+  name: string;
+  phone: string;
+  workerType: string;
+  platform: string;
+  station?: string;
+  roles?: string[];
+  /** The home subdistrict (a unit of level subdistrict). */
+  jurisdictionId: string;
+  note?: string;
+}
+
+/** What the applicant's status link shows: their own application, no staff names. */
+export interface ApplicationStatus {
+  name: string;
+  status: MemberStatus;
+  statusAt: string;
+  /** The reason of a rejection (the applicant sees why). */
+  reason: string | null;
+  appointmentNumber: string | null;
+  appointedOn: string | null;
+  steps: { action: string; status: MemberStatus; at: string }[];
+}
+
+/** A member as staff see them: the phone masked unless the viewer's role needs it in full. */
+export interface MemberView extends Omit<MemberRecord, 'phone'> {
+  phone: string;
+  jurisdictionName: string;
+}
+
+export interface MemberDetail extends MemberView {
+  events: MemberEvent[];
+  availableActions: MemberAction[];
+}
+
+export interface MemberListQuery {
+  status?: MemberStatus;
+  platform?: string;
+  workerType?: string;
+  jurisdictionId?: string;
+  limit?: number;
+  before?: string;
+}
+
+const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32}$/;
+
+/** Who sees a member's phone in full: the subdistrict's reviewers, who call applicants. */
+const FULL_PHONE_ROLES = new Set(['dispatcher', 'supervisor', 'admin']);
+
+export class MemberService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private get store() {
+    return this.ctx.uow.autocommit.members;
+  }
+
+  /** The programme's lists: worker types and employer platforms (the active ones, for the application form). */
+  async options(): Promise<{ workerTypes: ProgrammeOption[]; platforms: ProgrammeOption[] }> {
+    const all = (await this.store.options()).filter((o) => o.active);
+    return { workerTypes: all.filter((o) => o.kind === 'worker_type'), platforms: all.filter((o) => o.kind === 'platform') };
+  }
+
+  /** 个人报名: an application, open to anyone; answers the status link's secret once (it is not stored). */
+  async apply(input: ApplicationInput): Promise<{ status: ApplicationStatus; token: string }> {
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (name.length < 1 || name.length > 50) throw invalid('name', 'Give your name as on your ID card (1-50 characters).', 'name_required');
+    const phone = typeof input.phone === 'string' ? normalizeMobile(input.phone) : null;
+    if (!phone) throw invalid('phone', 'Give a mainland mobile number of 11 digits starting with 1 (for example 13812345678).', 'invalid_phone');
+    const options = await this.options();
+    if (!options.workerTypes.some((o) => o.code === input.workerType)) {
+      throw invalid('workerType', `workerType is one of ${options.workerTypes.map((o) => o.code).join(', ')}.`, 'unknown_worker_type');
+    }
+    if (!options.platforms.some((o) => o.code === input.platform)) {
+      throw invalid('platform', `platform is one of ${options.platforms.map((o) => o.code).join(', ')}.`, 'unknown_platform');
+    }
+    const roles = [...new Set(input.roles?.length ? input.roles : ['grid_worker'])];
+    const unknownRole = roles.find((r) => !(PROGRAMME_ROLES as readonly string[]).includes(r));
+    if (unknownRole !== undefined) throw invalid('roles', `"${unknownRole}" is not a programme role; use ${PROGRAMME_ROLES.join(', ')}.`, 'unknown_programme_role');
+    const home = await this.subdistrict(input.jurisdictionId, 'jurisdictionId');
+    const station = input.station?.trim() || null;
+    if (station && station.length > 100) throw invalid('station', 'station is at most 100 characters.', 'too_long');
+    const note = input.note?.trim() || undefined;
+    if (note && note.length > 500) throw invalid('note', 'note is at most 500 characters.', 'too_long');
+
+    const token = randomBytes(24).toString('base64url');
+    const now = this.ctx.now().toISOString();
+    const member: MemberRecord = {
+      id: newId(),
+      name,
+      phone,
+      workerType: input.workerType,
+      platform: input.platform,
+      station,
+      roles: roles as ProgrammeRole[],
+      jurisdictionId: home.id,
+      status: 'applicant',
+      statusAt: now,
+      statusReason: null,
+      userId: null,
+      appointmentNumber: null,
+      appointedOn: null,
+      seq: 1,
+      createdAt: now,
+    };
+    const event: MemberEvent = { id: newId(), memberId: member.id, seq: 1, action: 'apply', actorId: null, actorRole: 'applicant', fromStatus: null, toStatus: 'applicant', data: note ? { note } : {}, at: now };
+    await this.write(async (repos) => {
+      if (await repos.members.liveMemberByPhone(phone)) throw duplicatePhone();
+      await repos.members.insertMember(member, tokenHash(token));
+      await repos.members.appendMemberEvent(event);
+    }, duplicatePhone);
+    return { status: statusOf(member, [event]), token };
+  }
+
+  /** What the status link shows. An unknown or malformed link is 404 (nothing tells whether it ever was one). */
+  async status(token: string): Promise<ApplicationStatus> {
+    const member = TOKEN_SHAPE.test(token) ? await this.store.memberByToken(tokenHash(token)) : undefined;
+    if (!member) throw new DomainError('not_found', 'application_not_found', 'There is no application at this link; check that you copied the whole link.', {});
+    return statusOf(member, await this.store.memberEvents(member.id));
+  }
+
+  async list(principal: Principal, q: MemberListQuery): Promise<{ items: MemberView[]; next: string | null }> {
+    const withinPath = this.scope(principal);
+    const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
+    if (q.status !== undefined && !(MEMBER_STATUSES as readonly string[]).includes(q.status)) throw invalid('status', `status is one of ${MEMBER_STATUSES.join(', ')}.`, 'invalid_status');
+    const rows = await this.store.members({ withinPath, status: q.status ? [q.status] : undefined, platform: q.platform, workerType: q.workerType, jurisdictionId: q.jurisdictionId, before: q.before, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    // A list never needs the whole number.
+    const items = await Promise.all(page.map((m) => this.view(m, false)));
+    return { items, next: rows.length > limit ? page[page.length - 1]!.id : null };
+  }
+
+  async get(principal: Principal, id: string): Promise<MemberDetail> {
+    const member = await this.reachable(principal, id);
+    return this.detail(principal, member);
+  }
+
+  /** One recruitment step (recommend, approve, reject, appoint, suspend, reinstate, retire). */
+  async act(principal: Principal, id: string, action: MemberAction, raw: MemberActionInput): Promise<{ member: MemberDetail; account?: { username: string; password: string } }> {
+    const rule = MEMBER_RULES[action];
+    if (!rule.roles.includes(principal.actor.role)) throw forbidden('role_not_allowed', `A ${principal.actor.role} may not ${action} a member.`, { action, roles: [...rule.roles] });
+    const member = await this.reachable(principal, id);
+    if (!rule.from.includes(member.status)) {
+      throw conflict(`${action}_not_allowed_when_${member.status}`, `A member who is ${member.status} cannot be ${action === 'reinstate' ? 'reinstated' : `${action}${action.endsWith('e') ? 'd' : 'ed'}`}.`, { action, status: member.status });
+    }
+    const input = checkMemberInput(action, raw);
+    const now = this.ctx.now().toISOString();
+    const next: MemberRecord = { ...member, status: rule.to, statusAt: now, seq: member.seq + 1 };
+    const data: Record<string, unknown> = {};
+    for (const key of rule.fields) if (input[key] !== undefined && key !== 'userId' && key !== 'username') data[key] = input[key];
+    if (input.reason !== undefined) next.statusReason = input.reason;
+    else if (action === 'reinstate') next.statusReason = null;
+    if (action === 'recommend' && input.station) next.station = input.station;
+
+    let account: { username: string; password: string } | undefined;
+    let newUser: Parameters<Stores['users']['insert']>[0] | undefined;
+    if (action === 'appoint') {
+      next.appointedOn = input.appointedOn!;
+      if (input.userId !== undefined) {
+        const user = await this.ctx.uow.autocommit.users.find(input.userId);
+        if (!user) throw invalid('userId', `There is no account with id ${input.userId}.`, 'user_not_found');
+        if (user.role !== 'reporter') throw invalid('userId', 'A member reports with a reporter account; this one is a staff account.', 'not_a_reporter');
+        next.userId = user.id;
+      } else if (input.username !== undefined) {
+        if (!/^[\p{L}\p{M}\p{N}_.-]{2,64}$/u.test(input.username)) throw invalid('username', 'A username is 2-64 letters (any script), digits, dots, dashes or underscores.', 'invalid_username');
+        const password = randomBytes(9).toString('base64url');
+        newUser = { id: newId(), username: input.username, passwordHash: await hash(password), displayName: member.name, phone: member.phone, role: 'reporter', departmentId: null, jurisdictionId: member.jurisdictionId, locale: 'zh-CN', active: true, createdAt: now };
+        next.userId = newUser.id;
+        account = { username: input.username, password };
+      } else if (member.userId === null) {
+        throw invalid('userId', 'Link the reporter account the member reports with (userId), or name one to create for them (username).', 'account_required');
+      }
+      data.userId = next.userId;
+      data.accountCreated = newUser !== undefined;
+    }
+
+    const event: MemberEvent = { id: newId(), memberId: member.id, seq: next.seq, action, actorId: principal.user.id, actorRole: principal.actor.role, fromStatus: member.status, toStatus: next.status, data, at: now };
+    await this.write(
+      async (repos) => {
+        if (action === 'appoint') {
+          const home = (await repos.reference.jurisdiction(member.jurisdictionId))!;
+          const year = next.appointedOn!.slice(0, 4);
+          next.appointmentNumber ??= appointmentNumber(numberPrefix(home), Number(year), (await repos.members.appointedCount(home.id, year)) + 1);
+          event.data.appointmentNumber = next.appointmentNumber;
+          if (next.userId && next.userId !== member.userId && !newUser) {
+            const holder = await repos.members.memberByUser(next.userId);
+            if (holder && holder.id !== member.id) throw conflict('account_linked', 'This account already belongs to another member.', { memberId: holder.id });
+          }
+          if (newUser) await repos.users.insert(newUser);
+        }
+        if (!(await repos.members.saveMember(next, member.seq))) throw conflict('member_changed', 'Someone changed this member a moment ago; reload and try again.', {});
+        await repos.members.appendMemberEvent(event);
+      },
+      (error) => (newUser && /username/i.test(String((error as Error)?.message)) ? invalid('username', `The username ${newUser.username} is taken.`, 'username_taken') : conflict('member_changed', 'Someone changed this member a moment ago; reload and try again.', {})),
+    );
+    return { member: await this.detail(principal, next), ...(account ? { account } : {}) };
+  }
+
+  /** The printable appointment certificate (聘书), zh-CN, for an appointed member. */
+  async certificate(principal: Principal, id: string): Promise<string> {
+    const member = await this.reachable(principal, id);
+    if (member.status !== 'appointed' || !member.appointmentNumber || !member.appointedOn) {
+      throw conflict('not_appointed', 'Only an appointed member has a certificate.', { status: member.status });
+    }
+    const home = (await this.ctx.uow.autocommit.reference.jurisdiction(member.jurisdictionId))!;
+    return certificateHtml(member, home);
+  }
+
+  // ---- helpers ----
+
+  private scope(principal: Principal): string | undefined {
+    requireCapability(principal.actor, 'manage_members');
+    if (principal.actor.role === 'admin') return undefined;
+    if (!principal.actor.jurisdictionPath) throw forbidden('no_jurisdiction', 'Your account has no jurisdiction, so it keeps no members.', {});
+    return principal.actor.jurisdictionPath;
+  }
+
+  private async reachable(principal: Principal, id: string): Promise<MemberRecord> {
+    const within = this.scope(principal);
+    const member = await this.store.member(id);
+    if (!member) throw notFound('member', id);
+    if (within) {
+      const home = await this.ctx.uow.autocommit.reference.jurisdiction(member.jurisdictionId);
+      if (!home || (home.path !== within && !home.path.startsWith(`${within}/`))) throw forbidden('out_of_scope', 'This member belongs to another subdistrict.', {});
+    }
+    return member;
+  }
+
+  private async subdistrict(id: unknown, field: string): Promise<Jurisdiction> {
+    const unit = typeof id === 'string' && id !== '' ? await this.ctx.uow.autocommit.reference.jurisdiction(id) : undefined;
+    if (!unit) throw invalid(field, 'Choose your home subdistrict (街道) from the list.', 'jurisdiction_not_found');
+    if (unit.level !== 'subdistrict') throw invalid(field, `${unit.names.zh} is a ${unit.level}; a member's home is a subdistrict (街道).`, 'not_a_subdistrict');
+    return unit;
+  }
+
+  private async view(m: MemberRecord, fullPhone: boolean): Promise<MemberView> {
+    const home = await this.ctx.uow.autocommit.reference.jurisdiction(m.jurisdictionId);
+    return { ...m, phone: fullPhone ? m.phone : (maskPhone(m.phone) ?? ''), jurisdictionName: home?.names.zh ?? '' };
+  }
+
+  private async detail(principal: Principal, m: MemberRecord): Promise<MemberDetail> {
+    const full = FULL_PHONE_ROLES.has(principal.actor.role) && may(principal.actor, 'manage_members');
+    return { ...(await this.view(m, full)), events: await this.store.memberEvents(m.id), availableActions: availableMemberActions(m.status, principal.actor.role) };
+  }
+
+  /** One transaction; a unique index tripped by a concurrent writer becomes `onDuplicate`'s error. */
+  private async write(work: (repos: Stores) => Promise<void>, onDuplicate: (error: unknown) => DomainError): Promise<void> {
+    try {
+      await this.ctx.transaction(work);
+    } catch (error) {
+      if (!(error instanceof DomainError) && this.ctx.uow.failure(error) === 'duplicate') throw onDuplicate(error);
+      throw error;
+    }
+  }
+}
+
+const duplicatePhone = () => conflict('phone_already_applied', 'This phone number already has an application or membership; check its status with the link you were given, or ask the subdistrict.', { field: 'phone' });
+
+/** An appointment number starts with the subdistrict's code: unique across subdistricts, readable on the certificate. */
+const numberPrefix = (home: Jurisdiction): string => home.code;
+
+function statusOf(m: MemberRecord, events: MemberEvent[]): ApplicationStatus {
+  return {
+    name: m.name,
+    status: m.status,
+    statusAt: m.statusAt,
+    reason: m.status === 'rejected' ? m.statusReason : null,
+    appointmentNumber: m.appointmentNumber,
+    appointedOn: m.appointedOn,
+    steps: events.map((e) => ({ action: e.action, status: e.toStatus, at: e.at })),
+  };
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function chineseDate(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return `${y}年${m}月${d}日`;
+}
+
+/** The certificate page: one A4 landscape sheet, print CSS, no scripts, nothing from outside. */
+export function certificateHtml(m: MemberRecord, home: Jurisdiction): string {
+  const roles = m.roles.map((r) => (r === 'food_safety_guardian' ? '舌尖守护者' : '流动网格员')).join('、');
+  const unit = escapeHtml(home.names.zh);
+  return `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>聘书 ${escapeHtml(m.appointmentNumber ?? '')}</title>
+<style>
+  @page { size: A4 landscape; margin: 0; }
+  body { margin: 0; font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", serif; color: #8b0000; background: #fff; }
+  .sheet { box-sizing: border-box; width: 297mm; height: 210mm; padding: 22mm 28mm; border: 6mm double #b22222; display: flex; flex-direction: column; }
+  h1 { font-size: 48pt; letter-spacing: 0.5em; text-align: center; margin: 0 0 12mm; }
+  .body { font-size: 20pt; line-height: 2; color: #222; flex: 1; }
+  .name { font-weight: bold; border-bottom: 1px solid #222; padding: 0 0.5em; }
+  .foot { display: flex; justify-content: space-between; font-size: 16pt; color: #222; }
+  @media screen { body { background: #eee; } .sheet { margin: 10mm auto; background: #fff; box-shadow: 0 0 4mm #999; } }
+</style>
+</head>
+<body>
+<main class="sheet">
+  <h1>聘书</h1>
+  <p class="body">兹聘请 <span class="name">${escapeHtml(m.name)}</span> 同志为${unit}“${roles}”，参与基层治理，随手拍、随手报，守护街巷平安与舌尖安全。</p>
+  <div class="foot">
+    <span>聘书编号：${escapeHtml(m.appointmentNumber ?? '')}</span>
+    <span>${unit}<br>${chineseDate(m.appointedOn ?? '')}</span>
+  </div>
+</main>
+</body>
+</html>
+`;
+}
