@@ -185,6 +185,9 @@ export async function seedDemo(database: Database, options: SeedOptions = {}): P
     );
   }
 
+  log('Recruiting the grid workers: 40 appointed riders and applicants at every stage ...');
+  await seedMembers(services, clock, { riders, staff, najinId: unitId(NAJIN_CODE), now });
+
   // Staff hear the cases of their area and department in their inbox (riders always hear their own).
   const admin = await services.ctx.principal(staff.get('admin')!);
   for (const sub of DEMO_SUBSCRIPTIONS) {
@@ -211,6 +214,53 @@ export async function seedDemo(database: Database, options: SeedOptions = {}): P
     staff: [...STAFF.map((s) => ({ username: s.username, role: s.role, password })), ...extraHandlers],
     riders: { usernames: `rider01 ... rider${String(RIDER_NAMES.length).padStart(2, '0')}`, password },
   };
+}
+
+/**
+ * The programme's people, recruited through the real steps: the first 30 riders appointed together in July
+ * 2024 (the seed's ceremony), the next 10 since, one of them suspended; and applicants at every other stage.
+ */
+async function seedMembers(services: WiredServices, clock: ManualClock, c: { riders: User[]; staff: Map<string, User>; najinId: string; now: Date }): Promise<void> {
+  const resume = clock.now();
+  const dispatcher = await services.ctx.principal(c.staff.get('dispatcher')!);
+  const supervisor = await services.ctx.principal(c.staff.get('supervisor')!);
+  const at = (date: string) => clock.set(new Date(`${date}T10:00:00+08:00`));
+  const platforms = ['meituan', 'eleme'];
+  const recruit = async (name: string, phone: string, platform: string, applied: string, until: 'applicant' | 'recommended' | 'approved' | 'rejected' | 'appointed', account?: User, appointedOn?: string) => {
+    at(applied);
+    await services.members.apply({ name, phone, workerType: platform === 'sf' ? 'courier' : 'rider', platform, station: `${platform === 'meituan' ? '美团' : platform === 'eleme' ? '饿了么' : '顺丰'}纳金站`, roles: phone.endsWith('0') || phone.endsWith('5') ? ['grid_worker', 'food_safety_guardian'] : ['grid_worker'], jurisdictionId: c.najinId });
+    const id = (await services.ctx.uow.autocommit.members.liveMemberByPhone(phone))!.id;
+    if (until === 'applicant') return id;
+    if (until === 'rejected') {
+      await services.members.act(dispatcher, id, 'reject', { reason: '暂未在纳金街道辖区配送' });
+      return id;
+    }
+    await services.members.act(dispatcher, id, 'recommend', { recommender: `${platform === 'meituan' ? '美团' : platform === 'eleme' ? '饿了么' : '顺丰'}纳金站 站长` });
+    if (until === 'recommended') return id;
+    await services.members.act(supervisor, id, 'approve', { note: '政治觉悟高、服务意识强、熟悉辖区' });
+    if (until === 'approved') return id;
+    at(appointedOn!);
+    await services.members.act(dispatcher, id, 'appoint', { appointedOn: appointedOn!, userId: account!.id });
+    return id;
+  };
+  for (const [i, rider] of c.riders.entries()) {
+    const first = i < 30;
+    await recruit(rider.displayName, rider.phone!, platforms[i % 2]!, first ? '2024-07-01' : `2025-0${3 + (i % 6)}-10`, 'appointed', rider, first ? '2024-07-17' : `2025-0${3 + (i % 6)}-20`);
+  }
+  const suspended = (await services.ctx.uow.autocommit.members.memberByUser(c.riders[38]!.id))!.id;
+  at('2025-09-01');
+  await services.members.act(supervisor, suspended, 'suspend', { reason: '连续两个月未参加例会' });
+  // A courier who joined and left, then the people still on their way in (couriers join next).
+  const retired = await recruit('王建国', '13700001111', 'sf', '2025-03-01', 'approved');
+  await services.members.act(dispatcher, retired, 'appoint', { appointedOn: '2025-03-15', username: 'courier-wangjianguo' });
+  at('2025-10-01');
+  await services.members.act(supervisor, retired, 'retire', { reason: '调往外区站点' });
+  const recent = new Date(c.now.getTime() - 5 * 86_400_000).toISOString().slice(0, 10);
+  await recruit('扎西平措', '13700002222', 'sf', recent, 'applicant');
+  await recruit('央金卓嘎', '13700003333', 'meituan', recent, 'recommended');
+  await recruit('次仁罗布', '13700004444', 'eleme', recent, 'approved');
+  await recruit('李明', '13700005555', 'meituan', recent, 'rejected');
+  clock.set(resume);
 }
 
 interface CaseSeedContext {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASE_STATUSES, type CaseStatus } from '../../src/domain/types.js';
 import { seedDemo } from '../../src/seed/demo.js';
-import { RIDER_NAMES } from '../../src/seed/najin-data.js';
+import { NAJIN_CODE, RIDER_NAMES } from '../../src/seed/najin-data.js';
 import { fromJson } from '../../src/storage/dialect.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/db.js';
 import { expectConsistentChain } from '../support/cases.js';
@@ -23,7 +23,7 @@ describe.each(DIALECTS)('the Najin demo seed ($name)', (dialect) => {
   afterAll(() => database?.drop());
 
   it('creates 40 rider accounts', async () => {
-    const riders = await database.db.selectFrom('users').select(['username', 'display_name', 'phone']).where('role', '=', 'reporter').execute();
+    const riders = await database.db.selectFrom('users').select(['username', 'display_name', 'phone']).where('role', '=', 'reporter').where('username', 'like', 'rider%').execute();
     expect(riders).toHaveLength(40);
     expect(riders.map((r) => r.display_name).sort()).toEqual([...RIDER_NAMES].sort());
     for (const r of riders) expect(r.phone).toMatch(/^1\d{10}$/);
@@ -45,6 +45,19 @@ describe.each(DIALECTS)('the Najin demo seed ($name)', (dialect) => {
     expect(kinds('dispatcher').has('new_report')).toBe(true);
     expect(kinds('municipal').has('dispatched')).toBe(true);
     expect(kinds('supervisor').has('supervision')).toBe(true);
+  });
+
+  it('has the programme at every recruitment stage: 40 riders appointed (one suspended), a retired courier, applicants on their way', async () => {
+    const rows = await database.db.selectFrom('members').select(['status', 'user_id', 'appointment_number', 'seq']).execute();
+    const by = (status: string) => rows.filter((r) => r.status === status);
+    expect(by('appointed')).toHaveLength(39);
+    expect(by('suspended')).toHaveLength(1);
+    for (const status of ['applicant', 'recommended', 'approved', 'retired', 'rejected']) expect(by(status), status).toHaveLength(1);
+    const riders = await database.db.selectFrom('users').select('id').where('role', '=', 'reporter').where('username', 'like', 'rider%').execute();
+    expect(new Set(by('appointed').concat(by('suspended')).map((r) => r.user_id))).toEqual(new Set(riders.map((r) => r.id)));
+    expect(by('appointed').map((r) => r.appointment_number)).toContain(`${NAJIN_CODE}-2024-030`);
+    const events = await database.db.selectFrom('member_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(events.n)).toBe(rows.reduce((n, r) => n + r.seq, 0));
   });
 
   it(`creates ${CASES} cases, spread over the states of the loop`, async () => {
