@@ -226,16 +226,17 @@ async function seedMembers(services: WiredServices, clock: ManualClock, c: { rid
   const supervisor = await services.ctx.principal(c.staff.get('supervisor')!);
   const at = (date: string) => clock.set(new Date(`${date}T10:00:00+08:00`));
   const platforms = ['meituan', 'eleme'];
+  const brand: Record<string, string> = { meituan: '美团', eleme: '饿了么', sf: '顺丰' };
   const recruit = async (name: string, phone: string, platform: string, applied: string, until: 'applicant' | 'recommended' | 'approved' | 'rejected' | 'appointed', account?: User, appointedOn?: string) => {
     at(applied);
-    await services.members.apply({ name, phone, workerType: platform === 'sf' ? 'courier' : 'rider', platform, station: `${platform === 'meituan' ? '美团' : platform === 'eleme' ? '饿了么' : '顺丰'}纳金站`, roles: phone.endsWith('0') || phone.endsWith('5') ? ['grid_worker', 'food_safety_guardian'] : ['grid_worker'], jurisdictionId: c.najinId });
+    await services.members.apply({ name, phone, workerType: platform === 'sf' ? 'courier' : 'rider', platform, station: `${brand[platform]}纳金站`, roles: phone.endsWith('0') || phone.endsWith('5') ? ['grid_worker', 'food_safety_guardian'] : ['grid_worker'], jurisdictionId: c.najinId });
     const id = (await services.ctx.uow.autocommit.members.liveMemberByPhone(phone))!.id;
     if (until === 'applicant') return id;
     if (until === 'rejected') {
       await services.members.act(dispatcher, id, 'reject', { reason: '暂未在纳金街道辖区配送' });
       return id;
     }
-    await services.members.act(dispatcher, id, 'recommend', { recommender: `${platform === 'meituan' ? '美团' : platform === 'eleme' ? '饿了么' : '顺丰'}纳金站 站长` });
+    await services.members.act(dispatcher, id, 'recommend', { recommender: `${brand[platform]}纳金站 站长` });
     if (until === 'recommended') return id;
     await services.members.act(supervisor, id, 'approve', { note: '政治觉悟高、服务意识强、熟悉辖区' });
     if (until === 'approved') return id;

@@ -9,6 +9,9 @@ import type { User } from '../domain/records.js';
 import type { Principal, ServiceContext } from './context.js';
 import type { Log, ThrottleService } from './throttle.service.js';
 
+/** A username: 2-64 letters (any script), digits, dots, dashes or underscores. */
+export const USERNAME_SHAPE = /^[\p{L}\p{M}\p{N}_.-]{2,64}$/u;
+
 const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 // Verifying against a fixed hash when the user does not exist keeps the timing the same either way.
@@ -66,7 +69,7 @@ export class AuthService {
   }
 
   async addUser(input: NewUser): Promise<User> {
-    if (!/^[\p{L}\p{M}\p{N}_.-]{2,64}$/u.test(input.username)) {
+    if (!USERNAME_SHAPE.test(input.username)) {
       throw invalid('username', 'A username is 2-64 letters (any script), digits, dots, dashes or underscores.', 'invalid_username');
     }
     if (input.password.length < 8) throw invalid('password', 'A password needs at least 8 characters.', 'password_too_short');

@@ -22,6 +22,7 @@ import {
 } from '../domain/members.js';
 import type { Jurisdiction, MemberEvent, MemberRecord, ProgrammeOption } from '../domain/records.js';
 import type { Stores } from '../ports.js';
+import { USERNAME_SHAPE } from './auth.service.js';
 import type { Principal, ServiceContext } from './context.js';
 
 /** An application as the open form sends it. */
@@ -189,7 +190,7 @@ export class MemberService {
         if (user.role !== 'reporter') throw invalid('userId', 'A member reports with a reporter account; this one is a staff account.', 'not_a_reporter');
         next.userId = user.id;
       } else if (input.username !== undefined) {
-        if (!/^[\p{L}\p{M}\p{N}_.-]{2,64}$/u.test(input.username)) throw invalid('username', 'A username is 2-64 letters (any script), digits, dots, dashes or underscores.', 'invalid_username');
+        if (!USERNAME_SHAPE.test(input.username)) throw invalid('username', 'A username is 2-64 letters (any script), digits, dots, dashes or underscores.', 'invalid_username');
         const password = randomBytes(9).toString('base64url');
         newUser = { id: newId(), username: input.username, passwordHash: await hash(password), displayName: member.name, phone: member.phone, role: 'reporter', departmentId: null, jurisdictionId: member.jurisdictionId, locale: 'zh-CN', active: true, createdAt: now };
         next.userId = newUser.id;
