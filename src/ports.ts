@@ -42,6 +42,7 @@ import type {
   ProgrammeOption,
 } from './domain/records.js';
 import type { MemberStatus } from './domain/members.js';
+import type { PointsEntry, RuleSet } from './domain/points.js';
 import type { CaseStatus } from './domain/types.js';
 
 export interface Clock {
@@ -410,6 +411,17 @@ export interface MemberStore {
   memberEvents(memberId: string): Promise<MemberEvent[]>;
 }
 
+/** The points ledger (storage/points.repository.ts): rule sets, and entries that are only inserted. */
+export interface PointsStore {
+  ruleSets(): Promise<RuleSet[]>;
+  insertRuleSet(s: RuleSet): Promise<void>;
+  insertEntry(e: PointsEntry): Promise<void>;
+  entriesOfCase(caseId: string): Promise<PointsEntry[]>;
+  /** A member's entries, newest first. */
+  entries(memberId: string, limit: number, before?: string): Promise<PointsEntry[]>;
+  balance(memberId: string): Promise<number>;
+}
+
 export interface Stores {
   cases: CaseStore;
   events: EventStore;
@@ -421,6 +433,7 @@ export interface Stores {
   throttle: ThrottleStore;
   notify: NotifyStore;
   members: MemberStore;
+  points: PointsStore;
 }
 
 /** How the services run their work against the stores. */

@@ -21,6 +21,8 @@ export type Capability =
   /** 自动派单 rules: an administrator everywhere, a dispatcher within their jurisdiction (the service checks where). */
   | 'manage_dispatch_rules'
   | 'manage_members'
+  | 'manage_points_rules'
+  | 'reverse_points'
   /** Upload photos and videos (evidence comes from reporters and staff; administrators keep reference data). */
   | 'send_media';
 
@@ -34,6 +36,8 @@ export const CAPABILITIES: Record<Capability, readonly Role[]> = {
   run_sweep: ['admin', 'supervisor'],
   manage_dispatch_rules: ['admin', 'dispatcher'],
   manage_members: ['dispatcher', 'supervisor', 'admin'],
+  manage_points_rules: ['admin'],
+  reverse_points: ['regulator', 'supervisor', 'admin'],
   send_media: ['reporter', 'dispatcher', 'supervisor', 'handler', 'regulator'],
 };
 

@@ -49,6 +49,8 @@ export interface ActionInput {
   unitAtFault?: boolean;
   jurisdictionId?: string;
   masterCaseId?: string;
+  /** verify, food-safety cases: the hazard's level as the market regulator grades it (1 gravest, 3 least). */
+  level?: number;
 }
 
 export interface Rating {
@@ -287,9 +289,18 @@ export const RULES: Record<Action, ActionRule> = {
   },
   verify: {
     roles: VERIFIERS,
-    fields: ['note', 'media'],
+    fields: ['note', 'media', 'level'],
     from: ['resolved'],
-    apply: () => ({ to: 'verified', changes: {}, clocks: { complete: ['verify'], start: ['close'] } }),
+    apply: (c, input, actor) => {
+      // 食品安全: the regulator grades the hazard as part of verifying it; the level earns the reporter points.
+      if (input.level !== undefined) {
+        if (!c.foodSafety) throw invalid('level', 'Only a food-safety case is graded with a level; verify this one without it.', 'level_not_food_safety');
+        if (!Number.isInteger(input.level) || input.level < 1 || input.level > 3) throw invalid('level', 'level is 1, 2 or 3 (1 the gravest hazard).', 'invalid_level');
+      } else if (c.foodSafety && actor.role === 'regulator') {
+        throw invalid('level', 'Grade the food-safety hazard: level 1, 2 or 3 (1 the gravest); it decides the reporter\'s points.', 'level_required');
+      }
+      return { to: 'verified', changes: {}, clocks: { complete: ['verify'], start: ['close'] } };
+    },
   },
   rework: {
     roles: VERIFIERS,

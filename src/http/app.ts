@@ -24,6 +24,7 @@ import { throttleRoutes } from './routes/throttle/index.js';
 import { dispatchRuleRoutes } from './routes/dispatch-rules/index.js';
 import { notifyRoutes } from './routes/notify/index.js';
 import { memberRoutes } from './routes/members/index.js';
+import { pointsRoutes } from './routes/points/index.js';
 import { eventRoutes } from './routes/events/index.js';
 
 export interface AppOptions {
@@ -111,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(dispatchRuleRoutes(options.services));
       await api.register(notifyRoutes(options.services));
       await api.register(memberRoutes(options.services));
+      await api.register(pointsRoutes(options.services));
       await api.register(eventRoutes(options.services));
     },
     { prefix: '/api/v1' },

@@ -13,7 +13,8 @@ import { newId } from '../domain/ids.js';
 import type { User } from '../domain/records.js';
 import type { Action, ActionInput } from '../domain/workflow.js';
 import type { MediaStore } from '../media/store.js';
-import { CATEGORIES, DEMO_SUBSCRIPTIONS, PROGRAMME_OPTIONS, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';
+import { DRAFT_RULES } from '../domain/points.js';
+import { CATEGORIES, DEMO_SUBSCRIPTIONS, POINTS_SINCE, PROGRAMME_OPTIONS, DEPARTMENTS, JURISDICTIONS, NAJIN_CODE, RIDER_NAMES, ROUTES, STAFF, STREETS, ZHAXI_CODE } from './najin-data.js';
 import { mulberry32 } from './prng.js';
 
 /** A real 32×24 baseline JPEG (made with sharp); a COM segment with a label makes each demo photo distinct. */
@@ -124,6 +125,8 @@ export async function seedReference(database: Database, at: string): Promise<voi
         .values({ category_id: categories.get(r.categoryCode)!, jurisdiction_id: ids.get(r.jurisdictionCode)!.id, department_id: departments.get(r.departmentCode)! })
         .execute();
     }
+    // The seed's draft rules (拟订), in force since the programme began.
+    await trx.insertInto('points_rules').values({ version: 1, effective_from: POINTS_SINCE, rules: JSON.stringify(DRAFT_RULES), note: '纳金街道“舌尖守护者”积分办法（拟订）', created_by: null, created_at: at }).execute();
     for (const [sort, o] of PROGRAMME_OPTIONS.entries()) {
       await trx.insertInto('programme_options').values({ kind: o.kind, code: o.code, names: JSON.stringify(o.names), active: 1, sort }).execute();
     }
@@ -428,7 +431,9 @@ async function seedCases(services: WiredServices, s: CaseSeedContext): Promise<v
       await step(verifier, 'rework', { reason: '现场核查仍未修复' });
       await resolve();
     }
-    await step(verifier, 'verify', { note: '现场核查已修复' });
+    // The market regulator grades a food-safety hazard (mostly the lesser levels), which earns its reporter points.
+    const level = category.foodSafety ? (s.rand() < 0.2 ? 1 : s.rand() < 0.5 ? 2 : 3) : undefined;
+    await step(verifier, 'verify', { note: category.foodSafety ? '食品安全隐患核查属实' : '现场核查已修复', ...(level ? { level } : {}) });
     if (ending === 'verified') continue;
     await step(dispatcher, 'close', { closureType: 'fixed' });
     const rider0 = rider;

@@ -954,3 +954,6 @@ export const PROGRAMME_OPTIONS: Omit<ProgrammeOption, 'active'>[] = [
   { kind: 'platform', code: 'jd', names: { zh: '京东物流', en: 'JD Logistics' } },
   { kind: 'platform', code: 'zto', names: { zh: '中通快递', en: 'ZTO Express' } },
 ];
+
+/** The day the programme's points rules are in force from (the first appointments, July 2024). */
+export const POINTS_SINCE = '2024-07-01';

@@ -19,6 +19,7 @@ import { CaseQueryService } from './cases/queries.js';
 import { ReportService } from './cases/report.js';
 import { CaseLoader } from './cases/shared.js';
 import { MemberService } from './members.service.js';
+import { PointsService } from './points.service.js';
 import { DispatchRuleService } from './dispatch-rules.service.js';
 import { DuplicateService } from './duplicate.service.js';
 import { MapService, type MapLimits } from './map.service.js';
@@ -41,6 +42,8 @@ export interface Services {
   dispatchRules: DispatchRuleService;
   /** Grid workers: applications, recruitment steps, members, certificates. */
   members: MemberService;
+  /** Points for verified food-safety reports: rule sets, reversals, a member's ledger. */
+  points: PointsService;
   duplicates: DuplicateService;
   map: MapService;
   media: MediaService;
@@ -113,6 +116,7 @@ export function servicesOver(uow: UnitOfWork, options: ServiceOptions = {}): Wir
     caseQueries,
     dispatchRules,
     members: new MemberService(ctx),
+    points: new PointsService(ctx),
     duplicates: new DuplicateService(ctx),
     map: new MapService(ctx, caseQueries, options.mapLimits),
     media,

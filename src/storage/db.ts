@@ -16,6 +16,7 @@ import * as m007 from './migrations/007_map_origin.js';
 import * as m008 from './migrations/008_near_index.js';
 import * as m009 from './migrations/009_notify.js';
 import * as m010 from './migrations/010_members.js';
+import * as m011 from './migrations/011_points.js';
 import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
 import { cachingSqlite, namingPool } from './prepared.js';
@@ -95,6 +96,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_near_index': m008,
   '009_notify': m009,
   '010_members': m010,
+  '011_points': m011,
 };
 
 class StaticProvider implements MigrationProvider {

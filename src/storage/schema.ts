@@ -402,6 +402,29 @@ export interface MemberEventTable {
   at: string;
 }
 
+export interface PointsRulesTable {
+  version: number;
+  effective_from: string;
+  rules: string;
+  note: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface PointsEntryTable {
+  id: string;
+  member_id: string;
+  kind: string;
+  points: number;
+  case_id: string | null;
+  round: number;
+  level: number | null;
+  rule_version: number | null;
+  note: string | null;
+  actor_id: string | null;
+  at: string;
+}
+
 export interface DB {
   jurisdictions: JurisdictionTable;
   departments: DepartmentTable;
@@ -432,4 +455,6 @@ export interface DB {
   programme_options: ProgrammeOptionTable;
   members: MemberTable;
   member_events: MemberEventTable;
+  points_rules: PointsRulesTable;
+  points_entries: PointsEntryTable;
 }

@@ -12,6 +12,7 @@ import { EventRepository } from './event.repository.js';
 import { MediaRepository } from './media.repository.js';
 import { MemberRepository } from './member.repository.js';
 import { NotifyRepository } from './notify.repository.js';
+import { PointsRepository } from './points.repository.js';
 import { ReferenceRepository } from './reference.repository.js';
 import type { Stores, UnitOfWork, WriteFailure } from '../ports.js';
 import { isTransient, isUniqueViolation } from './dialect.js';
@@ -32,6 +33,7 @@ export interface Repos extends Stores {
   throttle: ThrottleRepository;
   notify: NotifyRepository;
   members: MemberRepository;
+  points: PointsRepository;
 }
 
 export const reposFor = (db: Kysely<DB>): Repos => ({
@@ -46,6 +48,7 @@ export const reposFor = (db: Kysely<DB>): Repos => ({
   throttle: new ThrottleRepository(db),
   notify: new NotifyRepository(db),
   members: new MemberRepository(db),
+  points: new PointsRepository(db),
 });
 
 export class DatabaseUnitOfWork implements UnitOfWork {

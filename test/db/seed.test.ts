@@ -60,6 +60,22 @@ describe.each(DIALECTS)('the Najin demo seed ($name)', (dialect) => {
     expect(Number(events.n)).toBe(rows.reduce((n, r) => n + r.seq, 0));
   });
 
+  it('has points for the verified food-safety reports of its members, each under rule set 1', async () => {
+    const awards = await database.db
+      .selectFrom('points_entries')
+      .innerJoin('cases', 'cases.id', 'points_entries.case_id')
+      .innerJoin('categories', 'categories.id', 'cases.category_id')
+      .select(['points_entries.points', 'points_entries.level', 'points_entries.rule_version', 'categories.food_safety'])
+      .where('points_entries.kind', '=', 'award')
+      .execute();
+    expect(awards.length).toBeGreaterThan(0);
+    for (const a of awards) {
+      expect(a.food_safety).toBe(1);
+      expect(a.rule_version).toBe(1);
+      expect(a.points).toBe({ 1: 5, 2: 2, 3: 1 }[a.level as 1 | 2 | 3]);
+    }
+  });
+
   it(`creates ${CASES} cases, spread over the states of the loop`, async () => {
     const rows = await database.db.selectFrom('cases').select(['status']).execute();
     expect(rows).toHaveLength(CASES);

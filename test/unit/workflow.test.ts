@@ -70,6 +70,7 @@ function fullInput(status: CaseStatus, action: Action): ActionInput {
     jurisdictionId: 'jur-neighbour',
     gridId: 'grid-next-door',
     masterCaseId: 'case-master',
+    level: 2,
   };
   return Object.fromEntries(Object.entries(all).filter(([key]) => (RULES[action].fields as readonly string[]).includes(key))) as ActionInput;
 }
@@ -341,7 +342,7 @@ describe('scope', () => {
 
   it('lets a regulator verify a food-safety case of their jurisdiction that another department handled', () => {
     const c = facts({ status: 'resolved', departmentId: OTHER_DEPT });
-    expect(decide('verify', c, {}, ACTORS.regulator).to).toBe('verified');
+    expect(decide('verify', c, { level: 2 }, ACTORS.regulator).to).toBe('verified');
   });
 
   it("forbids a reporter rating or reopening someone else's case", () => {
@@ -772,7 +773,16 @@ describe('requirements', () => {
     });
 
     it('verify completes verification and starts the close clock', () => {
-      expect(decide('verify', facts({ status: 'resolved' }), {}, ACTORS.regulator).clocks).toEqual({ complete: ['verify'], start: ['close'] });
+      expect(decide('verify', facts({ status: 'resolved' }), { level: 1 }, ACTORS.regulator).clocks).toEqual({ complete: ['verify'], start: ['close'] });
+    });
+
+    it('verify grades a food-safety hazard: a regulator must give the level (1-3), nobody may give one to another case', () => {
+      const food = facts({ status: 'resolved' });
+      expect(domainError(() => decide('verify', food, {}, ACTORS.regulator))).toMatchObject({ code: 'level_required', details: { field: 'level' } });
+      expect(domainError(() => decide('verify', food, { level: 4 }, ACTORS.regulator)).code).toBe('invalid_level');
+      expect(domainError(() => decide('verify', food, { level: 1.5 }, ACTORS.regulator)).code).toBe('invalid_level');
+      expect(decide('verify', food, {}, ACTORS.dispatcher).to).toBe('verified');
+      expect(domainError(() => decide('verify', facts({ status: 'resolved', foodSafety: false }), { level: 1 }, ACTORS.dispatcher)).code).toBe('level_not_food_safety');
     });
   });
 });
@@ -983,7 +993,7 @@ describe('walks through the closed loop', () => {
       ['resolve', ACTORS.handler, { note: 'done', media: ['a.jpg'] }, 'resolved'],
       ['rework', ACTORS.regulator, { reason: 'grease trap still overflowing' }, 'handling'],
       ['resolve', ACTORS.handler, { note: 'trap replaced', media: ['b.jpg'] }, 'resolved'],
-      ['verify', ACTORS.regulator, {}, 'verified'],
+      ['verify', ACTORS.regulator, { level: 3 }, 'verified'],
       ['close', ACTORS.dispatcher, { closureType: 'fixed' }, 'closed'],
       ['rate', ACTORS.reporter, { score: 1, unitAtFault: true }, 'closed'],
       ['reopen', ACTORS.reporter, { reason: 'it overflows again' }, 'filed'],

@@ -10,6 +10,7 @@ import type { Router } from '../../geo/router.js';
 import type { CaseUpdate, CaseRecord, Category, MediaRecord } from '../../domain/records.js';
 import type { Stores } from '../../ports.js';
 import { applyClocks } from '../clocks.js';
+import { awardForVerification } from '../points.service.js';
 import type { Principal, ServiceContext } from '../context.js';
 import { routeIn } from '../routing.js';
 import { handlingUnit, hashRequest, type CaseLoader, type LoadedCase } from './shared.js';
@@ -121,6 +122,8 @@ export class ActionService {
       { caseId: record.id, reportedAt: new Date(record.reportedAt), urgency, sla: category.sla, calendar, now },
       transition.clocks,
     );
+    // 食品安全: a graded verification earns the reporting member points, in this transaction (services/points.service.ts).
+    const points = transition.action === 'verify' && input.level !== undefined ? await awardForVerification(repos, record, input.level as 1 | 2 | 3, principal.user.id, nowIso) : undefined;
     await repos.events.appendEvent({
       caseId: record.id,
       seq: record.version + 1,
@@ -134,6 +137,7 @@ export class ActionService {
       data: {
         ...eventData(transition.action, input, transition),
         ...at.data,
+        ...(points ? { points } : {}),
         // The reporter is told which case theirs now follows, by its reference.
         ...(transition.changes.masterCaseId ? { masterRef: (await repos.cases.find(transition.changes.masterCaseId))?.ref } : {}),
       },

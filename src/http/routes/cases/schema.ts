@@ -48,6 +48,7 @@ export const ActionBody = Type.Object({
   media: Type.Optional(Type.Array(Id, { maxItems: 100 })),
   closureType: Type.Optional(literals(CLOSURE_TYPES)),
   score: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+  level: Type.Optional(Type.Integer({ minimum: 1, maximum: 3, description: 'verify, food-safety cases: the hazard level (1 gravest); earns the reporter 5, 2 or 1 points under the rule set in force' })),
   comment: Type.Optional(Text(2000)),
   unitAtFault: Type.Optional(Type.Boolean()),
   jurisdictionId: Type.Optional(Id),

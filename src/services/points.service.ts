@@ -1,0 +1,143 @@
+// Points for verified food-safety reports (issue 11, item 3): the award made in the verification's own
+// transaction (ActionService), reversals of overturned verifications, rule sets, and a member's ledger.
+
+import { requireCapability } from '../domain/access.js';
+import { conflict, forbidden, invalid, notFound } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { checkRuleSet, chinaDay, pointsFor, ruleSetOn, type PointsEntry, type RuleSet } from '../domain/points.js';
+import type { CaseRecord, MemberRecord } from '../domain/records.js';
+import { isWithin } from '../domain/workflow.js';
+import type { Stores } from '../ports.js';
+import type { Principal, ServiceContext } from './context.js';
+
+/** What a verification's event records of its points: the award, or why there was none. */
+export type AwardOutcome =
+  | { points: number; memberId: string; ruleVersion: number }
+  | { points: 0; why: 'reporter_not_member' | 'member_not_appointed' | 'no_rule_set' | 'already_awarded' };
+
+/** An entry as its member (or staff) reads it: with the case's reference. */
+export interface EntryView extends PointsEntry {
+  caseRef: string | null;
+}
+
+export interface MyPoints {
+  /** null: the account is not a member; `why` says so. */
+  member: { id: string; status: MemberRecord['status']; appointmentNumber: string | null } | null;
+  /** Why this account earns no points now (not a member, not appointed), or null when it does. */
+  why: 'not_a_member' | 'not_appointed' | null;
+  balance: number;
+  /** Points held by pending redemptions (none until redemption lands). */
+  held: number;
+  entries: EntryView[];
+  next: string | null;
+  rules: RuleSet | null;
+}
+
+/** One award per round of a case: what the ledger already holds for it decides whether this one counts. */
+async function awardOne(repos: Stores, c: Pick<CaseRecord, 'id' | 'reporterId'>, level: 1 | 2 | 3, actorId: string, at: string, note: string | null): Promise<AwardOutcome> {
+  const member = await repos.members.memberByUser(c.reporterId);
+  if (!member) return { points: 0, why: 'reporter_not_member' };
+  if (member.status !== 'appointed') return { points: 0, why: 'member_not_appointed' };
+  const set = ruleSetOn(await repos.points.ruleSets(), chinaDay(at));
+  if (!set) return { points: 0, why: 'no_rule_set' };
+  const entries = await repos.points.entriesOfCase(c.id);
+  const awards = entries.filter((e) => e.kind === 'award').length;
+  const reversals = entries.filter((e) => e.kind === 'reversal').length;
+  if (awards > reversals) return { points: 0, why: 'already_awarded' };
+  const points = pointsFor(set, level);
+  // The unique (case, kind, round) index stops a second award of this round, however many race for it.
+  await repos.points.insertEntry({ id: newId(), memberId: member.id, kind: 'award', points, caseId: c.id, round: awards + 1, level, ruleVersion: set.version, note, actorId, at });
+  return { points, memberId: member.id, ruleVersion: set.version };
+}
+
+/**
+ * The award for a verified food-safety case, inside the verification's transaction: the reporting member
+ * earns the level's points under the rule set in force that day; reporters of reports merged into it earn
+ * too only where the rule set says so.
+ */
+export async function awardForVerification(repos: Stores, c: Pick<CaseRecord, 'id' | 'reporterId'>, level: 1 | 2 | 3, actorId: string, at: string): Promise<{ award: AwardOutcome; merged?: AwardOutcome[] }> {
+  const award = await awardOne(repos, c, level, actorId, at, null);
+  const set = ruleSetOn(await repos.points.ruleSets(), chinaDay(at));
+  if (!set?.mergedReportsEarn) return { award };
+  const merged = [];
+  for (const m of await repos.cases.mergedInto(c.id)) merged.push(await awardOne(repos, m, level, actorId, at, `merged into ${c.id}`));
+  return { award, merged };
+}
+
+export class PointsService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** The rule sets, oldest first, and the one in force today. */
+  async rules(): Promise<{ items: RuleSet[]; current: RuleSet | null }> {
+    const items = await this.ctx.uow.autocommit.points.ruleSets();
+    return { items, current: ruleSetOn(items, chinaDay(this.ctx.now().toISOString())) ?? null };
+  }
+
+  /** A new rule set (admin), in force from its date on: never before today, so no award already made changes. */
+  async addRules(principal: Principal, input: Parameters<typeof checkRuleSet>[0] & { note?: string }): Promise<RuleSet> {
+    requireCapability(principal.actor, 'manage_points_rules');
+    const checked = checkRuleSet(input, chinaDay(this.ctx.now().toISOString()));
+    const note = typeof input.note === 'string' && input.note.trim() !== '' ? input.note.trim().slice(0, 500) : null;
+    try {
+      return await this.ctx.transaction(async (repos) => {
+        const sets = await repos.points.ruleSets();
+        const set: RuleSet = { version: (sets.at(-1)?.version ?? 0) + 1, ...checked, note, createdBy: principal.user.id, createdAt: this.ctx.now().toISOString() };
+        await repos.points.insertRuleSet(set);
+        return set;
+      });
+    } catch (error) {
+      if (this.ctx.uow.failure(error) === 'duplicate') throw conflict('rules_changed', 'Another rule set was added a moment ago; reload and try again.');
+      throw error;
+    }
+  }
+
+  /** Take back a case's standing award (its verification was overturned), with the reason. */
+  async reverse(principal: Principal, caseId: string, reason: string): Promise<PointsEntry> {
+    requireCapability(principal.actor, 'reverse_points');
+    const text = typeof reason === 'string' ? reason.trim() : '';
+    if (text === '') throw invalid('reason', 'Say why the verification is overturned: the member sees it in their ledger.', 'reason_required');
+    if (text.length > 500) throw invalid('reason', 'reason is at most 500 characters.', 'too_long');
+    const record = await this.ctx.uow.autocommit.cases.find(caseId);
+    if (!record) throw notFound('case', caseId);
+    const home = await this.ctx.uow.autocommit.reference.jurisdiction(record.jurisdictionId);
+    if (principal.actor.role !== 'admin' && !(home && isWithin(home.path, principal.actor.jurisdictionPath))) {
+      throw forbidden('out_of_scope', 'This case is outside your jurisdiction.', {});
+    }
+    try {
+      return await this.ctx.transaction(async (repos) => {
+        const entries = await repos.points.entriesOfCase(caseId);
+        const awards = entries.filter((e) => e.kind === 'award');
+        const reversals = entries.filter((e) => e.kind === 'reversal').length;
+        const standing = awards[reversals];
+        if (!standing || awards.length === reversals) throw conflict('no_award', 'This case has no standing award to take back.', { caseId });
+        const entry: PointsEntry = { id: newId(), memberId: standing.memberId, kind: 'reversal', points: -standing.points, caseId, round: standing.round, level: standing.level, ruleVersion: standing.ruleVersion, note: text, actorId: principal.user.id, at: this.ctx.now().toISOString() };
+        await repos.points.insertEntry(entry);
+        return entry;
+      });
+    } catch (error) {
+      if (this.ctx.uow.failure(error) === 'duplicate') throw conflict('no_award', 'This award was taken back a moment ago.', { caseId });
+      throw error;
+    }
+  }
+
+  /** GET /me/points: the signed-in reporter's balance and ledger, newest first, or why they earn none. */
+  async mine(principal: Principal, q: { limit?: number; before?: string } = {}): Promise<MyPoints> {
+    const repos = this.ctx.uow.autocommit;
+    const member = await repos.members.memberByUser(principal.user.id);
+    const { current } = await this.rules();
+    if (!member) return { member: null, why: 'not_a_member', balance: 0, held: 0, entries: [], next: null, rules: current };
+    const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
+    const rows = await repos.points.entries(member.id, limit + 1, q.before);
+    const page = rows.slice(0, limit);
+    const refs = new Map((await repos.cases.findMany([...new Set(page.map((e) => e.caseId).filter((id): id is string => id !== null))])).map((c) => [c.id, c.ref]));
+    return {
+      member: { id: member.id, status: member.status, appointmentNumber: member.appointmentNumber },
+      why: member.status === 'appointed' ? null : 'not_appointed',
+      balance: await repos.points.balance(member.id),
+      held: 0,
+      entries: page.map((e) => ({ ...e, caseRef: e.caseId ? (refs.get(e.caseId) ?? null) : null })),
+      next: rows.length > limit ? page[page.length - 1]!.id : null,
+      rules: current,
+    };
+  }
+}

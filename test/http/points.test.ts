@@ -1,0 +1,163 @@
+// Points for verified food-safety reports (issue 11, item 3): the regulator grades the hazard as part of the
+// verification; the reporting member earns 5, 2 or 1 points under the rule set in force that day; a rider who
+// is not an appointed member earns none and is told why; one award per case even when two race for it; an
+// overturned verification posts a reversal; a new rule set applies only from its date on.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NAJIN_CODE } from '../../src/seed/najin-data.js';
+import { awardForVerification } from '../../src/services/points.service.js';
+import { act } from '../support/cases.js';
+import { DIALECTS } from '../support/db.js';
+import { buildWorld, type World } from '../support/world.js';
+import { Api, expectError } from './support.js';
+
+interface MyPointsJson {
+  member: { status: string; appointmentNumber: string | null } | null;
+  why: string | null;
+  balance: number;
+  held: number;
+  entries: { kind: string; points: number; caseId: string | null; caseRef: string | null; level: number | null; ruleVersion: number | null; note: string | null }[];
+}
+
+describe.each(DIALECTS)('points for verified food-safety reports ($name)', (dialect) => {
+  let world: World;
+  let api: Api;
+  let food: string;
+
+  beforeAll(async () => {
+    world = await buildWorld(dialect);
+    api = new Api(world);
+    await api.loginAll(['solang', 'tenzin', 'regulator', 'dispatcher', 'admin', 'municipal']);
+    food = world.category('06-091').id;
+    // 索朗 is an appointed member; 丹增 is not.
+    const dispatcher = await world.as('dispatcher');
+    await world.services.members.apply({ name: '索朗', phone: '13812345678', workerType: 'rider', platform: 'meituan', roles: ['grid_worker', 'food_safety_guardian'], jurisdictionId: world.unit(NAJIN_CODE).id });
+    const id = (await world.services.ctx.uow.autocommit.members.liveMemberByPhone('13812345678'))!.id;
+    await world.services.members.act(dispatcher, id, 'recommend', { recommender: '美团纳金站 站长' });
+    await world.services.members.act(dispatcher, id, 'approve', {});
+    await world.services.members.act(dispatcher, id, 'appoint', { appointedOn: '2025-05-01', userId: world.users.get('solang')!.id });
+  });
+  afterAll(() => world?.close());
+
+  /** A food-safety report by `who`, handled by the market regulation office up to resolved. */
+  const resolvedFoodCase = async (who: string) => {
+    const id = await world.report(who, { categoryId: food, description: '后厨过期食材' });
+    await act(world, 'dispatcher', id, 'accept');
+    await act(world, 'dispatcher', id, 'file');
+    await act(world, 'dispatcher', id, 'dispatch', { departmentId: world.department('nj-market').id });
+    await act(world, 'regulator', id, 'sign');
+    await act(world, 'regulator', id, 'start');
+    await act(world, 'regulator', id, 'resolve', { note: '已责令整改', media: [await world.photo('regulator')] });
+    return id;
+  };
+  const mine = async (who: string) => (await api.get(who, '/api/v1/me/points')).json<MyPointsJson>();
+  const verifyEvent = async (caseId: string) => (await world.services.ctx.uow.autocommit.events.events(caseId)).find((e) => e.action === 'verify')!;
+
+  it('asks the regulator for the level, only on food-safety cases, 1 to 3', async () => {
+    const id = await resolvedFoodCase('solang');
+    expectError(await api.act('regulator', id, 'verify', {}), 400, 'level_required', 'level');
+    expectError(await api.act('regulator', id, 'verify', { level: 4 }), 400, undefined, /level/);
+    expectError(await api.act('regulator', id, 'verify', { level: 0 }), 400, undefined, /level/);
+    const other = await world.report('solang');
+    await act(world, 'dispatcher', other, 'accept');
+    await act(world, 'dispatcher', other, 'file');
+    await act(world, 'dispatcher', other, 'dispatch', { departmentId: world.department('nj-municipal').id });
+    await act(world, 'municipal', other, 'sign');
+    await act(world, 'municipal', other, 'start');
+    await act(world, 'municipal', other, 'resolve', { note: 'ok', media: [await world.photo('municipal')] });
+    expectError(await api.act('dispatcher', other, 'verify', { level: 1 }), 400, 'level_not_food_safety', 'level');
+    expect((await mine('solang')).entries).toEqual([]);
+  });
+
+  it('credits the appointed member the points of the level, in the verification, and shows the ledger with the case', async () => {
+    const before = (await mine('solang')).balance;
+    const id = await resolvedFoodCase('solang');
+    const res = await api.act('regulator', id, 'verify', { level: 1, note: '一级隐患属实' });
+    expect(res.statusCode, res.body).toBe(200);
+    const event = await verifyEvent(id);
+    expect(event.data).toMatchObject({ level: 1, points: { award: { points: 5, ruleVersion: 1 } } });
+    const me = await mine('solang');
+    expect(me).toMatchObject({ member: { status: 'appointed' }, why: null, balance: before + 5, held: 0 });
+    const ref = (await world.services.ctx.uow.autocommit.cases.find(id))!.ref;
+    expect(me.entries[0]).toMatchObject({ kind: 'award', points: 5, caseId: id, caseRef: ref, level: 1, ruleVersion: 1 });
+
+    // Levels 2 and 3.
+    for (const [level, points] of [
+      [2, 2],
+      [3, 1],
+    ] as const) {
+      const c = await resolvedFoodCase('solang');
+      await act(world, 'regulator', c, 'verify', { level });
+      expect((await mine('solang')).entries[0]).toMatchObject({ points, level, caseId: c });
+    }
+    expect((await mine('solang')).balance).toBe(before + 8);
+  });
+
+  it('gives a rider who is not a member no points, and says why', async () => {
+    const id = await resolvedFoodCase('tenzin');
+    await act(world, 'regulator', id, 'verify', { level: 1 });
+    expect((await verifyEvent(id)).data).toMatchObject({ points: { award: { points: 0, why: 'reporter_not_member' } } });
+    expect(await mine('tenzin')).toMatchObject({ member: null, why: 'not_a_member', balance: 0, entries: [] });
+    expect((await mine('dispatcher')).why).toBe('not_a_member');
+  });
+
+  it('makes one award per case, however many ask for it at once', async () => {
+    const id = await resolvedFoodCase('solang');
+    await act(world, 'regulator', id, 'verify', { level: 2 });
+    const record = (await world.services.ctx.uow.autocommit.cases.find(id))!;
+    const again = await world.services.ctx.transaction((repos) => awardForVerification(repos, record, 2, world.users.get('regulator')!.id, world.clock.now().toISOString()));
+    expect(again.award).toEqual({ points: 0, why: 'already_awarded' });
+    const awards = (await world.services.ctx.uow.autocommit.points.entriesOfCase(id)).filter((e) => e.kind === 'award');
+    expect(awards).toHaveLength(1);
+  });
+
+  it('takes an award back with a reversal entry when the verification is overturned; the award stays in the ledger', async () => {
+    const id = await resolvedFoodCase('solang');
+    await act(world, 'regulator', id, 'verify', { level: 1 });
+    const before = (await mine('solang')).balance;
+    expectError(await api.post('solang', '/api/v1/points/reversals', { caseId: id, reason: 'x' }), 403, 'role_not_allowed');
+    expectError(await api.post('regulator', '/api/v1/points/reversals', { caseId: id, reason: '   ' }), 400, 'reason_required', 'reason');
+    const res = await api.post('regulator', '/api/v1/points/reversals', { caseId: id, reason: '复查：商户证照齐全，隐患不成立' });
+    expect(res.statusCode, res.body).toBe(201);
+    const me = await mine('solang');
+    expect(me.balance).toBe(before - 5);
+    expect(me.entries.slice(0, 2).map((e) => [e.kind, e.points, e.caseId])).toEqual([
+      ['reversal', -5, id],
+      ['award', 5, id],
+    ]);
+    expect(me.entries[0]!.note).toContain('隐患不成立');
+    expectError(await api.post('regulator', '/api/v1/points/reversals', { caseId: id, reason: 'again' }), 409, 'no_award');
+    const plain = await world.report('solang');
+    expectError(await api.post('admin', '/api/v1/points/reversals', { caseId: plain, reason: 'none' }), 409, 'no_award');
+    expectError(await api.post('admin', '/api/v1/points/reversals', { caseId: 'nope', reason: 'none' }), 404);
+  });
+
+  it('applies a new rule set from its date on, never to what was awarded before', async () => {
+    const today = new Date(world.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const tomorrow = new Date(world.clock.now().getTime() + 32 * 3_600_000).toISOString().slice(0, 10);
+    const body = { effectiveFrom: tomorrow, awards: { 1: 8, 2: 3, 3: 1 }, redeem: { per: 10, yuan: 200, minimum: 10 }, note: '试行后调整' };
+    expectError(await api.post('dispatcher', '/api/v1/admin/points/rules', body), 403, 'role_not_allowed');
+    expectError(await api.post('admin', '/api/v1/admin/points/rules', { ...body, effectiveFrom: '2024-01-01' }), 400, 'effective_in_past', 'effectiveFrom');
+    expectError(await api.post('admin', '/api/v1/admin/points/rules', { ...body, awards: { 1: 1, 2: 3, 3: 1 } }), 400, 'invalid_rule', 'awards');
+    const added = await api.post('admin', '/api/v1/admin/points/rules', body);
+    expect(added.statusCode, added.body).toBe(201);
+    expect(added.json()).toMatchObject({ version: 2, effectiveFrom: tomorrow });
+    const rules = (await api.get('solang', '/api/v1/points/rules')).json<{ items: { version: number }[]; current: { version: number; effectiveFrom: string } }>();
+    expect(rules.items.map((r) => r.version)).toEqual([1, 2]);
+    expect(rules.current.version).toBe(1);
+    expect(today < tomorrow).toBe(true);
+
+    // Today: still the first set.
+    const now = await resolvedFoodCase('solang');
+    await act(world, 'regulator', now, 'verify', { level: 1 });
+    const entriesBefore = (await mine('solang')).entries;
+    expect(entriesBefore[0]).toMatchObject({ points: 5, ruleVersion: 1 });
+    // From tomorrow: the new one; nothing awarded before changes.
+    world.clock.advance(36 * 60);
+    const later = await resolvedFoodCase('solang');
+    await act(world, 'regulator', later, 'verify', { level: 1 });
+    const after = (await mine('solang')).entries;
+    expect(after[0]).toMatchObject({ points: 8, ruleVersion: 2, caseId: later });
+    expect(after.slice(1)).toEqual(entriesBefore);
+  });
+});
