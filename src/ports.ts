@@ -42,7 +42,7 @@ import type {
   ProgrammeOption,
 } from './domain/records.js';
 import type { MemberStatus } from './domain/members.js';
-import type { PointsEntry, RuleSet } from './domain/points.js';
+import type { PointsEntry, Redemption, RedemptionStatus, RuleSet } from './domain/points.js';
 import type { CaseStatus } from './domain/types.js';
 
 export interface Clock {
@@ -419,7 +419,27 @@ export interface PointsStore {
   entriesOfCase(caseId: string): Promise<PointsEntry[]>;
   /** A member's entries, newest first. */
   entries(memberId: string, limit: number, before?: string): Promise<PointsEntry[]>;
+  /** The sum of a member's entries (what the account's balance must always equal). */
+  ledgerSum(memberId: string): Promise<number>;
+  /** The account's balance: kept with every entry. */
   balance(memberId: string): Promise<number>;
+  credit(memberId: string, points: number): Promise<void>;
+  /** Take points if the balance holds them (one conditional update); false when it does not. */
+  debit(memberId: string, points: number): Promise<boolean>;
+  insertRedemption(r: Redemption): Promise<void>;
+  redemption(id: string): Promise<Redemption | undefined>;
+  /** Move a redemption on if it is still in one of `from`; false when someone moved it first. */
+  moveRedemption(id: string, from: readonly RedemptionStatus[], changes: Partial<Pick<Redemption, 'status' | 'reason' | 'payoutRef' | 'decidedAt' | 'decidedBy' | 'paidAt' | 'paidBy'>>): Promise<boolean>;
+  redemptions(q: RedemptionQuery): Promise<Redemption[]>;
+  /** Points held by the member's pending (requested or approved) redemptions. */
+  heldPoints(memberId: string): Promise<number>;
+}
+
+export interface RedemptionQuery {
+  memberId?: string;
+  status?: RedemptionStatus;
+  before?: string;
+  limit: number;
 }
 
 export interface Stores {

@@ -23,6 +23,7 @@ export type Capability =
   | 'manage_members'
   | 'manage_points_rules'
   | 'reverse_points'
+  | 'manage_redemptions'
   /** Upload photos and videos (evidence comes from reporters and staff; administrators keep reference data). */
   | 'send_media';
 
@@ -38,6 +39,7 @@ export const CAPABILITIES: Record<Capability, readonly Role[]> = {
   manage_members: ['dispatcher', 'supervisor', 'admin'],
   manage_points_rules: ['admin'],
   reverse_points: ['regulator', 'supervisor', 'admin'],
+  manage_redemptions: ['supervisor', 'admin'],
   send_media: ['reporter', 'dispatcher', 'supervisor', 'handler', 'regulator'],
 };
 

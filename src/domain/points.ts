@@ -28,7 +28,8 @@ export interface RuleSet extends PointsRules {
 /** The seed's draft rules. */
 export const DRAFT_RULES: PointsRules = { awards: { 1: 5, 2: 2, 3: 1 }, redeem: { per: 10, yuan: 200, minimum: 10 }, mergedReportsEarn: false };
 
-export type EntryKind = 'award' | 'reversal';
+/** award and reversal (of a case); hold (a redemption requested) and release (a redemption rejected). */
+export type EntryKind = 'award' | 'reversal' | 'hold' | 'release';
 
 /** One line of a member's ledger. Points are signed: an award adds, a reversal takes back. */
 export interface PointsEntry {
@@ -41,9 +42,37 @@ export interface PointsEntry {
   round: number;
   level: number | null;
   ruleVersion: number | null;
+  redemptionId: string | null;
   note: string | null;
   actorId: string | null;
   at: string;
+}
+
+export type RedemptionStatus = 'requested' | 'approved' | 'rejected' | 'paid';
+
+/** A member's request to turn points into cash: held while pending, released on rejection, paid once. */
+export interface Redemption {
+  id: string;
+  memberId: string;
+  points: number;
+  yuan: number;
+  ruleVersion: number;
+  status: RedemptionStatus;
+  reason: string | null;
+  payoutRef: string | null;
+  requestedAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  paidAt: string | null;
+  paidBy: string | null;
+}
+
+/** Check a redemption's size against the rules: at least the minimum, whole steps; answers the yuan it pays. */
+export function redemptionValue(rules: PointsRules, points: unknown): number {
+  if (typeof points !== 'number' || !Number.isInteger(points) || points < 1) throw invalid('points', 'points is a whole number of points to redeem.', 'invalid_points');
+  if (points < rules.redeem.minimum) throw invalid('points', `A redemption takes at least ${rules.redeem.minimum} points.`, 'below_minimum');
+  if (points % rules.redeem.per !== 0) throw invalid('points', `Points are redeemed in steps of ${rules.redeem.per} (${rules.redeem.yuan} yuan each).`, 'not_whole_steps');
+  return (points / rules.redeem.per) * rules.redeem.yuan;
 }
 
 /** The day (China time, UTC+8) of an instant: the day rule sets and appointments are dated by. */

@@ -4,7 +4,7 @@
 import { requireCapability } from '../domain/access.js';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { checkRuleSet, chinaDay, pointsFor, ruleSetOn, type PointsEntry, type RuleSet } from '../domain/points.js';
+import { checkRuleSet, chinaDay, pointsFor, redemptionValue, ruleSetOn, type PointsEntry, type Redemption, type RedemptionStatus, type RuleSet } from '../domain/points.js';
 import type { CaseRecord, MemberRecord } from '../domain/records.js';
 import { isWithin } from '../domain/workflow.js';
 import type { Stores } from '../ports.js';
@@ -26,7 +26,7 @@ export interface MyPoints {
   /** Why this account earns no points now (not a member, not appointed), or null when it does. */
   why: 'not_a_member' | 'not_appointed' | null;
   balance: number;
-  /** Points held by pending redemptions (none until redemption lands). */
+  /** Points held by pending redemptions (already out of the balance; back in it if one is rejected). */
   held: number;
   entries: EntryView[];
   next: string | null;
@@ -46,7 +46,8 @@ async function awardOne(repos: Stores, c: Pick<CaseRecord, 'id' | 'reporterId'>,
   if (awards > reversals) return { points: 0, why: 'already_awarded' };
   const points = pointsFor(set, level);
   // The unique (case, kind, round) index stops a second award of this round, however many race for it.
-  await repos.points.insertEntry({ id: newId(), memberId: member.id, kind: 'award', points, caseId: c.id, round: awards + 1, level, ruleVersion: set.version, note, actorId, at });
+  await repos.points.insertEntry({ id: newId(), memberId: member.id, kind: 'award', points, caseId: c.id, round: awards + 1, level, ruleVersion: set.version, redemptionId: null, note, actorId, at });
+  await repos.points.credit(member.id, points);
   return { points, memberId: member.id, ruleVersion: set.version };
 }
 
@@ -110,7 +111,11 @@ export class PointsService {
         const reversals = entries.filter((e) => e.kind === 'reversal').length;
         const standing = awards[reversals];
         if (!standing || awards.length === reversals) throw conflict('no_award', 'This case has no standing award to take back.', { caseId });
-        const entry: PointsEntry = { id: newId(), memberId: standing.memberId, kind: 'reversal', points: -standing.points, caseId, round: standing.round, level: standing.level, ruleVersion: standing.ruleVersion, note: text, actorId: principal.user.id, at: this.ctx.now().toISOString() };
+        // Taking back points already redeemed would leave the balance below zero: refused, the ledger unchanged.
+        if (!(await repos.points.debit(standing.memberId, standing.points))) {
+          throw conflict('points_spent', 'The member has already redeemed or holds these points for a redemption, so the award cannot be taken back now; settle it with finance first.', { points: standing.points });
+        }
+        const entry: PointsEntry = { id: newId(), memberId: standing.memberId, kind: 'reversal', points: -standing.points, caseId, round: standing.round, level: standing.level, ruleVersion: standing.ruleVersion, redemptionId: null, note: text, actorId: principal.user.id, at: this.ctx.now().toISOString() };
         await repos.points.insertEntry(entry);
         return entry;
       });
@@ -118,6 +123,97 @@ export class PointsService {
       if (this.ctx.uow.failure(error) === 'duplicate') throw conflict('no_award', 'This award was taken back a moment ago.', { caseId });
       throw error;
     }
+  }
+
+  /**
+   * A member asks to redeem points (from the minimum on, in whole steps). The points are held at once: one
+   * conditional update takes them from the balance only if it holds them, so however many requests arrive
+   * together, none overspends. The transaction's first statement is that update (on SQLite it takes the
+   * write lock before anything is read).
+   */
+  async requestRedemption(principal: Principal, points: number): Promise<Redemption> {
+    const repos = this.ctx.uow.autocommit;
+    const member = await repos.members.memberByUser(principal.user.id);
+    if (!member) throw forbidden('not_a_member', 'Only members of the grid-worker programme redeem points; apply at POST /api/v1/applications.', {});
+    if (member.status !== 'appointed') throw forbidden('not_appointed', `Only appointed members redeem points; yours is ${member.status}.`, { status: member.status });
+    const rules = ruleSetOn(await repos.points.ruleSets(), chinaDay(this.ctx.now().toISOString()));
+    if (!rules) throw conflict('no_rule_set', 'No points rules are in force yet.');
+    const yuan = redemptionValue(rules, points);
+    const now = this.ctx.now().toISOString();
+    const redemption: Redemption = { id: newId(), memberId: member.id, points, yuan, ruleVersion: rules.version, status: 'requested', reason: null, payoutRef: null, requestedAt: now, decidedAt: null, decidedBy: null, paidAt: null, paidBy: null };
+    return this.ctx.transaction(async (tx) => {
+      if (!(await tx.points.debit(member.id, points))) {
+        throw conflict('insufficient_points', `You have ${await tx.points.balance(member.id)} points free to redeem; this asks for ${points}.`, { field: 'points', requested: points });
+      }
+      await tx.points.insertRedemption(redemption);
+      await tx.points.insertEntry({ id: newId(), memberId: member.id, kind: 'hold', points: -points, caseId: null, round: 1, level: null, ruleVersion: rules.version, redemptionId: redemption.id, note: `兑换 ${yuan} 元`, actorId: principal.user.id, at: now });
+      return redemption;
+    });
+  }
+
+  /** Staff: approve a requested redemption (finance pays it next). */
+  async approveRedemption(principal: Principal, id: string): Promise<Redemption> {
+    const r = await this.redemptionInScope(principal, id);
+    const now = this.ctx.now().toISOString();
+    if (!(await this.ctx.uow.autocommit.points.moveRedemption(id, ['requested'], { status: 'approved', decidedAt: now, decidedBy: principal.user.id }))) throw await this.notMovable(r, 'approve');
+    return (await this.ctx.uow.autocommit.points.redemption(id))!;
+  }
+
+  /** Staff: reject a requested or approved redemption with a reason the member sees; its points come back. */
+  async rejectRedemption(principal: Principal, id: string, reason: string): Promise<Redemption> {
+    const text = typeof reason === 'string' ? reason.trim() : '';
+    if (text === '') throw invalid('reason', 'Say why the redemption is rejected: the member sees it.', 'reason_required');
+    const r = await this.redemptionInScope(principal, id);
+    const now = this.ctx.now().toISOString();
+    const moved = await this.ctx.transaction(async (tx) => {
+      if (!(await tx.points.moveRedemption(id, ['requested', 'approved'], { status: 'rejected', reason: text.slice(0, 500), decidedAt: now, decidedBy: principal.user.id }))) return false;
+      await tx.points.credit(r.memberId, r.points);
+      await tx.points.insertEntry({ id: newId(), memberId: r.memberId, kind: 'release', points: r.points, caseId: null, round: 1, level: null, ruleVersion: r.ruleVersion, redemptionId: id, note: text.slice(0, 500), actorId: principal.user.id, at: now });
+      return true;
+    });
+    // Read again outside the transaction (on SQLite it held the one connection).
+    if (!moved) throw await this.notMovable(r, 'reject');
+    return (await this.ctx.uow.autocommit.points.redemption(id))!;
+  }
+
+  /** Finance: mark an approved redemption paid, with the payout's reference. Once: a second payment is 409. */
+  async payRedemption(principal: Principal, id: string, payoutRef: string): Promise<Redemption> {
+    const ref = typeof payoutRef === 'string' ? payoutRef.trim() : '';
+    if (ref === '' || ref.length > 100) throw invalid('payoutRef', 'Give the payout reference (the transfer or voucher number), up to 100 characters.', 'payout_ref_required');
+    const r = await this.redemptionInScope(principal, id);
+    const now = this.ctx.now().toISOString();
+    if (!(await this.ctx.uow.autocommit.points.moveRedemption(id, ['approved'], { status: 'paid', payoutRef: ref, paidAt: now, paidBy: principal.user.id }))) throw await this.notMovable(r, 'pay');
+    return (await this.ctx.uow.autocommit.points.redemption(id))!;
+  }
+
+  /** Staff: redemptions of their jurisdiction's members, newest first. */
+  async listRedemptions(principal: Principal, q: { status?: RedemptionStatus; limit?: number; before?: string }): Promise<Redemption[]> {
+    requireCapability(principal.actor, 'manage_redemptions');
+    const rows = await this.ctx.uow.autocommit.points.redemptions({ status: q.status, before: q.before, limit: Math.min(Math.max(q.limit ?? 50, 1), 200) });
+    const out: Redemption[] = [];
+    for (const r of rows) if (await this.inScope(principal, r.memberId)) out.push(r);
+    return out;
+  }
+
+  /** The step is not open from where the redemption stands now (read again: someone may have moved it a moment ago). */
+  private async notMovable(r: Redemption, step: 'approve' | 'reject' | 'pay') {
+    const status = (await this.ctx.uow.autocommit.points.redemption(r.id))?.status ?? r.status;
+    return conflict(`${step}_not_allowed_when_${status}`, status === 'paid' && step === 'pay' ? 'This redemption is already paid.' : `A redemption that is ${status} cannot be ${step === 'pay' ? 'paid' : `${step}d`}; reload it.`, { status });
+  }
+
+  private async redemptionInScope(principal: Principal, id: string): Promise<Redemption> {
+    requireCapability(principal.actor, 'manage_redemptions');
+    const r = await this.ctx.uow.autocommit.points.redemption(id);
+    if (!r) throw notFound('redemption', id);
+    if (!(await this.inScope(principal, r.memberId))) throw forbidden('out_of_scope', "This redemption is another subdistrict's.", {});
+    return r;
+  }
+
+  private async inScope(principal: Principal, memberId: string): Promise<boolean> {
+    if (principal.actor.role === 'admin') return true;
+    const member = await this.ctx.uow.autocommit.members.member(memberId);
+    const home = member ? await this.ctx.uow.autocommit.reference.jurisdiction(member.jurisdictionId) : undefined;
+    return !!home && isWithin(home.path, principal.actor.jurisdictionPath);
   }
 
   /** GET /me/points: the signed-in reporter's balance and ledger, newest first, or why they earn none. */
@@ -134,10 +230,11 @@ export class PointsService {
       member: { id: member.id, status: member.status, appointmentNumber: member.appointmentNumber },
       why: member.status === 'appointed' ? null : 'not_appointed',
       balance: await repos.points.balance(member.id),
-      held: 0,
+      held: await repos.points.heldPoints(member.id),
       entries: page.map((e) => ({ ...e, caseRef: e.caseId ? (refs.get(e.caseId) ?? null) : null })),
       next: rows.length > limit ? page[page.length - 1]!.id : null,
       rules: current,
     };
   }
 }
+

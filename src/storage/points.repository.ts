@@ -2,10 +2,10 @@
 // ever inserted. A balance is the sum of a member's entries.
 
 import type { Kysely } from 'kysely';
-import type { PointsEntry, RuleSet } from '../domain/points.js';
-import type { PointsStore } from '../ports.js';
+import type { PointsEntry, Redemption, RedemptionStatus, RuleSet } from '../domain/points.js';
+import type { PointsStore, RedemptionQuery } from '../ports.js';
 import { fromJson, toJson } from './dialect.js';
-import type { DB, PointsEntryTable, PointsRulesTable } from './schema.js';
+import type { DB, PointsEntryTable, PointsRulesTable, RedemptionTable } from './schema.js';
 
 const toRuleSet = (r: PointsRulesTable): RuleSet => ({
   version: r.version,
@@ -25,9 +25,26 @@ const toEntry = (r: PointsEntryTable): PointsEntry => ({
   round: r.round,
   level: r.level,
   ruleVersion: r.rule_version,
+  redemptionId: r.redemption_id,
   note: r.note,
   actorId: r.actor_id,
   at: r.at,
+});
+
+const toRedemption = (r: RedemptionTable): Redemption => ({
+  id: r.id,
+  memberId: r.member_id,
+  points: r.points,
+  yuan: r.yuan,
+  ruleVersion: r.rule_version,
+  status: r.status as RedemptionStatus,
+  reason: r.reason,
+  payoutRef: r.payout_ref,
+  requestedAt: r.requested_at,
+  decidedAt: r.decided_at,
+  decidedBy: r.decided_by,
+  paidAt: r.paid_at,
+  paidBy: r.paid_by,
 });
 
 export class PointsRepository implements PointsStore {
@@ -47,7 +64,7 @@ export class PointsRepository implements PointsStore {
   async insertEntry(e: PointsEntry): Promise<void> {
     await this.db
       .insertInto('points_entries')
-      .values({ id: e.id, member_id: e.memberId, kind: e.kind, points: e.points, case_id: e.caseId, round: e.round, level: e.level, rule_version: e.ruleVersion, note: e.note, actor_id: e.actorId, at: e.at })
+      .values({ id: e.id, member_id: e.memberId, kind: e.kind, points: e.points, case_id: e.caseId, round: e.round, level: e.level, rule_version: e.ruleVersion, redemption_id: e.redemptionId, note: e.note, actor_id: e.actorId, at: e.at })
       .execute();
   }
 
@@ -61,8 +78,74 @@ export class PointsRepository implements PointsStore {
     return (await q.orderBy('id', 'desc').limit(limit).execute()).map(toEntry);
   }
 
-  async balance(memberId: string): Promise<number> {
+  async ledgerSum(memberId: string): Promise<number> {
     const row = await this.db.selectFrom('points_entries').select((eb) => eb.fn.sum<number>('points').as('n')).where('member_id', '=', memberId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async balance(memberId: string): Promise<number> {
+    const row = await this.db.selectFrom('points_accounts').select('balance').where('member_id', '=', memberId).executeTakeFirst();
+    return row?.balance ?? 0;
+  }
+
+  async credit(memberId: string, points: number): Promise<void> {
+    await this.db
+      .insertInto('points_accounts')
+      .values({ member_id: memberId, balance: points })
+      .onConflict((oc) => oc.column('member_id').doUpdateSet((eb) => ({ balance: eb('points_accounts.balance', '+', points) })))
+      .execute();
+  }
+
+  async debit(memberId: string, points: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('points_accounts')
+      .set((eb) => ({ balance: eb('balance', '-', points) }))
+      .where('member_id', '=', memberId)
+      .where('balance', '>=', points)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async insertRedemption(r: Redemption): Promise<void> {
+    await this.db
+      .insertInto('redemptions')
+      .values({ id: r.id, member_id: r.memberId, points: r.points, yuan: r.yuan, rule_version: r.ruleVersion, status: r.status, reason: r.reason, payout_ref: r.payoutRef, requested_at: r.requestedAt, decided_at: r.decidedAt, decided_by: r.decidedBy, paid_at: r.paidAt, paid_by: r.paidBy })
+      .execute();
+  }
+
+  async redemption(id: string): Promise<Redemption | undefined> {
+    const row = await this.db.selectFrom('redemptions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRedemption(row) : undefined;
+  }
+
+  async moveRedemption(id: string, from: readonly RedemptionStatus[], changes: Partial<Pick<Redemption, 'status' | 'reason' | 'payoutRef' | 'decidedAt' | 'decidedBy' | 'paidAt' | 'paidBy'>>): Promise<boolean> {
+    const result = await this.db
+      .updateTable('redemptions')
+      .set({
+        ...(changes.status ? { status: changes.status } : {}),
+        ...(changes.reason !== undefined ? { reason: changes.reason } : {}),
+        ...(changes.payoutRef !== undefined ? { payout_ref: changes.payoutRef } : {}),
+        ...(changes.decidedAt !== undefined ? { decided_at: changes.decidedAt } : {}),
+        ...(changes.decidedBy !== undefined ? { decided_by: changes.decidedBy } : {}),
+        ...(changes.paidAt !== undefined ? { paid_at: changes.paidAt } : {}),
+        ...(changes.paidBy !== undefined ? { paid_by: changes.paidBy } : {}),
+      })
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async redemptions(q: RedemptionQuery): Promise<Redemption[]> {
+    let query = this.db.selectFrom('redemptions').selectAll();
+    if (q.memberId) query = query.where('member_id', '=', q.memberId);
+    if (q.status) query = query.where('status', '=', q.status);
+    if (q.before) query = query.where('id', '<', q.before);
+    return (await query.orderBy('id', 'desc').limit(q.limit).execute()).map(toRedemption);
+  }
+
+  async heldPoints(memberId: string): Promise<number> {
+    const row = await this.db.selectFrom('redemptions').select((eb) => eb.fn.sum<number>('points').as('n')).where('member_id', '=', memberId).where('status', 'in', ['requested', 'approved']).executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 }

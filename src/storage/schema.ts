@@ -420,9 +420,31 @@ export interface PointsEntryTable {
   round: number;
   level: number | null;
   rule_version: number | null;
+  redemption_id: string | null;
   note: string | null;
   actor_id: string | null;
   at: string;
+}
+
+export interface PointsAccountTable {
+  member_id: string;
+  balance: number;
+}
+
+export interface RedemptionTable {
+  id: string;
+  member_id: string;
+  points: number;
+  yuan: number;
+  rule_version: number;
+  status: string;
+  reason: string | null;
+  payout_ref: string | null;
+  requested_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  paid_at: string | null;
+  paid_by: string | null;
 }
 
 export interface DB {
@@ -457,4 +479,6 @@ export interface DB {
   member_events: MemberEventTable;
   points_rules: PointsRulesTable;
   points_entries: PointsEntryTable;
+  points_accounts: PointsAccountTable;
+  redemptions: RedemptionTable;
 }

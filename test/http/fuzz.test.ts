@@ -95,7 +95,7 @@ const UNDOCUMENTED = (key: string) => /^(GET|HEAD) \/(docs.*)?$/.test(key) || ke
 const OWN_BODY = new Set(['POST /api/v1/media', 'POST /api/v1/admin/boundaries', 'PATCH /api/v1/uploads/{id}']);
 const ACTION_ROUTE = 'POST /api/v1/cases/{id}/actions/{action}';
 /** Routes that take no body (they get raw junk now and then all the same). */
-const NO_BODY = new Set(['POST /api/v1/auth/logout', 'POST /api/v1/admin/sweep', 'POST /api/v1/uploads', 'DELETE /api/v1/media/{id}/publish', 'DELETE /api/v1/uploads/{id}', 'DELETE /api/v1/admin/lockouts/{username}', 'OPTIONS /api/v1/uploads']);
+const NO_BODY = new Set(['POST /api/v1/redemptions/{id}/approve', 'POST /api/v1/auth/logout', 'POST /api/v1/admin/sweep', 'POST /api/v1/uploads', 'DELETE /api/v1/media/{id}/publish', 'DELETE /api/v1/uploads/{id}', 'DELETE /api/v1/admin/lockouts/{username}', 'OPTIONS /api/v1/uploads']);
 
 type Who = 'anonymous' | 'rider' | 'dispatcher' | 'handler' | 'admin';
 const USERNAME: Record<Exclude<Who, 'anonymous'>, string> = { rider: 'solang', dispatcher: 'dispatcher', handler: 'municipal', admin: 'admin' };

@@ -160,4 +160,48 @@ describe.each(DIALECTS)('points for verified food-safety reports ($name)', (dial
     expect(after[0]).toMatchObject({ points: 8, ruleVersion: 2, caseId: later });
     expect(after.slice(1)).toEqual(entriesBefore);
   });
+
+  it('redeems 10 points for 200 yuan: held at once, approved, paid once with its reference; a rejection releases the points', async () => {
+    await api.login('supervisor');
+    // Enough points for two redemptions.
+    for (let i = 0; i < 4; i++) await act(world, 'regulator', await resolvedFoodCase('solang'), 'verify', { level: 1 });
+    const start = (await mine('solang')).balance;
+    expect(start).toBeGreaterThanOrEqual(20);
+    expectError(await api.post('solang', '/api/v1/me/redemptions', { points: 5 }), 400, 'below_minimum', 'points');
+    expectError(await api.post('solang', '/api/v1/me/redemptions', { points: 15 }), 400, 'not_whole_steps', 'points');
+    expectError(await api.post('solang', '/api/v1/me/redemptions', { points: Math.ceil((start + 10) / 10) * 10 }), 409, 'insufficient_points', 'points');
+    expectError(await api.post('tenzin', '/api/v1/me/redemptions', { points: 10 }), 403, 'not_a_member');
+    expect((await mine('solang')).balance).toBe(start);
+
+    const asked = await api.post('solang', '/api/v1/me/redemptions', { points: 10 });
+    expect(asked.statusCode, asked.body).toBe(201);
+    const r = asked.json<{ id: string; status: string; yuan: number; ruleVersion: number }>();
+    expect(r).toMatchObject({ status: 'requested', yuan: 200 });
+    expect(await mine('solang')).toMatchObject({ balance: start - 10, held: 10 });
+    expect((await mine('solang')).entries[0]).toMatchObject({ kind: 'hold', points: -10, caseId: null });
+
+    expectError(await api.post('solang', `/api/v1/redemptions/${r.id}/approve`), 403, 'role_not_allowed');
+    expectError(await api.post('supervisor', `/api/v1/redemptions/${r.id}/pay`, { payoutRef: 'TX-1' }), 409, 'pay_not_allowed_when_requested');
+    expect((await api.post('supervisor', `/api/v1/redemptions/${r.id}/approve`)).json()).toMatchObject({ status: 'approved' });
+    const paid = await api.post('supervisor', `/api/v1/redemptions/${r.id}/pay`, { payoutRef: 'WX-20250507-0001' });
+    expect(paid.json()).toMatchObject({ status: 'paid', payoutRef: 'WX-20250507-0001' });
+    expectError(await api.post('supervisor', `/api/v1/redemptions/${r.id}/pay`, { payoutRef: 'WX-again' }), 409, 'pay_not_allowed_when_paid');
+    expect(await mine('solang')).toMatchObject({ balance: start - 10, held: 0 });
+
+    const second = (await api.post('solang', '/api/v1/me/redemptions', { points: 10 })).json<{ id: string }>();
+    expectError(await api.post('supervisor', `/api/v1/redemptions/${second.id}/reject`, { reason: '' }), 400);
+    expect((await api.post('supervisor', `/api/v1/redemptions/${second.id}/reject`, { reason: '本月兑换已结束' })).json()).toMatchObject({ status: 'rejected', reason: '本月兑换已结束' });
+    expectError(await api.post('supervisor', `/api/v1/redemptions/${second.id}/pay`, { payoutRef: 'TX-2' }), 409, 'pay_not_allowed_when_rejected');
+    const me = await mine('solang');
+    expect(me).toMatchObject({ balance: start - 10, held: 0 });
+    expect(me.entries.slice(0, 2).map((e) => [e.kind, e.points])).toEqual([
+      ['release', 10],
+      ['hold', -10],
+    ]);
+    const listed = (await api.get('supervisor', '/api/v1/redemptions')).json<{ items: { id: string; status: string }[] }>().items;
+    expect(listed.map((x) => [x.id, x.status])).toEqual(expect.arrayContaining([[r.id, 'paid'], [second.id, 'rejected']]));
+    // An award already redeemed cannot be taken back below zero.
+    const all = await world.services.ctx.uow.autocommit.points.ledgerSum((await world.services.ctx.uow.autocommit.members.memberByUser(world.users.get('solang')!.id))!.id);
+    expect(all).toBe(me.balance);
+  });
 });

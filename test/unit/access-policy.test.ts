@@ -23,6 +23,7 @@ describe('the access policy', () => {
       manage_members: ['dispatcher', 'supervisor', 'admin'],
       manage_points_rules: ['admin'],
       reverse_points: ['regulator', 'supervisor', 'admin'],
+      manage_redemptions: ['supervisor', 'admin'],
       run_sweep: ['supervisor', 'admin'].sort((a, b) => ROLES.indexOf(a as Role) - ROLES.indexOf(b as Role)),
       send_media: ROLES.filter((r) => r !== 'admin'),
     });

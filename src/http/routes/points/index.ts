@@ -5,7 +5,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/index.js';
 import { authenticated, principalOf, requires } from '../../auth.js';
-import { EntrySchema, MyPointsQuery, MyPointsSchema, ReversalBody, RuleSetBody, RuleSetSchema, RuleSets } from './schema.js';
+import { Items } from '../../schemas.js';
+import {
+  EntrySchema,
+  MyPointsQuery,
+  MyPointsSchema,
+  PayBody,
+  RedemptionBody,
+  RedemptionListQuery,
+  RedemptionParams,
+  RedemptionSchema,
+  RejectBody,
+  ReversalBody,
+  RuleSetBody,
+  RuleSetSchema,
+  RuleSets,
+} from './schema.js';
 
 export const pointsRoutes = (services: Services): FastifyPluginAsyncTypebox =>
   authenticated(async (app) => {
@@ -41,5 +56,33 @@ export const pointsRoutes = (services: Services): FastifyPluginAsyncTypebox =>
         schema: { tags: ['programme'], summary: "Take back a case's award: its verification was overturned (the entry stays; a reversal is posted)", body: ReversalBody, response: { 201: EntrySchema } },
       },
       async (request, reply) => reply.status(201).send(await services.points.reverse(principalOf(request), request.body.caseId, request.body.reason)),
+    );
+
+    app.post(
+      '/me/redemptions',
+      { schema: { tags: ['programme'], summary: 'Redeem my points for cash: held at once, paid after approval (or released on rejection)', body: RedemptionBody, response: { 201: RedemptionSchema } } },
+      async (request, reply) => reply.status(201).send(await services.points.requestRedemption(principalOf(request), request.body.points)),
+    );
+
+    const staff = { onRequest: requires('manage_redemptions') };
+    app.get(
+      '/redemptions',
+      { ...staff, schema: { tags: ['programme'], summary: "Redemptions of my jurisdiction's members, newest first", querystring: RedemptionListQuery, response: { 200: Items(RedemptionSchema) } } },
+      async (request) => ({ items: await services.points.listRedemptions(principalOf(request), request.query) }),
+    );
+    app.post(
+      '/redemptions/:id/approve',
+      { ...staff, schema: { tags: ['programme'], summary: 'Approve a requested redemption', params: RedemptionParams, response: { 200: RedemptionSchema } } },
+      async (request) => services.points.approveRedemption(principalOf(request), request.params.id),
+    );
+    app.post(
+      '/redemptions/:id/reject',
+      { ...staff, schema: { tags: ['programme'], summary: 'Reject a redemption with a reason the member sees; its points come back', params: RedemptionParams, body: RejectBody, response: { 200: RedemptionSchema } } },
+      async (request) => services.points.rejectRedemption(principalOf(request), request.params.id, request.body.reason),
+    );
+    app.post(
+      '/redemptions/:id/pay',
+      { ...staff, schema: { tags: ['programme'], summary: 'Mark an approved redemption paid, with the payout reference (once)', params: RedemptionParams, body: PayBody, response: { 200: RedemptionSchema } } },
+      async (request) => services.points.payRedemption(principalOf(request), request.params.id, request.body.payoutRef),
     );
   });

@@ -1,7 +1,7 @@
 // Points over the API: a member's ledger, the rule sets, reversals.
 
 import { Type } from 'typebox';
-import type { PointsEntry, RuleSet } from '../../../domain/points.js';
+import type { PointsEntry, Redemption, RuleSet } from '../../../domain/points.js';
 import type { EntryView } from '../../../services/points.service.js';
 import { fits, Id, Nullable, Obj, type Fits } from '../../schemas.js';
 
@@ -33,6 +33,7 @@ const entryFields = {
   round: Type.Integer(),
   level: Nullable(Type.Integer()),
   ruleVersion: Nullable(Type.Integer()),
+  redemptionId: Nullable(Type.String()),
   note: Nullable(Type.String()),
   actorId: Nullable(Type.String()),
   at: Time,
@@ -54,4 +55,29 @@ export const MyPointsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ m
 
 export const ReversalBody = Obj({ caseId: Id, reason: Type.String({ minLength: 1, maxLength: 500 }) });
 
-void [fits<Fits<RuleSet, typeof RuleSetSchema>>(), fits<Fits<PointsEntry, typeof EntrySchema>>(), fits<Fits<EntryView, typeof EntryViewSchema>>()];
+export const RedemptionSchema = Obj({
+  id: Type.String(),
+  memberId: Type.String(),
+  points: Type.Integer(),
+  yuan: Type.Integer(),
+  ruleVersion: Type.Integer(),
+  status: Type.String({ description: 'requested | approved | rejected | paid' }),
+  reason: Nullable(Type.String()),
+  payoutRef: Nullable(Type.String()),
+  requestedAt: Time,
+  decidedAt: Nullable(Time),
+  decidedBy: Nullable(Type.String()),
+  paidAt: Nullable(Time),
+  paidBy: Nullable(Type.String()),
+});
+export const RedemptionBody = Obj({ points: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Points to redeem: from the minimum on, in whole steps' }) });
+export const RedemptionParams = Type.Object({ id: Id });
+export const RejectBody = Obj({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
+export const PayBody = Obj({ payoutRef: Type.String({ minLength: 1, maxLength: 100, description: 'The transfer or voucher number' }) });
+export const RedemptionListQuery = Type.Object({
+  status: Type.Optional(Type.Union([Type.Literal('requested'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('paid')])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  before: Type.Optional(Id),
+});
+
+void [fits<Fits<Redemption, typeof RedemptionSchema>>(), fits<Fits<RuleSet, typeof RuleSetSchema>>(), fits<Fits<PointsEntry, typeof EntrySchema>>(), fits<Fits<EntryView, typeof EntryViewSchema>>()];
