@@ -433,6 +433,25 @@ export interface PointsStore {
   redemptions(q: RedemptionQuery): Promise<Redemption[]>;
   /** Points held by the member's pending (requested or approved) redemptions. */
   heldPoints(memberId: string): Promise<number>;
+  /** Redemptions paid in [from, to), oldest first, with their member. */
+  paidBetween(fromIso: string, toIso: string): Promise<PayoutRow[]>;
+  /** The points the ledger's hold entries took for these redemptions. */
+  heldFor(redemptionIds: string[]): Promise<number>;
+  /** A reporter's cases: how many, how many were verified, and the minutes from report to close of each closed one. */
+  reporterStats(userId: string): Promise<{ reports: number; verified: number; closeMinutes: number[] }>;
+  /** Points earned (awards less reversals) per member in [from, to). */
+  earnedBetween(fromIso: string, toIso: string): Promise<{ memberId: string; points: number }[]>;
+  /** Points a member has earned in all (awards less reversals). */
+  earned(memberId: string): Promise<number>;
+}
+
+/** A paid redemption with the member it paid: a line of the finance export. */
+export interface PayoutRow extends Redemption {
+  memberName: string;
+  memberPhone: string;
+  appointmentNumber: string | null;
+  platform: string;
+  jurisdictionId: string;
 }
 
 export interface RedemptionQuery {

@@ -205,6 +205,8 @@ export async function seedDemo(database: Database, options: SeedOptions = {}): P
   const count = options.cases ?? 320;
   log(`Working ${count} demo cases through the loop ...`);
   await seedCases(services, { staff, riders, rand, now, count, zhaxiId: unitId(ZHAXI_CODE), deptId });
+  log('A food-safety guardian\'s points and a redemption at each stage ...');
+  await seedGuardian(services, clock, { rider: riders[0]!, staff, now, market: deptId('nj-market') });
 
   // Bring reminders and supervision up to the present.
   clock.set(now);
@@ -264,6 +266,51 @@ async function seedMembers(services: WiredServices, clock: ManualClock, c: { rid
   await recruit('央金卓嘎', '13700003333', 'meituan', recent, 'recommended');
   await recruit('次仁罗布', '13700004444', 'eleme', recent, 'approved');
   await recruit('李明', '13700005555', 'meituan', recent, 'rejected');
+  clock.set(resume);
+}
+
+/**
+ * 舌尖守护者: the first rider's nine food-safety reports, each verified as a level-1 hazard by the market
+ * regulator (5 points each under the draft), then a redemption of 10 points at each stage: paid, approved,
+ * requested and rejected (its points released).
+ */
+async function seedGuardian(services: WiredServices, clock: ManualClock, c: { rider: User; staff: Map<string, User>; now: Date; market: string }): Promise<void> {
+  const resume = clock.now();
+  const food = (await services.ctx.reference()).categories.find((k) => k.code === '06-091')!;
+  const [rider, dispatcher, regulator, supervisor] = await Promise.all([c.rider, c.staff.get('dispatcher')!, c.staff.get('regulator')!, c.staff.get('supervisor')!].map((u) => services.ctx.principal(u)));
+  const street = STREETS[0]!;
+  let t = c.now.getTime() - 40 * 86_400_000;
+  const at = (minutes: number) => clock.set(new Date((t += minutes * 60_000)));
+  for (let i = 0; i < 9; i++) {
+    at(3 * 24 * 60);
+    const photo = await services.media.upload(rider!, demoPhoto(`guardian ${i} before`));
+    const { caseId } = await services.reports.report(rider!, { categoryId: food.id, description: '小餐馆后厨使用过期食材', lat: street.lat, lon: street.lon, address: street.name, media: [photo.id], channel: 'app' });
+    const act = async (who: Principal, action: Action, input: ActionInput = {}) => {
+      at(5);
+      await services.actions.act(who, caseId, action, input);
+    };
+    await act(dispatcher!, 'accept');
+    await act(dispatcher!, 'file');
+    await act(dispatcher!, 'dispatch', { departmentId: c.market });
+    await act(regulator!, 'sign');
+    await act(regulator!, 'start');
+    await act(regulator!, 'resolve', { note: '已查封过期食材，责令整改', media: [(await services.media.upload(regulator!, demoPhoto(`guardian ${i} after`))).id] });
+    await act(regulator!, 'verify', { level: 1, note: '一级食品安全隐患，核查属实' });
+    await act(dispatcher!, 'close', { closureType: 'fixed' });
+  }
+  const redeem = async () => {
+    at(60);
+    return services.points.requestRedemption(rider!, 10);
+  };
+  const paid = await redeem();
+  await services.points.approveRedemption(supervisor!, paid.id);
+  at(60);
+  await services.points.payRedemption(supervisor!, paid.id, 'WX-NJ-0001');
+  const approved = await redeem();
+  await services.points.approveRedemption(supervisor!, approved.id);
+  await redeem();
+  const rejected = await redeem();
+  await services.points.rejectRedemption(supervisor!, rejected.id, '本月兑换名额已满，请下月再申请');
   clock.set(resume);
 }
 

@@ -61,6 +61,19 @@ export interface MemberDetail extends MemberView {
   availableActions: MemberAction[];
 }
 
+export interface MemberStats {
+  memberId: string;
+  reports: number;
+  verified: number;
+  /** verified / reports, null without reports. */
+  verifiedShare: number | null;
+  closed: number;
+  medianMinutesToClose: number | null;
+  closedWithinHour: number;
+  pointsEarned: number;
+  balance: number;
+}
+
 export interface MemberListQuery {
   status?: MemberStatus;
   platform?: string;
@@ -222,6 +235,50 @@ export class MemberService {
       (error) => (newUser && /username/i.test(String((error as Error)?.message)) ? invalid('username', `The username ${newUser.username} is taken.`, 'username_taken') : conflict('member_changed', 'Someone changed this member a moment ago; reload and try again.', {})),
     );
     return { member: await this.detail(principal, next), ...(account ? { account } : {}) };
+  }
+
+  /** A member's record as a reporter: "索朗 has reported nearly 40 problems, each handled within an hour" is this. */
+  async stats(principal: Principal, id: string): Promise<MemberStats> {
+    const member = await this.reachable(principal, id);
+    const points = this.ctx.uow.autocommit.points;
+    const s = member.userId ? await points.reporterStats(member.userId) : { reports: 0, verified: 0, closeMinutes: [] };
+    const sorted = [...s.closeMinutes].sort((a, b) => a - b);
+    const median = sorted.length === 0 ? null : sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+    return {
+      memberId: member.id,
+      reports: s.reports,
+      verified: s.verified,
+      verifiedShare: s.reports === 0 ? null : s.verified / s.reports,
+      closed: sorted.length,
+      medianMinutesToClose: median === null ? null : Math.round(median * 10) / 10,
+      closedWithinHour: sorted.filter((m) => m <= 60).length,
+      pointsEarned: await points.earned(member.id),
+      balance: await points.balance(member.id),
+    };
+  }
+
+  /** 月度排行: a subdistrict's members by points earned in a month (China time), then by name. */
+  async leaderboard(principal: Principal, month: string, jurisdictionId?: string): Promise<{ month: string; items: { rank: number; memberId: string; name: string; appointmentNumber: string | null; points: number }[] }> {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalid('month', 'month is YYYY-MM.', 'invalid_month');
+    const within = this.scope(principal);
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const start = new Date(Date.parse(`${month}-01T00:00:00+08:00`)).toISOString();
+    const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+    const end = new Date(Date.parse(`${next}-01T00:00:00+08:00`)).toISOString();
+    const earned = await this.ctx.uow.autocommit.points.earnedBetween(start, end);
+    const rows: { memberId: string; name: string; appointmentNumber: string | null; points: number }[] = [];
+    for (const e of earned) {
+      const member = await this.store.member(e.memberId);
+      if (!member || (jurisdictionId && member.jurisdictionId !== jurisdictionId)) continue;
+      if (within) {
+        const home = await this.ctx.uow.autocommit.reference.jurisdiction(member.jurisdictionId);
+        if (!home || (home.path !== within && !home.path.startsWith(`${within}/`))) continue;
+      }
+      if (e.points > 0) rows.push({ memberId: member.id, name: member.name, appointmentNumber: member.appointmentNumber, points: e.points });
+    }
+    rows.sort((a, b) => b.points - a.points || a.name.localeCompare(b.name, 'zh-CN'));
+    let rank = 0;
+    return { month, items: rows.map((r, i) => ({ rank: i > 0 && rows[i - 1]!.points === r.points ? rank : (rank = i + 1), ...r })) };
   }
 
   /** The printable appointment certificate (聘书), zh-CN, for an appointed member. */

@@ -6,8 +6,9 @@ import { conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { checkRuleSet, chinaDay, pointsFor, redemptionValue, ruleSetOn, type PointsEntry, type Redemption, type RedemptionStatus, type RuleSet } from '../domain/points.js';
 import type { CaseRecord, MemberRecord } from '../domain/records.js';
+import { isCalendarDate } from '../domain/members.js';
 import { isWithin } from '../domain/workflow.js';
-import type { Stores } from '../ports.js';
+import type { PayoutRow, Stores } from '../ports.js';
 import type { Principal, ServiceContext } from './context.js';
 
 /** What a verification's event records of its points: the award, or why there was none. */
@@ -193,6 +194,31 @@ export class PointsService {
     const out: Redemption[] = [];
     for (const r of rows) if (await this.inScope(principal, r.memberId)) out.push(r);
     return out;
+  }
+
+  /**
+   * The finance export's lines: redemptions paid on the days from..to (China time, both included) of the
+   * caller's jurisdiction, with totals, and the ledger's own figure for the same redemptions (what their
+   * hold entries took), which the totals must equal.
+   */
+  async payouts(principal: Principal, from: string, to: string): Promise<{ rows: PayoutRow[]; points: number; yuan: number; ledgerPoints: number }> {
+    requireCapability(principal.actor, 'manage_redemptions');
+    if (!isCalendarDate(from)) throw invalid('from', 'from is the first day of the period, YYYY-MM-DD.', 'invalid_date');
+    if (!isCalendarDate(to)) throw invalid('to', 'to is the last day of the period, YYYY-MM-DD.', 'invalid_date');
+    if (to < from) throw invalid('to', 'to is on or after from.', 'invalid_period');
+    if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw invalid('to', 'A period is at most a year (366 days).', 'period_too_long');
+    const start = new Date(Date.parse(`${from}T00:00:00+08:00`)).toISOString();
+    const end = new Date(Date.parse(`${to}T00:00:00+08:00`) + 86_400_000).toISOString();
+    const repos = this.ctx.uow.autocommit;
+    const all = await repos.points.paidBetween(start, end);
+    const rows: PayoutRow[] = [];
+    for (const r of all) if (await this.inScope(principal, r.memberId)) rows.push(r);
+    return {
+      rows,
+      points: rows.reduce((n, r) => n + r.points, 0),
+      yuan: rows.reduce((n, r) => n + r.yuan, 0),
+      ledgerPoints: await repos.points.heldFor(rows.map((r) => r.id)),
+    };
   }
 
   /** The step is not open from where the redemption stands now (read again: someone may have moved it a moment ago). */

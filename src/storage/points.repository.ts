@@ -3,7 +3,7 @@
 
 import type { Kysely } from 'kysely';
 import type { PointsEntry, Redemption, RedemptionStatus, RuleSet } from '../domain/points.js';
-import type { PointsStore, RedemptionQuery } from '../ports.js';
+import type { PayoutRow, PointsStore, RedemptionQuery } from '../ports.js';
 import { fromJson, toJson } from './dialect.js';
 import type { DB, PointsEntryTable, PointsRulesTable, RedemptionTable } from './schema.js';
 
@@ -146,6 +146,66 @@ export class PointsRepository implements PointsStore {
 
   async heldPoints(memberId: string): Promise<number> {
     const row = await this.db.selectFrom('redemptions').select((eb) => eb.fn.sum<number>('points').as('n')).where('member_id', '=', memberId).where('status', 'in', ['requested', 'approved']).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async paidBetween(fromIso: string, toIso: string): Promise<PayoutRow[]> {
+    const rows = await this.db
+      .selectFrom('redemptions')
+      .innerJoin('members', 'members.id', 'redemptions.member_id')
+      .selectAll('redemptions')
+      .select(['members.name as member_name', 'members.phone as member_phone', 'members.appointment_number as member_number', 'members.platform as member_platform', 'members.jurisdiction_id as member_jurisdiction'])
+      .where('redemptions.status', '=', 'paid')
+      .where('redemptions.paid_at', '>=', fromIso)
+      .where('redemptions.paid_at', '<', toIso)
+      .orderBy('redemptions.paid_at')
+      .orderBy('redemptions.id')
+      .execute();
+    return rows.map((r) => ({ ...toRedemption(r), memberName: r.member_name, memberPhone: r.member_phone, appointmentNumber: r.member_number, platform: r.member_platform, jurisdictionId: r.member_jurisdiction }));
+  }
+
+  async heldFor(redemptionIds: string[]): Promise<number> {
+    if (redemptionIds.length === 0) return 0;
+    let total = 0;
+    for (let i = 0; i < redemptionIds.length; i += 500) {
+      const row = await this.db
+        .selectFrom('points_entries')
+        .select((eb) => eb.fn.sum<number>('points').as('n'))
+        .where('kind', '=', 'hold')
+        .where('redemption_id', 'in', redemptionIds.slice(i, i + 500))
+        .executeTakeFirst();
+      total += -Number(row?.n ?? 0);
+    }
+    return total;
+  }
+
+  async reporterStats(userId: string): Promise<{ reports: number; verified: number; closeMinutes: number[] }> {
+    const cases = await this.db.selectFrom('cases').select(['id', 'reported_at', 'closed_at']).where('reporter_id', '=', userId).execute();
+    const verified = await this.db
+      .selectFrom('case_events')
+      .innerJoin('cases', 'cases.id', 'case_events.case_id')
+      .select((eb) => eb.fn.count<number>('case_events.case_id').distinct().as('n'))
+      .where('cases.reporter_id', '=', userId)
+      .where('case_events.action', '=', 'verify')
+      .executeTakeFirst();
+    const closeMinutes = cases.filter((c) => c.closed_at !== null).map((c) => (Date.parse(c.closed_at!) - Date.parse(c.reported_at)) / 60_000);
+    return { reports: cases.length, verified: Number(verified?.n ?? 0), closeMinutes };
+  }
+
+  async earnedBetween(fromIso: string, toIso: string): Promise<{ memberId: string; points: number }[]> {
+    const rows = await this.db
+      .selectFrom('points_entries')
+      .select(['member_id', (eb) => eb.fn.sum<number>('points').as('points')])
+      .where('kind', 'in', ['award', 'reversal'])
+      .where('at', '>=', fromIso)
+      .where('at', '<', toIso)
+      .groupBy('member_id')
+      .execute();
+    return rows.map((r) => ({ memberId: r.member_id, points: Number(r.points) }));
+  }
+
+  async earned(memberId: string): Promise<number> {
+    const row = await this.db.selectFrom('points_entries').select((eb) => eb.fn.sum<number>('points').as('n')).where('member_id', '=', memberId).where('kind', 'in', ['award', 'reversal']).executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 }

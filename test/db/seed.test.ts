@@ -11,6 +11,8 @@ import { expectConsistentChain } from '../support/cases.js';
 import { MemoryMediaStore } from '../support/world.js';
 
 const CASES = 320;
+/** The first rider's verified food-safety reports (seedGuardian). */
+const GUARDIAN_CASES = 9;
 const NOW = new Date('2026-11-28T08:00:00Z');
 
 describe.each(DIALECTS)('the Najin demo seed ($name)', (dialect) => {
@@ -76,9 +78,20 @@ describe.each(DIALECTS)('the Najin demo seed ($name)', (dialect) => {
     }
   });
 
-  it(`creates ${CASES} cases, spread over the states of the loop`, async () => {
+  it('has a guardian with a redemption at each stage, the balance equal to the ledger for every member', async () => {
+    const statuses = (await database.db.selectFrom('redemptions').select('status').execute()).map((r) => r.status).sort();
+    expect(statuses).toEqual(['approved', 'paid', 'rejected', 'requested']);
+    const accounts = await database.db.selectFrom('points_accounts').select(['member_id', 'balance']).execute();
+    for (const a of accounts) {
+      const sum = await database.db.selectFrom('points_entries').select((eb) => eb.fn.sum<number>('points').as('n')).where('member_id', '=', a.member_id).executeTakeFirstOrThrow();
+      expect(Number(sum.n), a.member_id).toBe(a.balance);
+    }
+    expect(Math.max(...accounts.map((a) => a.balance))).toBeGreaterThanOrEqual(15);
+  });
+
+  it(`creates ${CASES} cases, spread over the states of the loop, and the guardian's ${GUARDIAN_CASES} food-safety reports`, async () => {
     const rows = await database.db.selectFrom('cases').select(['status']).execute();
-    expect(rows).toHaveLength(CASES);
+    expect(rows).toHaveLength(CASES + GUARDIAN_CASES);
     const seen = new Set(rows.map((r) => r.status));
     for (const status of seen) expect(CASE_STATUSES).toContain(status);
     const expected: CaseStatus[] = ['reported', 'accepted', 'filed', 'dispatched', 'signed', 'handling', 'resolved', 'verified', 'closed', 'rejected'];

@@ -3,6 +3,7 @@
 // is not an appointed member earns none and is told why; one award per case even when two race for it; an
 // overturned verification posts a reversal; a new rule set applies only from its date on.
 
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAJIN_CODE } from '../../src/seed/najin-data.js';
 import { awardForVerification } from '../../src/services/points.service.js';
@@ -203,5 +204,71 @@ describe.each(DIALECTS)('points for verified food-safety reports ($name)', (dial
     // An award already redeemed cannot be taken back below zero.
     const all = await world.services.ctx.uow.autocommit.points.ledgerSum((await world.services.ctx.uow.autocommit.members.memberByUser(world.users.get('solang')!.id))!.id);
     expect(all).toBe(me.balance);
+  });
+
+  it('exports the period\'s payouts as CSV and xlsx with Chinese headers, and totals that match the ledger', async () => {
+    const day = new Date(world.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    // One more paid redemption so that the export sums two.
+    const r = (await api.post('solang', '/api/v1/me/redemptions', { points: 10 })).json<{ id: string }>();
+    await api.post('supervisor', `/api/v1/redemptions/${r.id}/approve`);
+    await api.post('supervisor', `/api/v1/redemptions/${r.id}/pay`, { payoutRef: '=HYPERLINK("x")' });
+    const paid = await world.database.db.selectFrom('redemptions').select(['id', 'points', 'yuan']).where('status', '=', 'paid').execute();
+    const ledger = -Number((await world.database.db.selectFrom('points_entries').select((eb) => eb.fn.sum<number>('points').as('n')).where('kind', '=', 'hold').where('redemption_id', 'in', paid.map((p) => p.id)).executeTakeFirstOrThrow()).n);
+
+    expectError(await api.get('solang', `/api/v1/redemptions/export?from=${day}&to=${day}`), 403, 'role_not_allowed');
+    expectError(await api.get('supervisor', `/api/v1/redemptions/export?from=${day}&to=2020-01-01`), 400, 'invalid_period', 'to');
+    expectError(await api.get('supervisor', `/api/v1/redemptions/export?from=2025-02-30&to=${day}`), 400, 'invalid_date', 'from');
+
+    const csv = await api.get('supervisor', `/api/v1/redemptions/export?from=${day}&to=${day}&format=csv`);
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(String(csv.headers['content-disposition'])).toContain("filename*=UTF-8''");
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(csv.body.startsWith('\uFEFF')).toBe(true);
+    expect(lines[0]).toBe('兑换单号,姓名,聘书编号,手机号,所属街道,平台,兑换积分,金额（元）,规则版本,申请时间,付款时间,付款凭证号');
+    expect(lines).toHaveLength(paid.length + 2);
+    const total = lines.at(-1)!.split(',');
+    expect(total.slice(0, 2)).toEqual(['合计', `${paid.length} 笔`]);
+    expect(Number(total[6])).toBe(ledger);
+    expect(Number(total[7])).toBe(paid.reduce((n, p) => n + p.yuan, 0));
+    expect(Number(csv.headers['x-total-points'])).toBe(Number(csv.headers['x-ledger-points']));
+    // A payout reference that looks like a formula is written as text.
+    expect(csv.body).toContain(`"'=HYPERLINK(""x"")"`);
+
+    const xlsx = await api.get('supervisor', `/api/v1/redemptions/export?from=${day}&to=${day}`);
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = book.getWorksheet('兑付明细')!;
+    expect(sheet.getRow(1).getCell(1).value).toBe('兑换单号');
+    expect(sheet.rowCount).toBe(paid.length + 2);
+    const last = sheet.getRow(sheet.rowCount);
+    expect([last.getCell(1).value, last.getCell(7).value, last.getCell(8).value]).toEqual(['合计', ledger, paid.reduce((n, p) => n + p.yuan, 0)]);
+    // Another day: no payouts, the totals row alone.
+    const empty = await api.get('supervisor', '/api/v1/redemptions/export?from=2024-01-01&to=2024-01-31&format=csv');
+    expect(empty.body.replace(/^\uFEFF/, '').trim().split('\r\n')).toHaveLength(2);
+  });
+
+  it("answers a member's record and the month's leaderboard from the cases and the ledger", async () => {
+    const member = (await world.services.ctx.uow.autocommit.members.memberByUser(world.users.get('solang')!.id))!;
+    const res = await api.get('supervisor', `/api/v1/members/${member.id}/stats`);
+    expect(res.statusCode, res.body).toBe(200);
+    const stats = res.json<{ reports: number; verified: number; verifiedShare: number; pointsEarned: number; balance: number }>();
+    const db = world.database.db;
+    const reports = await db.selectFrom('cases').select('id').where('reporter_id', '=', world.users.get('solang')!.id).execute();
+    const verified = new Set((await db.selectFrom('case_events').select('case_id').where('action', '=', 'verify').where('case_id', 'in', reports.map((r) => r.id)).execute()).map((e) => e.case_id));
+    const earned = (await db.selectFrom('points_entries').select(['points', 'kind']).where('member_id', '=', member.id).execute()).filter((e) => e.kind === 'award' || e.kind === 'reversal').reduce((n, e) => n + e.points, 0);
+    expect(stats).toMatchObject({ reports: reports.length, verified: verified.size, pointsEarned: earned });
+    expect(stats.verifiedShare).toBeCloseTo(verified.size / reports.length);
+    expect(stats.balance).toBe((await mine('solang')).balance);
+    expectError(await api.get('solang', `/api/v1/members/${member.id}/stats`), 403, 'role_not_allowed');
+
+    const month = new Date(world.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
+    const board = (await api.get('supervisor', `/api/v1/programme/leaderboard?month=${month}`)).json<{ items: { rank: number; name: string; points: number }[] }>();
+    expect(board.items[0]).toMatchObject({ rank: 1, name: '索朗' });
+    expect(board.items[0]!.points).toBeGreaterThan(0);
+    expect((await api.get('supervisor', '/api/v1/programme/leaderboard?month=2024-01')).json<{ items: unknown[] }>().items).toEqual([]);
+    expectError(await api.get('supervisor', '/api/v1/programme/leaderboard?month=2024-13'), 400, 'invalid_month', 'month');
   });
 });

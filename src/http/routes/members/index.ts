@@ -16,6 +16,9 @@ import {
   MemberDetailSchema,
   MemberListQuery,
   MemberPage,
+  MemberStatsSchema,
+  LeaderboardQuery,
+  LeaderboardSchema,
   OptionsSchema,
   TokenParams,
 } from './schema.js';
@@ -93,6 +96,18 @@ export const memberRoutes = (services: Services): FastifyPluginAsyncTypebox => a
           request.log.info({ member: request.params.id, action: request.params.action, by: principal.user.username }, 'member step');
           return reply.header('cache-control', 'no-store').send(result);
         },
+      );
+
+      api.get(
+        '/members/:id/stats',
+        { schema: { tags: ['programme'], summary: "A member's record: reports, share verified, median time to close, closed within an hour, points", params: IdParams, response: { 200: MemberStatsSchema } } },
+        async (request) => services.members.stats(principalOf(request), request.params.id),
+      );
+
+      api.get(
+        '/programme/leaderboard',
+        { schema: { tags: ['programme'], summary: '月度排行: members by points earned in a month (of my jurisdiction, or one subdistrict)', querystring: LeaderboardQuery, response: { 200: LeaderboardSchema } } },
+        async (request) => services.members.leaderboard(principalOf(request), request.query.month, request.query.jurisdictionId),
       );
 
       api.get(

@@ -3,7 +3,7 @@
 
 import { Type } from 'typebox';
 import { MEMBER_ACTIONS, MEMBER_STATUSES, PROGRAMME_ROLES } from '../../../domain/members.js';
-import type { ApplicationStatus, MemberDetail, MemberView } from '../../../services/members.service.js';
+import type { ApplicationStatus, MemberDetail, MemberStats, MemberView } from '../../../services/members.service.js';
 import { AnyObject, fits, Id, literals, Nullable, Obj, type Fits } from '../../schemas.js';
 
 const Time = Type.String({ description: 'ISO 8601' });
@@ -107,7 +107,25 @@ export const MemberActionAnswer = Obj({
   account: Type.Optional(Obj({ username: Type.String(), password: Type.String({ description: 'Shown in this answer only: hand it to the member' }) })),
 });
 
+export const MemberStatsSchema = Obj({
+  memberId: Type.String(),
+  reports: Type.Integer(),
+  verified: Type.Integer(),
+  verifiedShare: Nullable(Type.Number()),
+  closed: Type.Integer(),
+  medianMinutesToClose: Nullable(Type.Number()),
+  closedWithinHour: Type.Integer(),
+  pointsEarned: Type.Integer(),
+  balance: Type.Integer(),
+});
+export const LeaderboardQuery = Type.Object({ month: Type.String({ maxLength: 7, description: 'YYYY-MM' }), jurisdictionId: Type.Optional(Id) });
+export const LeaderboardSchema = Obj({
+  month: Type.String(),
+  items: Type.Array(Obj({ rank: Type.Integer(), memberId: Type.String(), name: Type.String(), appointmentNumber: Nullable(Type.String()), points: Type.Integer() })),
+});
+
 void [
+  fits<Fits<MemberStats, typeof MemberStatsSchema>>(),
   fits<Fits<ApplicationStatus, typeof ApplicationStatusSchema>>(),
   fits<Fits<MemberView, typeof MemberSchema>>(),
   fits<Fits<MemberDetail, typeof MemberDetailSchema>>(),

@@ -74,6 +74,12 @@ export const RedemptionBody = Obj({ points: Type.Integer({ minimum: 1, maximum: 
 export const RedemptionParams = Type.Object({ id: Id });
 export const RejectBody = Obj({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
 export const PayBody = Obj({ payoutRef: Type.String({ minLength: 1, maxLength: 100, description: 'The transfer or voucher number' }) });
+export const PayoutExportQuery = Type.Object({
+  from: Type.String({ maxLength: 10, description: 'First day, YYYY-MM-DD (China time)' }),
+  to: Type.String({ maxLength: 10, description: 'Last day, YYYY-MM-DD' }),
+  format: Type.Optional(Type.Union([Type.Literal('xlsx'), Type.Literal('csv')], { default: 'xlsx' })),
+});
+
 export const RedemptionListQuery = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('requested'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('paid')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
