@@ -227,6 +227,7 @@ describe.each(DIALECTS)('points for verified food-safety reports ($name)', (dial
     expect(csv.body.startsWith('\uFEFF')).toBe(true);
     expect(lines[0]).toBe('兑换单号,姓名,聘书编号,手机号,所属街道,平台,兑换积分,金额（元）,规则版本,申请时间,付款时间,付款凭证号');
     expect(lines).toHaveLength(paid.length + 2);
+    expect(lines[1]).toContain(',纳金街道,美团,');
     const total = lines.at(-1)!.split(',');
     expect(total.slice(0, 2)).toEqual(['合计', `${paid.length} 笔`]);
     expect(Number(total[6])).toBe(ledger);

@@ -81,13 +81,14 @@ export const pointsRoutes = (services: Services): FastifyPluginAsyncTypebox =>
         const { from, to, format = 'xlsx' } = request.query;
         const payouts = await services.points.payouts(principalOf(request), from, to);
         const names = new Map((await services.reference.jurisdictions()).map((u) => [u.id, u.names.zh]));
+        const platforms = new Map((await services.members.options()).platforms.map((o) => [o.code, o.names.zh]));
         const columns: Column<PayoutRow>[] = [
           { header: '兑换单号', value: (r) => r.id, width: 30 },
           { header: '姓名', value: (r) => r.memberName, width: 12 },
           { header: '聘书编号', value: (r) => r.appointmentNumber, width: 20 },
           { header: '手机号', value: (r) => r.memberPhone, width: 14 },
           { header: '所属街道', value: (r) => names.get(r.jurisdictionId) ?? '', width: 14 },
-          { header: '平台', value: (r) => r.platform, width: 10 },
+          { header: '平台', value: (r) => platforms.get(r.platform) ?? r.platform, width: 10 },
           { header: '兑换积分', value: (r) => r.points, width: 10 },
           { header: '金额（元）', value: (r) => r.yuan, width: 12 },
           { header: '规则版本', value: (r) => r.ruleVersion, width: 10 },
