@@ -24,6 +24,7 @@ export type Capability =
   | 'manage_points_rules'
   | 'reverse_points'
   | 'manage_redemptions'
+  | 'manage_programme'
   /** Upload photos and videos (evidence comes from reporters and staff; administrators keep reference data). */
   | 'send_media';
 
@@ -40,6 +41,7 @@ export const CAPABILITIES: Record<Capability, readonly Role[]> = {
   manage_points_rules: ['admin'],
   reverse_points: ['regulator', 'supervisor', 'admin'],
   manage_redemptions: ['supervisor', 'admin'],
+  manage_programme: ['admin'],
   send_media: ['reporter', 'dispatcher', 'supervisor', 'handler', 'regulator'],
 };
 

@@ -102,6 +102,31 @@ export class MemberService {
     return { workerTypes: all.filter((o) => o.kind === 'worker_type'), platforms: all.filter((o) => o.kind === 'platform') };
   }
 
+  /**
+   * Add or change an entry of the programme's lists (admin): a worker type (couriers join next) or an
+   * employer platform. An entry is never deleted (members name it); `active: false` takes it off the form.
+   */
+  async putOption(principal: Principal, kind: string, code: string, input: { names?: { zh?: unknown; en?: unknown; bo?: unknown }; active?: unknown; sort?: unknown }): Promise<ProgrammeOption> {
+    requireCapability(principal.actor, 'manage_programme');
+    if (kind !== 'worker_type' && kind !== 'platform') throw invalid('kind', 'kind is worker_type or platform.', 'invalid_kind');
+    if (!/^[a-z][a-z0-9_-]{0,39}$/.test(code)) throw invalid('code', 'code is 1-40 lower-case letters, digits, _ or -, starting with a letter.', 'invalid_code');
+    const text = (v: unknown, field: string, required: boolean): string | undefined => {
+      if (v === undefined || v === null || v === '') {
+        if (required) throw invalid(field, `${field} is required.`, 'name_required');
+        return undefined;
+      }
+      if (typeof v !== 'string' || v.trim() === '' || v.length > 60) throw invalid(field, `${field} is a name of 1-60 characters.`, 'invalid_name');
+      return v.trim();
+    };
+    const names = { zh: text(input.names?.zh, 'names.zh', true)!, en: text(input.names?.en, 'names.en', true)!, ...(text(input.names?.bo, 'names.bo', false) ? { bo: text(input.names?.bo, 'names.bo', false)! } : {}) };
+    if (input.active !== undefined && typeof input.active !== 'boolean') throw invalid('active', 'active is true or false.', 'invalid_field');
+    const existing = (await this.store.options()).filter((o) => o.kind === kind);
+    const sort = typeof input.sort === 'number' && Number.isInteger(input.sort) ? input.sort : existing.findIndex((o) => o.code === code) >= 0 ? existing.findIndex((o) => o.code === code) : existing.length;
+    const option: ProgrammeOption = { kind, code, names, active: input.active !== false };
+    await this.store.putOption(option, sort);
+    return option;
+  }
+
   /** 个人报名: an application, open to anyone; answers the status link's secret once (it is not stored). */
   async apply(input: ApplicationInput): Promise<{ status: ApplicationStatus; token: string }> {
     const name = typeof input.name === 'string' ? input.name.trim() : '';

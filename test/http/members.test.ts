@@ -233,4 +233,20 @@ describe.each(DIALECTS)('grid workers: applications and recruitment ($name)', (d
     expect(rest.items.map((m) => m.id)).not.toContain(page.items[0]!.id);
     expectError(await api.get('dispatcher', '/api/v1/members/nope'), 404);
   });
+
+  it('lets an admin add a platform (couriers join next) and take one off the form, never deleting it', async () => {
+    // Past the open form's rate-limit window (THROTTLE_PUBLIC_WRITE: 20 in 10 minutes per address) that the tests above used up.
+    world.clock.advance(11);
+    const put = (who: string, code: string, body: object) => api.call(who, 'PUT', `/api/v1/admin/programme/options/platform/${code}`, body);
+    expectError(await put('dispatcher', 'yto', { names: { zh: '圆通速递', en: 'YTO Express' } }), 403, 'role_not_allowed');
+    expectError(await put('admin', 'YTO!', { names: { zh: '圆通速递', en: 'YTO Express' } }), 400);
+    expectError(await put('admin', 'yto', { names: { zh: '', en: 'YTO Express' } }), 400, 'name_required', 'names.zh');
+    const added = await put('admin', 'yto', { names: { zh: '圆通速递', en: 'YTO Express' } });
+    expect(added.statusCode, added.body).toBe(200);
+    expect((await api.get(null, '/api/v1/programme/options')).json<{ platforms: { code: string }[] }>().platforms.map((p) => p.code)).toContain('yto');
+    await apply(application({ platform: 'yto', workerType: 'courier' }));
+    expect((await put('admin', 'yto', { names: { zh: '圆通速递', en: 'YTO Express' }, active: false })).statusCode).toBe(200);
+    expect((await api.get(null, '/api/v1/programme/options')).json<{ platforms: { code: string }[] }>().platforms.map((p) => p.code)).not.toContain('yto');
+    expectError(await api.post(null, '/api/v1/applications', application({ platform: 'yto' })), 400, 'unknown_platform', 'platform');
+  });
 });

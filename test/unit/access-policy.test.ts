@@ -24,6 +24,7 @@ describe('the access policy', () => {
       manage_points_rules: ['admin'],
       reverse_points: ['regulator', 'supervisor', 'admin'],
       manage_redemptions: ['supervisor', 'admin'],
+      manage_programme: ['admin'],
       run_sweep: ['supervisor', 'admin'].sort((a, b) => ROLES.indexOf(a as Role) - ROLES.indexOf(b as Role)),
       send_media: ROLES.filter((r) => r !== 'admin'),
     });

@@ -19,6 +19,9 @@ import {
   MemberStatsSchema,
   LeaderboardQuery,
   LeaderboardSchema,
+  OptionBody,
+  OptionParams,
+  OptionSchema,
   OptionsSchema,
   TokenParams,
 } from './schema.js';
@@ -61,6 +64,19 @@ export const memberRoutes = (services: Services): FastifyPluginAsyncTypebox => a
       schema: { tags: ['programme'], summary: "An application's status, by the link its applicant was given", params: TokenParams, response: { 200: ApplicationStatusSchema } },
     },
     async (request, reply) => reply.header('cache-control', 'no-store').send(await services.members.status(request.params.token)),
+  );
+
+  await app.register(
+    authenticated(async (api) => {
+      api.put(
+        '/admin/programme/options/:kind/:code',
+        {
+          onRequest: requires('manage_programme'),
+          schema: { tags: ['programme'], summary: 'Add or change a worker type or employer platform (admin); active: false takes it off the application form', params: OptionParams, body: OptionBody, response: { 200: OptionSchema } },
+        },
+        async (request) => services.members.putOption(principalOf(request), request.params.kind, request.params.code, request.body),
+      );
+    }),
   );
 
   await app.register(

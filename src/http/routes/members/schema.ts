@@ -43,6 +43,13 @@ export const ApplicationAnswer = Obj({
 });
 
 const OptionSchema = Obj({ kind: Type.String({ description: 'worker_type | platform' }), code: Type.String(), names: AnyObject, active: Type.Boolean() });
+export const OptionParams = Type.Object({ kind: Type.Union([Type.Literal('worker_type'), Type.Literal('platform')]), code: Type.String({ minLength: 1, maxLength: 40 }) });
+export const OptionBody = Obj({
+  names: Obj({ zh: Type.String({ maxLength: 60 }), en: Type.String({ maxLength: 60 }), bo: Type.Optional(Type.String({ maxLength: 60 })) }),
+  active: Type.Optional(Type.Boolean({ description: 'false: kept for the members who name it, off the application form' })),
+  sort: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+});
+export { OptionSchema };
 export const OptionsSchema = Obj({ workerTypes: Type.Array(OptionSchema), platforms: Type.Array(OptionSchema) });
 
 const memberFields = {
