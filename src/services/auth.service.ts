@@ -12,7 +12,8 @@ import type { Log, ThrottleService } from './throttle.service.js';
 /** A username: 2-64 letters (any script), digits, dots, dashes or underscores. */
 export const USERNAME_SHAPE = /^[\p{L}\p{M}\p{N}_.-]{2,64}$/u;
 
-const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+/** How a secret token is stored: its SHA-256, hex (sign-in tokens, an applicant's status link). */
+export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 // Verifying against a fixed hash when the user does not exist keeps the timing the same either way.
 let dummyHash: Promise<string> | undefined;

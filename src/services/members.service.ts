@@ -2,7 +2,7 @@
 // members for staff, the applicant's status link and the appointment certificate. Each step is a member
 // event written with the member's new state in one transaction, conditional on the state it was decided on.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
 import { maskPhone, may, requireCapability } from '../domain/access.js';
 import { conflict, DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
@@ -22,7 +22,7 @@ import {
 } from '../domain/members.js';
 import type { Jurisdiction, MemberEvent, MemberRecord, ProgrammeOption } from '../domain/records.js';
 import type { Stores } from '../ports.js';
-import { USERNAME_SHAPE } from './auth.service.js';
+import { tokenHash, USERNAME_SHAPE } from './auth.service.js';
 import type { Principal, ServiceContext } from './context.js';
 
 /** An application as the open form sends it. */
@@ -83,7 +83,6 @@ export interface MemberListQuery {
   before?: string;
 }
 
-const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32}$/;
 
 /** Who sees a member's phone in full: the subdistrict's reviewers, who call applicants. */

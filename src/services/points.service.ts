@@ -35,11 +35,10 @@ export interface MyPoints {
 }
 
 /** One award per round of a case: what the ledger already holds for it decides whether this one counts. */
-async function awardOne(repos: Stores, c: Pick<CaseRecord, 'id' | 'reporterId'>, level: 1 | 2 | 3, actorId: string, at: string, note: string | null): Promise<AwardOutcome> {
+async function awardOne(repos: Stores, set: RuleSet | undefined, c: Pick<CaseRecord, 'id' | 'reporterId'>, level: 1 | 2 | 3, actorId: string, at: string, note: string | null): Promise<AwardOutcome> {
   const member = await repos.members.memberByUser(c.reporterId);
   if (!member) return { points: 0, why: 'reporter_not_member' };
   if (member.status !== 'appointed') return { points: 0, why: 'member_not_appointed' };
-  const set = ruleSetOn(await repos.points.ruleSets(), chinaDay(at));
   if (!set) return { points: 0, why: 'no_rule_set' };
   const entries = await repos.points.entriesOfCase(c.id);
   const awards = entries.filter((e) => e.kind === 'award').length;
@@ -58,11 +57,12 @@ async function awardOne(repos: Stores, c: Pick<CaseRecord, 'id' | 'reporterId'>,
  * too only where the rule set says so.
  */
 export async function awardForVerification(repos: Stores, c: Pick<CaseRecord, 'id' | 'reporterId'>, level: 1 | 2 | 3, actorId: string, at: string): Promise<{ award: AwardOutcome; merged?: AwardOutcome[] }> {
-  const award = await awardOne(repos, c, level, actorId, at, null);
+  // The set in force that day, read once for the case and the reports merged into it.
   const set = ruleSetOn(await repos.points.ruleSets(), chinaDay(at));
+  const award = await awardOne(repos, set, c, level, actorId, at, null);
   if (!set?.mergedReportsEarn) return { award };
   const merged = [];
-  for (const m of await repos.cases.mergedInto(c.id)) merged.push(await awardOne(repos, m, level, actorId, at, `merged into ${c.id}`));
+  for (const m of await repos.cases.mergedInto(c.id)) merged.push(await awardOne(repos, set, m, level, actorId, at, `merged into ${c.id}`));
   return { award, merged };
 }
 
