@@ -409,6 +409,8 @@ async function fill(
       locale: 'zh-CN',
       active: 1,
       created_at: startIso,
+      platform: null,
+      station: null,
     });
   }
   await database.db.insertInto('users').values(userRows).execute();

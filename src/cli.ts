@@ -31,8 +31,9 @@ Commands:
        [--password P]   use P for every demo account instead of a random one
        [--cases N]      number of demo cases (default 320)
   user add --username U --password P --role R [--name N] [--phone X]
-           [--department-code C] [--jurisdiction-code J]
-                        add a user; R is one of ${ROLES.join(', ')}
+           [--department-code C] [--jurisdiction-code J] [--platform P --station S]
+                        add a user; R is one of ${ROLES.join(', ')} (an employer
+                        names its platform, station and jurisdiction)
   sweep                 run the deadline sweep once (reminders 催办, supervision 督办)
   unlock --username U   lift U's login lockout (after repeated failed logins) and forget the failures
   deliveries [--dead] [--channel C]
@@ -125,6 +126,8 @@ async function main(argv: string[]): Promise<void> {
       phone: { type: 'string' },
       'department-code': { type: 'string' },
       'jurisdiction-code': { type: 'string' },
+      platform: { type: 'string' },
+      station: { type: 'string' },
       dead: { type: 'boolean' },
       all: { type: 'boolean' },
       id: { type: 'string', multiple: true },
@@ -204,7 +207,7 @@ async function main(argv: string[]): Promise<void> {
         const page = await services.notify.deliveries({ status: values.dead ? 'dead' : undefined, channelId: values.channel, limit: 200 });
         console.log(`${page.dead} dead, ${page.pending} pending.`);
         for (const d of page.items) {
-          console.log(`${d.id}  ${d.status.padEnd(9)} ${String(d.attempts).padStart(2)} attempt(s)  ${d.eventType.padEnd(18)} ${d.caseRef}  ${d.lastError ?? ''}`);
+          console.log(`${d.id}  ${d.status.padEnd(9)} ${String(d.attempts).padStart(2)} attempt(s)  ${d.eventType.padEnd(18)} ${d.ref}  ${d.lastError ?? ''}`);
         }
         break;
       }
@@ -242,6 +245,8 @@ async function main(argv: string[]): Promise<void> {
           phone: values.phone ?? null,
           departmentId: department?.id ?? null,
           jurisdictionId: unit?.id ?? department?.jurisdictionId ?? null,
+          platform: values.platform ?? null,
+          station: values.station ?? null,
         });
         console.log(`Added ${user.role} ${user.username} (${user.id}).`);
         break;

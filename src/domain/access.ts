@@ -21,6 +21,8 @@ export type Capability =
   /** 自动派单 rules: an administrator everywhere, a dispatcher within their jurisdiction (the service checks where). */
   | 'manage_dispatch_rules'
   | 'manage_members'
+  /** See members: the subdistrict's staff, and an employer's station its own platform's riders. */
+  | 'view_members'
   | 'manage_points_rules'
   | 'reverse_points'
   | 'manage_redemptions'
@@ -38,6 +40,7 @@ export const CAPABILITIES: Record<Capability, readonly Role[]> = {
   run_sweep: ['admin', 'supervisor'],
   manage_dispatch_rules: ['admin', 'dispatcher'],
   manage_members: ['dispatcher', 'supervisor', 'admin'],
+  view_members: ['dispatcher', 'supervisor', 'admin', 'employer'],
   manage_points_rules: ['admin'],
   reverse_points: ['regulator', 'supervisor', 'admin'],
   manage_redemptions: ['supervisor', 'admin'],
@@ -80,6 +83,8 @@ export function caseScope(actor: Actor): CaseScope {
       return { kind: 'department', departmentId: actor.departmentId, foodSafetyPath: actor.role === 'regulator' ? actor.jurisdictionPath : null };
     case 'reporter':
       return { kind: 'reporter', reporterId: actor.id };
+    case 'employer':
+      throw forbidden('role_not_allowed', 'An employer account keeps its riders in the programme; it does not see cases.', { roles: ['reporter', 'dispatcher', 'handler', 'regulator', 'supervisor', 'admin'] });
   }
 }
 
@@ -128,6 +133,8 @@ export function caseAccess(actor: Actor, c: CaseReach): CaseAccess {
     }
     case 'admin':
       return 'oversight';
+    case 'employer':
+      return 'none';
   }
 }
 

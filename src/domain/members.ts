@@ -46,7 +46,7 @@ export interface MemberActionInput {
 interface MemberRule {
   from: readonly MemberStatus[];
   to: MemberStatus;
-  /** The staff roles that take this step (within the member's home subdistrict; an admin anywhere). */
+  /** The roles that take this step (within the member's home subdistrict, an employer for its platform's riders; an admin anywhere). */
   roles: readonly Role[];
   fields: readonly (keyof MemberActionInput)[];
   required: readonly (keyof MemberActionInput)[];
@@ -56,7 +56,7 @@ interface MemberRule {
 const REVIEWERS: readonly Role[] = ['dispatcher', 'supervisor', 'admin'];
 
 export const MEMBER_RULES: Record<MemberAction, MemberRule> = {
-  recommend: { from: ['applicant'], to: 'recommended', roles: REVIEWERS, fields: ['recommender', 'station', 'note'], required: ['recommender'] },
+  recommend: { from: ['applicant'], to: 'recommended', roles: [...REVIEWERS, 'employer'], fields: ['recommender', 'station', 'note'], required: ['recommender'] },
   approve: { from: ['recommended'], to: 'approved', roles: REVIEWERS, fields: ['note'], required: [] },
   reject: { from: ['applicant', 'recommended', 'approved'], to: 'rejected', roles: REVIEWERS, fields: ['reason'], required: ['reason'] },
   appoint: { from: ['approved'], to: 'appointed', roles: REVIEWERS, fields: ['appointedOn', 'userId', 'username', 'note'], required: ['appointedOn'] },

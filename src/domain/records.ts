@@ -132,6 +132,9 @@ export interface User {
   jurisdictionId: string | null;
   locale: string;
   active: boolean;
+  /** An employer account's platform (a programme platform code) and local station; null for other roles. */
+  platform: string | null;
+  station: string | null;
 }
 
 export type MediaVariant = 'original' | 'display' | 'thumb' | 'poster' | 'video';
@@ -373,7 +376,8 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 export interface DeliveryRecord {
   id: string;
   eventId: string;
-  caseId: string;
+  /** null: a delivery about a member or a redemption. */
+  caseId: string | null;
   kind: string;
   channelId: string;
   message: Record<string, unknown>;

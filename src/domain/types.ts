@@ -1,6 +1,7 @@
 // The vocabulary of Gridline's domain. Pure types and constant lists: no I/O.
 
-export const ROLES = ['reporter', 'dispatcher', 'handler', 'regulator', 'supervisor', 'admin'] as const;
+/** employer: a platform's local station (美团 拉萨城关站), which recommends its riders to the programme. */
+export const ROLES = ['reporter', 'dispatcher', 'handler', 'regulator', 'supervisor', 'admin', 'employer'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const URGENCIES = ['normal', 'urgent', 'emergency'] as const;
@@ -67,4 +68,6 @@ export interface Actor {
   departmentId: string | null;
   /** Materialized path of the actor's jurisdiction ('/540000/540100/...'), null for none. */
   jurisdictionPath: string | null;
+  /** An employer account's platform (its riders are the members it sees); null for other roles. */
+  platform?: string | null;
 }

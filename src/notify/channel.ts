@@ -26,8 +26,10 @@ export interface OutgoingMessage {
   deliveryId: string;
   /** The notification kind (`dispatched`, `emergency`, ...), sent as the webhook's event type. */
   eventType: string;
-  caseId: string;
-  caseRef: string;
+  /** The case it tells of; null for news of a member or a redemption (the payload says which). */
+  caseId: string | null;
+  /** The reference shown with the link: the case's (NJ-20260611-0007), the member's, the redemption's. */
+  ref: string;
   /** A short title: the email's subject, DingTalk's markdown title. */
   title: string;
   /** Plain text (WeCom text messages, the email's text part). */

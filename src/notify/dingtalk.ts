@@ -43,7 +43,7 @@ export function dingtalkSign(secret: string, timestampMs: number): string {
 /** The body for one message: markdown, with the mobiles @-mentioned (in `at` and in the text) when urgent. */
 export function dingtalkMessage(message: OutgoingMessage): DingtalkMessage {
   const mobiles = message.urgent ? [...message.mentionMobiles] : [];
-  let text = markdownWithLink(message.markdown, message.caseRef, message.link);
+  let text = markdownWithLink(message.markdown, message.ref, message.link);
   if (mobiles.length > 0) text += `\n\n${mobiles.map((m) => `@${m}`).join(' ')}`;
   return { msgtype: 'markdown', markdown: { title: message.title, text }, at: { atMobiles: mobiles, isAtAll: false } };
 }

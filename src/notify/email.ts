@@ -80,7 +80,7 @@ export class EmailSender implements ChannelSender {
         to: to.addresses,
         subject: message.title.replace(/\s+/g, ' ').trim(),
         text: textWithLink(message.text, message.link),
-        html: renderEmailHtml(markdownWithLink(message.markdown, message.caseRef, message.link)),
+        html: renderEmailHtml(markdownWithLink(message.markdown, message.ref, message.link)),
         messageId: `<${message.deliveryId.replace(/[^A-Za-z0-9._-]/g, '-')}@gridline>`,
         headers: { 'X-Gridline-Delivery': message.deliveryId.replace(/[^\x21-\x7e]/g, '_') },
         date: options.now,

@@ -229,20 +229,20 @@ export function textWithLink(text: string, link: string | null): string {
   return link && !text.includes(link) ? `${text}\n${link}` : text;
 }
 
-/** The markdown with a `[caseRef](link)` line at the end, unless the markdown has the link already. */
-export function markdownWithLink(markdown: string, caseRef: string, link: string | null): string {
-  return link && !markdown.includes(link) ? `${markdown}\n\n${linkLine(caseRef, link)}` : markdown;
+/** The markdown with a `[ref](link)` line at the end, unless the markdown has the link already. */
+export function markdownWithLink(markdown: string, ref: string, link: string | null): string {
+  return link && !markdown.includes(link) ? `${markdown}\n\n${linkLine(ref, link)}` : markdown;
 }
 
-const linkLine = (caseRef: string, link: string): string => `[${caseRef.replace(/[[\]\\]/g, '\\$&')}](${link})`;
+const linkLine = (ref: string, link: string): string => `[${ref.replace(/[[\]\\]/g, '\\$&')}](${link})`;
 
 /**
  * The content cut to at most `maxBytes` UTF-8 bytes (at a character boundary, with '…'); when it had to be
- * cut and there is a link, the link is put back at the end (`markdown`: as a `[caseRef](link)` line).
+ * cut and there is a link, the link is put back at the end (`markdown`: as a `[ref](link)` line).
  */
-export function fitBytes(content: string, maxBytes: number, link: { caseRef: string; url: string | null; markdown: boolean }): string {
+export function fitBytes(content: string, maxBytes: number, link: { ref: string; url: string | null; markdown: boolean }): string {
   if (byteLength(content) <= maxBytes) return content;
-  const tail = link.url ? (link.markdown ? `\n${linkLine(link.caseRef, link.url)}` : `\n${link.url}`) : '';
+  const tail = link.url ? (link.markdown ? `\n${linkLine(link.ref, link.url)}` : `\n${link.url}`) : '';
   let room = maxBytes - byteLength(tail) - byteLength('…');
   let head = '';
   for (const ch of content) {

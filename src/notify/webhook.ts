@@ -21,7 +21,8 @@ export interface WebhookBody {
   type: string;
   /** When the notification was created (ISO 8601). */
   createdAt: string;
-  case: { id: string; ref: string };
+  /** The case it tells of; null for news of a member or a redemption (see data.kind). */
+  case: { id: string; ref: string } | null;
   title: string;
   text: string;
   link: string | null;
@@ -36,7 +37,7 @@ export function webhookBody(message: OutgoingMessage): string {
     deliveryId: message.deliveryId,
     type: message.eventType,
     createdAt: message.createdAt,
-    case: { id: message.caseId, ref: message.caseRef },
+    case: message.caseId ? { id: message.caseId, ref: message.ref } : null,
     title: message.title,
     text: message.text,
     link: message.link,

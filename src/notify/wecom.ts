@@ -32,12 +32,12 @@ const CODES: RobotCodes = {
 
 /** The body for one message: markdown, or for an urgent message text with the mobiles mentioned. */
 export function wecomMessage(message: OutgoingMessage): WecomMessage {
-  const link = { caseRef: message.caseRef, url: message.link };
+  const link = { ref: message.ref, url: message.link };
   if (message.urgent) {
     const content = fitBytes(textWithLink(message.text, message.link), WECOM_TEXT_MAX_BYTES, { ...link, markdown: false });
     return { msgtype: 'text', text: { content, mentioned_mobile_list: [...message.mentionMobiles] } };
   }
-  const content = fitBytes(markdownWithLink(message.markdown, message.caseRef, message.link), WECOM_MARKDOWN_MAX_BYTES, { ...link, markdown: true });
+  const content = fitBytes(markdownWithLink(message.markdown, message.ref, message.link), WECOM_MARKDOWN_MAX_BYTES, { ...link, markdown: true });
   return { msgtype: 'markdown', markdown: { content } };
 }
 

@@ -161,6 +161,8 @@ export async function seedDemo(database: Database, options: SeedOptions = {}): P
       role: s.role,
       departmentId: s.departmentCode ? deptId(s.departmentCode) : null,
       jurisdictionId: unitId(s.jurisdictionCode),
+      platform: s.platform ?? null,
+      station: s.station ?? null,
     });
     staff.set(s.username, user);
   }
@@ -232,6 +234,11 @@ async function seedMembers(services: WiredServices, clock: ManualClock, c: { rid
   const at = (date: string) => clock.set(new Date(`${date}T10:00:00+08:00`));
   const platforms = ['meituan', 'eleme'];
   const brand: Record<string, string> = { meituan: '美团', eleme: '饿了么', sf: '顺丰' };
+  // Meituan's and Ele.me's stations recommend in their own accounts; SF's station has none, so staff record its word.
+  const stations: Record<string, Awaited<ReturnType<typeof services.ctx.principal>>> = {
+    meituan: await services.ctx.principal(c.staff.get('mt-najin')!),
+    eleme: await services.ctx.principal(c.staff.get('elm-najin')!),
+  };
   const recruit = async (name: string, phone: string, platform: string, applied: string, until: 'applicant' | 'recommended' | 'approved' | 'rejected' | 'appointed', account?: User, appointedOn?: string) => {
     at(applied);
     await services.members.apply({ name, phone, workerType: platform === 'sf' ? 'courier' : 'rider', platform, station: `${brand[platform]}纳金站`, roles: phone.endsWith('0') || phone.endsWith('5') ? ['grid_worker', 'food_safety_guardian'] : ['grid_worker'], jurisdictionId: c.najinId });
@@ -241,7 +248,8 @@ async function seedMembers(services: WiredServices, clock: ManualClock, c: { rid
       await services.members.act(dispatcher, id, 'reject', { reason: '暂未在纳金街道辖区配送' });
       return id;
     }
-    await services.members.act(dispatcher, id, 'recommend', { recommender: `${brand[platform]}纳金站 站长` });
+    const station = stations[platform];
+    await services.members.act(station ?? dispatcher, id, 'recommend', station ? {} : { recommender: `${brand[platform]}纳金站 站长` });
     if (until === 'recommended') return id;
     await services.members.act(supervisor, id, 'approve', { note: '政治觉悟高、服务意识强、熟悉辖区' });
     if (until === 'approved') return id;

@@ -72,9 +72,12 @@ export interface SeedCategory {
 export interface SeedStaff {
   username: string;
   displayName: string;
-  role: 'dispatcher' | 'handler' | 'regulator' | 'supervisor' | 'admin';
+  role: 'dispatcher' | 'handler' | 'regulator' | 'supervisor' | 'admin' | 'employer';
   departmentCode: string | null;
   jurisdictionCode: string;
+  /** employer: the platform and its local station. */
+  platform?: string;
+  station?: string;
 }
 
 /** Helper (not required by the platform): a (category, jurisdiction) -> department routing override. */
@@ -876,6 +879,9 @@ export const STAFF: SeedStaff[] = [
   { username: 'regulator', displayName: '次旦曲珍', role: 'regulator', departmentCode: 'nj-market', jurisdictionCode: NAJIN_CODE },
   { username: 'supervisor', displayName: '次仁央宗', role: 'supervisor', departmentCode: null, jurisdictionCode: NAJIN_CODE },
   { username: 'admin', displayName: '平台管理员', role: 'admin', departmentCode: null, jurisdictionCode: CHENGGUAN_CODE },
+  // The platforms' local stations (企业推荐): each recommends its own riders.
+  { username: 'mt-najin', displayName: '美团纳金站 站长 边巴', role: 'employer', departmentCode: null, jurisdictionCode: NAJIN_CODE, platform: 'meituan', station: '美团纳金站' },
+  { username: 'elm-najin', displayName: '饿了么纳金站 站长 普琼', role: 'employer', departmentCode: null, jurisdictionCode: NAJIN_CODE, platform: 'eleme', station: '饿了么纳金站' },
 ];
 
 /** Who hears what in the demo, in their inbox (subscriptions: a user, the kinds, about a department or a jurisdiction). */

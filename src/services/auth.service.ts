@@ -27,6 +27,9 @@ export interface NewUser {
   departmentId?: string | null;
   jurisdictionId?: string | null;
   locale?: string;
+  /** employer: the platform (a programme platform code) and the local station the account speaks for. */
+  platform?: string | null;
+  station?: string | null;
 }
 
 export class AuthService {
@@ -82,6 +85,7 @@ export class AuthService {
     if (input.jurisdictionId && !(await repos.reference.jurisdiction(input.jurisdictionId))) {
       throw invalid('jurisdictionId', `There is no jurisdiction with id ${input.jurisdictionId}.`, 'jurisdiction_not_found');
     }
+    const employer = await this.employerFields(input);
     const id = newId();
     try {
       await repos.users.insert({
@@ -96,11 +100,30 @@ export class AuthService {
         locale: input.locale ?? 'zh-CN',
         active: true,
         createdAt: this.ctx.now().toISOString(),
+        ...employer,
       });
     } catch (error) {
       if (this.ctx.uow.failure(error) === 'duplicate') throw invalid('username', `The username ${input.username} is taken.`, 'username_taken');
       throw error;
     }
     return (await repos.users.find(id))!;
+  }
+
+  /**
+   * An employer account is a platform's local station: it names the platform (from the programme's list)
+   * and the area it recruits in (its jurisdiction); no other role carries a platform.
+   */
+  private async employerFields(input: NewUser): Promise<{ platform: string | null; station: string | null }> {
+    const station = input.station?.trim() || null;
+    if (input.role !== 'employer') {
+      if (input.platform || station) throw invalid(input.platform ? 'platform' : 'station', 'Only an employer account names a platform and a station.', 'not_an_employer');
+      return { platform: null, station: null };
+    }
+    if (!input.platform) throw invalid('platform', 'An employer account names its platform (meituan, eleme, ...).', 'platform_required');
+    const platforms = (await this.ctx.uow.autocommit.members.options()).filter((o) => o.kind === 'platform');
+    if (!platforms.some((o) => o.code === input.platform)) throw invalid('platform', `platform is one of ${platforms.map((o) => o.code).join(', ')}.`, 'unknown_platform');
+    if (!input.jurisdictionId) throw invalid('jurisdictionId', 'An employer account names the area its station recruits in (jurisdictionId).', 'jurisdiction_required');
+    if (station && station.length > 100) throw invalid('station', 'station is at most 100 characters.', 'too_long');
+    return { platform: input.platform, station };
   }
 }

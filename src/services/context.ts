@@ -121,7 +121,7 @@ export class ServiceContext {
     const unit = user.jurisdictionId ? router.unit(user.jurisdictionId) : undefined;
     return {
       user,
-      actor: { id: user.id, role: user.role, departmentId: user.departmentId, jurisdictionPath: unit?.path ?? null },
+      actor: { id: user.id, role: user.role, departmentId: user.departmentId, jurisdictionPath: unit?.path ?? null, platform: user.platform },
     };
   }
 }

@@ -185,10 +185,11 @@ export class MemberService {
   }
 
   async list(principal: Principal, q: MemberListQuery): Promise<{ items: MemberView[]; next: string | null }> {
-    const withinPath = this.scope(principal);
+    const { withinPath, platform } = this.scope(principal);
     const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
     if (q.status !== undefined && !(MEMBER_STATUSES as readonly string[]).includes(q.status)) throw invalid('status', `status is one of ${MEMBER_STATUSES.join(', ')}.`, 'invalid_status');
-    const rows = await this.store.members({ withinPath, status: q.status ? [q.status] : undefined, platform: q.platform, workerType: q.workerType, jurisdictionId: q.jurisdictionId, before: q.before, limit: limit + 1 });
+    if (platform && q.platform && q.platform !== platform) return { items: [], next: null };
+    const rows = await this.store.members({ withinPath, status: q.status ? [q.status] : undefined, platform: platform ?? q.platform, workerType: q.workerType, jurisdictionId: q.jurisdictionId, before: q.before, limit: limit + 1 });
     const page = rows.slice(0, limit);
     // A list never needs the whole number.
     const items = await Promise.all(page.map((m) => this.view(m, false)));
@@ -208,11 +209,14 @@ export class MemberService {
     if (!rule.from.includes(member.status)) {
       throw conflict(`${action}_not_allowed_when_${member.status}`, `A member who is ${member.status} cannot be ${action === 'reinstate' ? 'reinstated' : `${action}${action.endsWith('e') ? 'd' : 'ed'}`}.`, { action, status: member.status });
     }
-    const input = checkMemberInput(action, raw);
+    // A station recommends in its own name: who and where default to the employer account's.
+    const given = principal.actor.role === 'employer' && action === 'recommend' ? { ...raw, recommender: raw.recommender ?? principal.user.displayName, station: raw.station ?? principal.user.station ?? undefined } : raw;
+    const input = checkMemberInput(action, given);
     const now = this.ctx.now().toISOString();
     const next: MemberRecord = { ...member, status: rule.to, statusAt: now, seq: member.seq + 1 };
     const data: Record<string, unknown> = {};
     for (const key of rule.fields) if (input[key] !== undefined && key !== 'userId' && key !== 'username') data[key] = input[key];
+    if (principal.actor.role === 'employer') data.platform = principal.user.platform;
     if (input.reason !== undefined) next.statusReason = input.reason;
     else if (action === 'reinstate') next.statusReason = null;
     if (action === 'recommend' && input.station) next.station = input.station;
@@ -229,7 +233,7 @@ export class MemberService {
       } else if (input.username !== undefined) {
         if (!USERNAME_SHAPE.test(input.username)) throw invalid('username', 'A username is 2-64 letters (any script), digits, dots, dashes or underscores.', 'invalid_username');
         const password = randomBytes(9).toString('base64url');
-        newUser = { id: newId(), username: input.username, passwordHash: await hash(password), displayName: member.name, phone: member.phone, role: 'reporter', departmentId: null, jurisdictionId: member.jurisdictionId, locale: 'zh-CN', active: true, createdAt: now };
+        newUser = { id: newId(), username: input.username, passwordHash: await hash(password), displayName: member.name, phone: member.phone, role: 'reporter', departmentId: null, jurisdictionId: member.jurisdictionId, locale: 'zh-CN', active: true, createdAt: now, platform: null, station: null };
         next.userId = newUser.id;
         account = { username: input.username, password };
       } else if (member.userId === null) {
@@ -284,7 +288,7 @@ export class MemberService {
   /** 月度排行: a subdistrict's members by points earned in a month (China time), then by name. */
   async leaderboard(principal: Principal, month: string, jurisdictionId?: string): Promise<{ month: string; items: { rank: number; memberId: string; name: string; appointmentNumber: string | null; points: number }[] }> {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw invalid('month', 'month is YYYY-MM.', 'invalid_month');
-    const within = this.scope(principal);
+    const { withinPath: within, platform } = this.scope(principal);
     const [y, m] = month.split('-').map(Number) as [number, number];
     const start = new Date(Date.parse(`${month}-01T00:00:00+08:00`)).toISOString();
     const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
@@ -293,7 +297,7 @@ export class MemberService {
     const rows: { memberId: string; name: string; appointmentNumber: string | null; points: number }[] = [];
     for (const e of earned) {
       const member = await this.store.member(e.memberId);
-      if (!member || (jurisdictionId && member.jurisdictionId !== jurisdictionId)) continue;
+      if (!member || (jurisdictionId && member.jurisdictionId !== jurisdictionId) || (platform && member.platform !== platform)) continue;
       if (within) {
         const home = await this.ctx.uow.autocommit.reference.jurisdiction(member.jurisdictionId);
         if (!home || (home.path !== within && !home.path.startsWith(`${within}/`))) continue;
@@ -317,17 +321,25 @@ export class MemberService {
 
   // ---- helpers ----
 
-  private scope(principal: Principal): string | undefined {
-    requireCapability(principal.actor, 'manage_members');
-    if (principal.actor.role === 'admin') return undefined;
+  /**
+   * Which members a reader reaches: an admin all; subdistrict staff those whose home is within their
+   * jurisdiction; an employer's station its own platform's riders within its area.
+   */
+  private scope(principal: Principal): { withinPath?: string; platform?: string } {
+    requireCapability(principal.actor, 'view_members');
+    if (principal.actor.role === 'admin') return {};
     if (!principal.actor.jurisdictionPath) throw forbidden('no_jurisdiction', 'Your account has no jurisdiction, so it keeps no members.', {});
-    return principal.actor.jurisdictionPath;
+    if (principal.actor.role !== 'employer') return { withinPath: principal.actor.jurisdictionPath };
+    if (!principal.user.platform) throw forbidden('no_platform', 'This employer account names no platform; ask an administrator to set one.', {});
+    return { withinPath: principal.actor.jurisdictionPath, platform: principal.user.platform };
   }
 
   private async reachable(principal: Principal, id: string): Promise<MemberRecord> {
-    const within = this.scope(principal);
+    const { withinPath: within, platform } = this.scope(principal);
     const member = await this.store.member(id);
     if (!member) throw notFound('member', id);
+    // Another platform's rider is, to a station, as if there were none.
+    if (platform && member.platform !== platform) throw notFound('member', id);
     if (within) {
       const home = await this.ctx.uow.autocommit.reference.jurisdiction(member.jurisdictionId);
       if (!home || (home.path !== within && !home.path.startsWith(`${within}/`))) throw forbidden('out_of_scope', 'This member belongs to another subdistrict.', {});

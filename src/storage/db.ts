@@ -17,6 +17,7 @@ import * as m008 from './migrations/008_near_index.js';
 import * as m009 from './migrations/009_notify.js';
 import * as m010 from './migrations/010_members.js';
 import * as m011 from './migrations/011_points.js';
+import * as m012 from './migrations/012_programme_notices.js';
 import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
 import { cachingSqlite, namingPool } from './prepared.js';
@@ -97,6 +98,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009_notify': m009,
   '010_members': m010,
   '011_points': m011,
+  '012_programme_notices': m012,
 };
 
 class StaticProvider implements MigrationProvider {

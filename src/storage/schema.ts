@@ -78,6 +78,9 @@ export interface UserTable {
   locale: string;
   active: number;
   created_at: string;
+  /** An employer account's platform and local station (migration 012). */
+  platform: string | null;
+  station: string | null;
 }
 
 export interface AuthTokenTable {
@@ -278,6 +281,16 @@ export interface OutboxTable {
   created_at: string;
 }
 
+/** The programme's outbox (migration 012): a member event or a redemption step to tell of. */
+export interface NoticeTable {
+  event_id: string;
+  topic: 'member' | 'redemption';
+  subject_id: string;
+  step: string;
+  actor_id: string | null;
+  created_at: string;
+}
+
 export interface NotifyChannelTable {
   id: string;
   kind: string;
@@ -310,7 +323,8 @@ export interface SubscriptionTable {
 export interface DeliveryTable {
   id: string;
   event_id: string;
-  case_id: string;
+  /** null: a delivery about a member or a redemption (migration 012). */
+  case_id: string | null;
   kind: string;
   channel_id: string;
   message: string;
@@ -471,6 +485,7 @@ export interface DB {
   notify_channels: NotifyChannelTable;
   subscriptions: SubscriptionTable;
   deliveries: DeliveryTable;
+  notices: NoticeTable;
   inbox_messages: InboxMessageTable;
   feed: FeedTable;
   dispatch_rules: DispatchRuleTable;

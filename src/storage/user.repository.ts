@@ -17,6 +17,8 @@ export const toUser = (r: Omit<UserTable, 'password_hash' | 'created_at'>): User
   jurisdictionId: r.jurisdiction_id,
   locale: r.locale,
   active: r.active === 1,
+  platform: r.platform,
+  station: r.station,
 });
 
 export class UserRepository implements UserStore {
@@ -37,6 +39,8 @@ export class UserRepository implements UserStore {
         locale: u.locale,
         active: u.active ? 1 : 0,
         created_at: u.createdAt,
+        platform: u.platform,
+        station: u.station,
       })
       .execute();
   }
@@ -83,7 +87,7 @@ export class UserRepository implements UserStore {
       this.db
         .selectFrom('auth_tokens as t')
         .innerJoin('users as u', 'u.id', 't.user_id')
-        .select(['u.id', 'u.username', 'u.display_name', 'u.phone', 'u.role', 'u.department_id', 'u.jurisdiction_id', 'u.locale', 'u.active'])
+        .select(['u.id', 'u.username', 'u.display_name', 'u.phone', 'u.role', 'u.department_id', 'u.jurisdiction_id', 'u.locale', 'u.active', 'u.platform', 'u.station'])
         .where('t.token_hash', '=', v.tokenHash)
         .where('t.revoked_at', 'is', null)
         .where('t.expires_at', '>', v.now)

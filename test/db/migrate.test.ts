@@ -127,6 +127,33 @@ describe.each(DIALECTS)('migrating ($name)', (dialect) => {
     }
   });
 
+  it('upgrades deliveries: 012 keeps every delivery and its unique key, and lets one tell of no case', async () => {
+    const old = await emptyDatabase(dialect);
+    try {
+      await migrate(old, '011_points');
+      const db = old.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+      const at = '2026-11-30T08:00:00.000Z';
+      await db.insertInto('users').values({ id: 'u1', username: 'rider', password_hash: 'x', display_name: 'R', role: 'reporter', phone: null, department_id: null, jurisdiction_id: null, locale: 'zh-CN', active: 1, created_at: at }).execute();
+      await db.insertInto('jurisdictions').values({ id: 'g1', code: 'g1', level: 'grid', parent_id: null, path: '/g1', name_zh: 'g', name_en: 'g', name_bo: 'g', created_at: at }).execute();
+      await db.insertInto('categories').values({ id: 'k1', code: '01-003', kind: 'component', major_code: '01', minor_code: '003', name_zh: '井盖', name_en: 'Manhole', name_bo: 'x', created_at: at }).execute();
+      await db.insertInto('cases').values({ id: 'c1', ref: 'c1', status: 'reported', category_id: 'k1', urgency: 'normal', description: 'x', lat: 29.65, lon: 91.13, orig_lat: 29.65, orig_lon: 91.13, jurisdiction_id: 'g1', origin_jurisdiction_id: 'g1', reporter_id: 'u1', channel: 'app', reported_at: at, updated_at: at }).execute();
+      await db.insertInto('notify_channels').values({ id: 'ch1', kind: 'webhook', name: 'w', config: '{}', status: 'active', created_at: at, updated_at: at }).execute();
+      const delivery = (id: string, caseId: string | null, event = 'e1') => ({ id, event_id: event, case_id: caseId, kind: 'new_report', channel_id: 'ch1', message: '{"caseRef":"NJ-1"}', status: 'dead', attempts: 8, next_at: at, last_error: 'HTTP 500', created_at: at });
+      await db.insertInto('deliveries').values(delivery('d1', 'c1')).execute();
+
+      expect(await migrate(old)).toEqual(['012_programme_notices']);
+      expect(await db.selectFrom('deliveries').select(['id', 'case_id', 'status', 'attempts', 'last_error', 'message']).execute()).toEqual([
+        { id: 'd1', case_id: 'c1', status: 'dead', attempts: 8, last_error: 'HTTP 500', message: '{"caseRef":"NJ-1"}' },
+      ]);
+      await db.insertInto('deliveries').values(delivery('d2', null, 'member-event-1')).execute();
+      await expect(db.insertInto('deliveries').values(delivery('d3', 'c1')).execute()).rejects.toThrow();
+      await expect(db.insertInto('deliveries').values(delivery('d4', 'no-such-case', 'e2')).execute()).rejects.toThrow();
+      expect((await db.selectFrom('users').select(['platform', 'station']).executeTakeFirstOrThrow())).toEqual({ platform: null, station: null });
+    } finally {
+      await old.drop();
+    }
+  });
+
   it('migrates a second database while another migrated one exists on the same server', async () => {
     const second = await emptyDatabase(dialect);
     try {

@@ -270,7 +270,7 @@ describe('generic webhook', () => {
       deliveryId: m.deliveryId,
       type: 'dispatched',
       createdAt: m.createdAt,
-      case: { id: m.caseId, ref: m.caseRef },
+      case: { id: m.caseId, ref: m.ref },
       title: m.title,
       text: m.text,
       link: LINK,

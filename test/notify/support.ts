@@ -12,7 +12,7 @@ export function message(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
     deliveryId: '0190f3a2-7c1e-7d4b-9a60-2f5d1c8e4b21',
     eventType: 'dispatched',
     caseId: '4f1c2a9e',
-    caseRef: 'GL-20240611-0007',
+    ref: 'GL-20240611-0007',
     title: '新案件已派发：占道经营',
     text: `新案件已派发：占道经营\n编号：GL-20240611-0007\n地点：人民路 12 号\n查看案件：${LINK}`,
     markdown: `**新案件已派发：占道经营**\n> 编号：GL-20240611-0007\n> 地点：人民路 12 号\n[查看案件](${LINK})`,

@@ -21,12 +21,13 @@ describe('the access policy', () => {
       manage_deliveries: ['admin'],
       manage_dispatch_rules: ['dispatcher', 'admin'],
       manage_members: ['dispatcher', 'supervisor', 'admin'],
+      view_members: ['dispatcher', 'supervisor', 'admin', 'employer'],
       manage_points_rules: ['admin'],
       reverse_points: ['regulator', 'supervisor', 'admin'],
       manage_redemptions: ['supervisor', 'admin'],
       manage_programme: ['admin'],
       run_sweep: ['supervisor', 'admin'].sort((a, b) => ROLES.indexOf(a as Role) - ROLES.indexOf(b as Role)),
-      send_media: ROLES.filter((r) => r !== 'admin'),
+      send_media: ROLES.filter((r) => r !== 'admin' && r !== 'employer'),
     });
   });
 
@@ -49,6 +50,8 @@ describe('the access policy', () => {
     expect(caseScope(actor('reporter'))).toEqual({ kind: 'reporter', reporterId: 'reporter-1' });
     expect(() => caseScope(actor('supervisor'))).toThrow(expect.objectContaining({ code: 'no_jurisdiction' }));
     expect(() => caseScope(actor('handler'))).toThrow(expect.objectContaining({ code: 'no_department' }));
+    // A platform's station keeps its riders in the programme; cases are not its business.
+    expect(() => caseScope(actor('employer', { jurisdictionPath: '/l/najin', platform: 'meituan' }))).toThrow(expect.objectContaining({ kind: 'forbidden', code: 'role_not_allowed' }));
   });
 
   it('shows map counts to admins and command centres only', () => {

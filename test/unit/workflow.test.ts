@@ -35,6 +35,8 @@ const ACTORS: Record<Role, Actor> = {
   supervisor: { id: 'user-supervisor', role: 'supervisor', departmentId: null, jurisdictionPath: DISTRICT },
   // An admin reaches everything by path and department, yet takes no case action.
   admin: { id: 'user-admin', role: 'admin', departmentId: DEPT, jurisdictionPath: CITY },
+  // A platform's station recommends riders; it takes no case action anywhere.
+  employer: { id: 'user-employer', role: 'employer', departmentId: null, jurisdictionPath: NAJIN, platform: 'meituan' },
 };
 
 const PENDING: PendingExtension = { minutes: 2 * 24 * 60, reason: 'waiting for a spare part', requestedBy: 'user-handler' };
@@ -160,7 +162,7 @@ describe('decide: every action × status × role', () => {
   it('covers every action, status and role (no blind spots in the table)', () => {
     expect(ACTIONS).toHaveLength(22);
     expect(CASE_STATUSES).toHaveLength(13);
-    expect(ROLES).toHaveLength(6);
+    expect(ROLES).toHaveLength(7);
     expect(Object.keys(RULES).sort()).toEqual([...ACTIONS].sort());
     expect(Object.keys(EXPECTED_TO).sort()).toEqual([...ACTIONS].sort());
   });

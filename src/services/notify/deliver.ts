@@ -144,7 +144,7 @@ export class DeliveryWorker {
     }
     let outcome: SendOutcome;
     try {
-      outcome = await sender.send({ id: channel.id, kind: channel.kind as ChannelKind, name: channel.name, config: channel.config }, d.message as unknown as OutgoingMessage, {
+      outcome = await sender.send({ id: channel.id, kind: channel.kind as ChannelKind, name: channel.name, config: channel.config }, storedMessage(d.message), {
         timeoutMs: this.options.timeoutMs,
         now,
       });
@@ -198,4 +198,10 @@ export class DeliveryWorker {
       }),
     );
   }
+}
+
+/** A stored message as senders take it: one written before migration 012 names its reference caseRef. */
+function storedMessage(message: Record<string, unknown>): OutgoingMessage {
+  const m = message as unknown as OutgoingMessage & { caseRef?: string };
+  return m.ref === undefined && typeof m.caseRef === 'string' ? { ...m, ref: m.caseRef } : m;
 }

@@ -171,7 +171,7 @@ export class NotifyFanout {
         deliveryId: id,
         eventType: p.kind,
         caseId: record.id,
-        caseRef: record.ref,
+        ref: record.ref,
         ...words,
         link: f.link,
         urgent: f.urgent,

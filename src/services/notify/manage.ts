@@ -52,7 +52,7 @@ export interface SubscriptionInput {
 export type ChannelView = Omit<ChannelRecord, 'config'> & { config: Record<string, unknown> };
 
 /** A dead (or any) delivery as admins inspect it: what was sent, to which channel, how it failed. */
-export type DeliveryView = Omit<DeliveryRecord, 'leaseOwner' | 'message'> & { leaseOwner: string | null; title: string; eventType: string; caseRef: string };
+export type DeliveryView = Omit<DeliveryRecord, 'leaseOwner' | 'message'> & { leaseOwner: string | null; title: string; eventType: string; ref: string };
 
 const MOBILE = /^\+?\d{5,15}$/;
 
@@ -276,5 +276,5 @@ const view = (c: ChannelRecord): ChannelView => ({ ...c, config: maskChannelConf
 
 function deliveryView(d: DeliveryRecord): DeliveryView {
   const { message, ...rest } = d;
-  return { ...rest, title: String(message.title ?? ''), eventType: String(message.eventType ?? d.kind), caseRef: String(message.caseRef ?? '') };
+  return { ...rest, title: String(message.title ?? ''), eventType: String(message.eventType ?? d.kind), ref: String(message.ref ?? message.caseRef ?? '') };
 }

@@ -81,7 +81,8 @@ export const memberRoutes = (services: Services): FastifyPluginAsyncTypebox => a
 
   await app.register(
     authenticated(async (api) => {
-      api.addHook('onRequest', requires('manage_members'));
+      // Staff and employer stations; what each may see and do is the service's to decide (members.service.ts).
+      api.addHook('onRequest', requires('view_members'));
 
       api.get(
         '/members',

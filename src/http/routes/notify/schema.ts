@@ -119,7 +119,7 @@ export const DeliveryQuery = Type.Object({
 const DeliveryFields = {
   id: Type.String({ description: 'The delivery id receivers de-duplicate on' }),
   eventId: Type.String(),
-  caseId: Type.String(),
+  caseId: Nullable(Type.String({ description: 'null: news of a member or a redemption' })),
   kind: Type.String(),
   channelId: Type.String(),
   status: DeliveryStatus,
@@ -133,7 +133,7 @@ const DeliveryFields = {
   deliveredAt: Nullable(Time),
   title: Type.String(),
   eventType: Type.String(),
-  caseRef: Type.String(),
+  ref: Type.String({ description: 'The reference the message links: a case\'s, a member\'s or a redemption\'s' }),
 };
 
 export const DeliverySchema = Obj(DeliveryFields);

@@ -18,6 +18,8 @@ export const NewUserBody = Type.Object({
   departmentId: Type.Optional(Id),
   jurisdictionId: Type.Optional(Id),
   locale: Type.Optional(literals(['zh-CN', 'en', 'bo'] as const)),
+  platform: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'employer only: the platform code (GET /programme/options)' })),
+  station: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'employer only: the local station (美团拉萨城关站)' })),
 }, { additionalProperties: false });
 export type NewUserBody = Static<typeof NewUserBody>;
 
@@ -57,6 +59,8 @@ export const UserSchema = Obj({
   jurisdictionId: Nullable(Type.String()),
   locale: Type.String(),
   active: Type.Boolean(),
+  platform: Nullable(Type.String({ description: 'employer accounts: their platform' })),
+  station: Nullable(Type.String({ description: 'employer accounts: their local station' })),
 });
 export const SweepAnswer = Obj({ reminded: Type.Integer(), supervised: Type.Integer(), alerted: Type.Integer({ description: 'Emergencies not signed in time whose supervisors were alerted' }), uploadsExpired: Type.Integer() });
 export const BoundaryImportAnswer = Obj({ created: Type.Array(Type.String()), updated: Type.Array(Type.String()) });
