@@ -5,7 +5,7 @@ import { NAJIN_CODE } from '../src/seed/najin-data.ts';
 
 const world = await buildWorld({ name: 'sqlite', url: ':memory:' }, '2025-05-07T02:00:00.000Z');
 const tokens = new Map<string, string>();
-for (const u of ['solang', 'dispatcher', 'supervisor', 'regulator']) {
+for (const u of ['solang', 'mt-najin', 'dispatcher', 'supervisor', 'regulator']) {
   const r = await world.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: u, password: PASSWORD } });
   tokens.set(u, r.json().token);
 }
@@ -16,12 +16,13 @@ const call = async (who: string | null, method: string, url: string, payload?: o
 };
 const show = (label: string, r: { status: number; body: unknown }, pick?: (b: any) => unknown) => console.log(`${label} -> ${r.status} ${JSON.stringify(pick ? pick(r.body) : r.body)}`);
 
-const app = await call(null, 'POST', '/api/v1/applications', { name: '索朗', phone: '138 1234 5678', workerType: 'rider', platform: 'meituan', roles: ['grid_worker', 'food_safety_guardian'], jurisdictionId: world.unit(NAJIN_CODE).id });
-show('POST /applications (no account)', app, (b) => ({ status: b.status.status, statusUrl: b.statusUrl.replace(/[^/]+$/, '<token>') }));
+// 索朗 applies from the rider app, signed in: the membership is linked to the account he reports with.
+const app = await call('solang', 'POST', '/api/v1/applications', { name: '索朗', phone: '138 1234 5678', workerType: 'rider', platform: 'meituan', roles: ['grid_worker', 'food_safety_guardian'], jurisdictionId: world.unit(NAJIN_CODE).id });
+show('POST /applications (signed in)', app, (b) => ({ status: b.status.status, statusUrl: b.statusUrl.replace(/[^/]+$/, '<token>') }));
 const memberId = (await world.database.db.selectFrom('members').select('id').executeTakeFirstOrThrow()).id;
-show('POST /members/{id}/actions/recommend', await call('dispatcher', 'POST', `/api/v1/members/${memberId}/actions/recommend`, { recommender: '美团纳金站 站长' }), (b) => b.member.status);
+show('POST /members/{id}/actions/recommend (the Meituan station, an employer account)', await call('mt-najin', 'POST', `/api/v1/members/${memberId}/actions/recommend`, {}), (b) => ({ status: b.member.status, by: b.member.events.at(-1).data.recommender }));
 show('POST /members/{id}/actions/approve', await call('supervisor', 'POST', `/api/v1/members/${memberId}/actions/approve`, { note: '熟悉辖区' }), (b) => b.member.status);
-show('POST /members/{id}/actions/appoint', await call('dispatcher', 'POST', `/api/v1/members/${memberId}/actions/appoint`, { appointedOn: '2025-05-07', userId: world.users.get('solang')!.id }), (b) => ({ status: b.member.status, number: b.member.appointmentNumber }));
+show('POST /members/{id}/actions/appoint', await call('dispatcher', 'POST', `/api/v1/members/${memberId}/actions/appoint`, { appointedOn: '2025-05-07' }), (b) => ({ status: b.member.status, number: b.member.appointmentNumber }));
 
 const food = world.category('06-091').id;
 for (const [n, level] of [[1, 1], [2, 1]] as const) {
@@ -47,4 +48,6 @@ show('GET /me/points', await call('solang', 'GET', '/api/v1/me/points'), (b) => 
 const day = '2025-05-07';
 const csv = await call('supervisor', 'GET', `/api/v1/redemptions/export?from=${day}&to=${day}&format=csv`);
 console.log(`GET /redemptions/export?format=csv -> ${csv.status}\n${String(csv.body).replace(/^\uFEFF/, '')}`);
+await world.services.notifyWorker.drain();
+show('GET /me/inbox (the programme\'s news)', await call('solang', 'GET', '/api/v1/me/inbox?limit=50'), (b) => b.items.filter((m: any) => m.caseId === null).reverse().map((m: any) => m.title));
 await world.close();

@@ -35,6 +35,7 @@ import type {
   DispatchRule,
   FeedEntry,
   InboxMessage,
+  Notice,
   OutboxEntry,
   SubscriptionRecord,
   MemberEvent,
@@ -278,7 +279,12 @@ export interface NotifyStore {
   /** Inside a transaction: the oldest outbox entries no other process holds, locked until commit. */
   claimOutbox(limit: number): Promise<OutboxEntry[]>;
   removeOutbox(eventIds: string[]): Promise<void>;
-  /** How many events wait for their fan-out. */
+  /** In the step's transaction: tell of a member event or a redemption step once it commits. */
+  insertNotice(n: Notice): Promise<void>;
+  /** Inside a transaction: the oldest programme notices no other process holds, locked until commit. */
+  claimNotices(limit: number): Promise<Notice[]>;
+  removeNotices(ids: string[]): Promise<void>;
+  /** How many events (of cases and of the programme) wait for their fan-out. */
   outboxSize(): Promise<number>;
   /** Write deliveries; one already there for the same event, channel and kind is left alone. */
   insertDeliveries(rows: DeliveryRecord[]): Promise<void>;
@@ -409,6 +415,8 @@ export interface MemberStore {
   appointedCount(jurisdictionId: string, yearPrefix: string): Promise<number>;
   appendMemberEvent(e: MemberEvent): Promise<void>;
   memberEvents(memberId: string): Promise<MemberEvent[]>;
+  memberEventsByIds(ids: string[]): Promise<MemberEvent[]>;
+  membersByIds(ids: string[]): Promise<MemberRecord[]>;
 }
 
 /** The points ledger (storage/points.repository.ts): rule sets, and entries that are only inserted. */
@@ -428,6 +436,7 @@ export interface PointsStore {
   debit(memberId: string, points: number): Promise<boolean>;
   insertRedemption(r: Redemption): Promise<void>;
   redemption(id: string): Promise<Redemption | undefined>;
+  redemptionsByIds(ids: string[]): Promise<Redemption[]>;
   /** Move a redemption on if it is still in one of `from`; false when someone moved it first. */
   moveRedemption(id: string, from: readonly RedemptionStatus[], changes: Partial<Pick<Redemption, 'status' | 'reason' | 'payoutRef' | 'decidedAt' | 'decidedBy' | 'paidAt' | 'paidBy'>>): Promise<boolean>;
   redemptions(q: RedemptionQuery): Promise<Redemption[]>;

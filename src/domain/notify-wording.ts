@@ -3,7 +3,7 @@
 // where the reference data has them. Each message carries the case reference, category, place, time left
 // and a link, as the people reading it in a group or an inbox need them.
 
-import type { NotifyKind } from './notify.js';
+import type { CaseNotifyKind as NotifyKind } from './notify.js';
 import type { Stage } from './types.js';
 import type { Locale } from './wording.js';
 
@@ -36,7 +36,7 @@ export interface RenderedMessage {
   markdown: string;
 }
 
-type Lang = 'zh-CN' | 'en';
+export type Lang = 'zh-CN' | 'en';
 type Line = (f: MessageFacts) => string;
 
 const duration = (minutes: number, lang: Lang): string => {
@@ -124,16 +124,19 @@ const md = (s: string): string => s.replace(/([\\`*_[\]<>#|])/g, '\\$1');
 /** One notification in one language (Tibetan: Chinese wording with the Tibetan names). */
 export function renderMessage(kind: NotifyKind, facts: MessageFacts, locale: Locale): RenderedMessage {
   const lang: Lang = locale === 'en' ? 'en' : 'zh-CN';
-  const title = HEADLINES[kind][lang](facts);
-  const rows = details(kind, facts, lang);
-  const sep = lang === 'zh-CN' ? ':' : ': ';
   const open = ACTION[kind]?.[lang] ?? (lang === 'zh-CN' ? '查看案件' : 'Open the case');
-  const text = [title, ...rows.map(([k, v]) => `${k}${sep}${v}`), ...(facts.photo ? [facts.photo] : []), ...(facts.link ? [`${open}${sep}${facts.link}`] : [])].join('\n');
+  return composeMessage(HEADLINES[kind][lang](facts), details(kind, facts, lang), { link: facts.link, photo: facts.photo, open }, lang);
+}
+
+/** A message's text and markdown from its title, its detail rows and its link: every kind is laid out alike. */
+export function composeMessage(title: string, rows: [string, string][], extra: { link: string | null; photo?: string; open: string }, lang: Lang): RenderedMessage {
+  const sep = lang === 'zh-CN' ? ':' : ': ';
+  const text = [title, ...rows.map(([k, v]) => `${k}${sep}${v}`), ...(extra.photo ? [extra.photo] : []), ...(extra.link ? [`${extra.open}${sep}${extra.link}`] : [])].join('\n');
   const markdown = [
     `**${md(title)}**`,
     ...rows.map(([k, v]) => `> ${k}${sep}${md(v)}`),
-    ...(facts.photo ? [`![](${facts.photo})`] : []),
-    ...(facts.link ? [`[${open}](${facts.link})`] : []),
+    ...(extra.photo ? [`![](${extra.photo})`] : []),
+    ...(extra.link ? [`[${extra.open}](${extra.link})`] : []),
   ].join('\n');
   return { title, text, markdown };
 }

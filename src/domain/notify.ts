@@ -3,6 +3,7 @@
 // emergency). Pure: the fan-out (services/notify/fanout.ts) loads the facts and stores the plan.
 
 import { caseAccess, type CaseReach } from './access.js';
+import { PROGRAMME_SUBSCRIBABLE_KINDS, type ProgrammeKind } from './programme-notify.js';
 import type { EventAction } from './records.js';
 import type { Actor, CaseStatus, Urgency } from './types.js';
 import { isWithin } from './workflow.js';
@@ -29,7 +30,12 @@ export type SubscribableKind = (typeof SUBSCRIBABLE_KINDS)[number];
 export const REPORTER_KINDS = ['receipt', 'accepted', 'rejected', 'dispatched', 'resolved', 'closed', 'rate_request', 'reopened'] as const;
 export type ReporterKind = (typeof REPORTER_KINDS)[number];
 
-export type NotifyKind = SubscribableKind | ReporterKind | 'channel_broken';
+/** What one case event (or a broken channel) makes people hear. */
+export type CaseNotifyKind = SubscribableKind | ReporterKind | 'channel_broken';
+export type NotifyKind = CaseNotifyKind | ProgrammeKind;
+
+/** Everything a subscription may name: the case kinds and the programme's (domain/programme-notify.ts). */
+export const SUBSCRIPTION_KINDS: readonly string[] = [...SUBSCRIBABLE_KINDS, ...PROGRAMME_SUBSCRIBABLE_KINDS];
 
 /** The kinds a subdistrict's group hears when it is attached (as its WeChat group does today). */
 export const GROUP_KINDS: readonly SubscribableKind[] = ['new_report', 'emergency', 'resolved', 'closed'];
@@ -122,20 +128,20 @@ export interface Recipient {
   active: boolean;
 }
 
-export interface PlannedInbox {
+export interface PlannedInbox<K extends NotifyKind = NotifyKind> {
   userId: string;
-  kind: NotifyKind;
+  kind: K;
 }
 
-export interface PlannedChannel {
+export interface PlannedChannel<K extends NotifyKind = NotifyKind> {
   channelId: string;
-  kind: NotifyKind;
+  kind: K;
 }
 
 export interface NotifyPlan {
   kinds: SubscribableKind[];
-  inbox: PlannedInbox[];
-  channels: PlannedChannel[];
+  inbox: PlannedInbox<CaseNotifyKind>[];
+  channels: PlannedChannel<CaseNotifyKind>[];
 }
 
 /** The kind a target hears when several of its rules match one event: the first of these. */
@@ -168,7 +174,7 @@ export function planNotifications(
   supervisors: readonly Recipient[] = [],
 ): NotifyPlan {
   const kinds = eventKinds(e.action, e.urgency, e.data);
-  const inbox: PlannedInbox[] = [];
+  const inbox: PlannedInbox<CaseNotifyKind>[] = [];
   const heard = new Set<string>();
   const reporter = users.get(e.reach.reporterId);
   if (reporter?.active && e.actorId !== e.reach.reporterId) {
@@ -182,7 +188,7 @@ export function planNotifications(
   const mayHear = (user: Recipient | undefined): user is Recipient =>
     user !== undefined && user.active && user.actor.id !== e.actorId && !heard.has(user.actor.id) && caseAccess(user.actor, e.reach) !== 'none';
 
-  const channels: PlannedChannel[] = [];
+  const channels: PlannedChannel<CaseNotifyKind>[] = [];
   const toChannel = new Set<string>();
   for (const kind of PRIORITY.filter((k) => kinds.includes(k))) {
     for (const rule of rules) {

@@ -338,6 +338,21 @@ export interface OutboxEntry {
   createdAt: string;
 }
 
+/** The programme's outbox: a member event or a redemption step to tell of (services/notify/fanout.ts). */
+export interface Notice {
+  /** Time-ordered: the order in which the steps are told. */
+  id: string;
+  /** The member event's id, or `<redemption id>:<step>`: a step is told once. */
+  eventId: string;
+  topic: 'member' | 'redemption';
+  /** The member or the redemption. */
+  subjectId: string;
+  /** The member event's action (apply, recommend, ...) or the redemption's step (requested, approved, rejected, paid). */
+  step: string;
+  actorId: string | null;
+  createdAt: string;
+}
+
 export type ChannelStatus = 'active' | 'broken' | 'disabled';
 
 /** An outside channel (a group robot, a webhook, an email list); `config` holds its secrets. */

@@ -54,6 +54,17 @@ export const authenticated =
   };
 
 /**
+ * An `onRequest` hook for a route anyone may call that means more to someone signed in (an application
+ * from the rider app links the rider's account): with no Authorization header it lets the request through
+ * as anyone's; with one it must be a live token (401 otherwise), and the route sees its principal.
+ */
+export function signedInIfToken(app: FastifyInstance): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    if (request.headers.authorization !== undefined) await app.authenticate(request);
+  };
+}
+
+/**
  * An `onRequest` hook after `app.authenticate` that admits only the roles the access policy gives this
  * capability (domain/access.ts): decided before the body is read, so a role that may not call a route
  * cannot make the server read (or parse) its body.

@@ -12,6 +12,7 @@
 
 import type { CategoryKind, JurisdictionLevel, Stage, StageLimit, Urgency } from '../domain/types.js';
 import type { SubscribableKind } from '../domain/notify.js';
+import type { ProgrammeSubscribableKind } from '../domain/programme-notify.js';
 import type { ProgrammeOption } from '../domain/records.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -887,7 +888,7 @@ export const STAFF: SeedStaff[] = [
 /** Who hears what in the demo, in their inbox (subscriptions: a user, the kinds, about a department or a jurisdiction). */
 export interface SeedSubscription {
   username: string;
-  kinds: SubscribableKind[];
+  kinds: (SubscribableKind | ProgrammeSubscribableKind)[];
   departmentCode?: string;
   jurisdictionCode?: string;
 }
@@ -895,6 +896,8 @@ export interface SeedSubscription {
 export const DEMO_SUBSCRIPTIONS: SeedSubscription[] = [
   // The command centre hears every new report and what comes back to it.
   { username: 'dispatcher', kinds: ['new_report', 'emergency', 'returned', 'extension_requested', 'reopened', 'referred_in', 'rated'], jurisdictionCode: NAJIN_CODE },
+  // ... and reviews the programme's applications as they come in and are recommended.
+  { username: 'dispatcher', kinds: ['member_applied', 'member_recommended'], jurisdictionCode: NAJIN_CODE },
   { username: 'zx-dispatcher', kinds: ['new_report', 'emergency', 'returned', 'extension_requested', 'reopened', 'referred_in'], jurisdictionCode: ZHAXI_CODE },
   // Departments hear what is dispatched to them and when the sweep presses them.
   { username: 'municipal', kinds: ['dispatched', 'reminder', 'supervision'], departmentCode: 'nj-municipal' },
@@ -903,6 +906,8 @@ export const DEMO_SUBSCRIPTIONS: SeedSubscription[] = [
   { username: 'regulator', kinds: ['dispatched', 'reminder', 'supervision'], departmentCode: 'nj-market' },
   // The supervisor watches emergencies and every deadline missed in Najin.
   { username: 'supervisor', kinds: ['emergency', 'supervision'], jurisdictionCode: NAJIN_CODE },
+  // The supervisor approves the riders' redemptions.
+  { username: 'supervisor', kinds: ['redemption_requested'], jurisdictionCode: NAJIN_CODE },
 ];
 
 // ---------------------------------------------------------------------------------------------------

@@ -126,8 +126,15 @@ export class MemberService {
     return option;
   }
 
-  /** 个人报名: an application, open to anyone; answers the status link's secret once (it is not stored). */
-  async apply(input: ApplicationInput): Promise<{ status: ApplicationStatus; token: string }> {
+  /**
+   * 个人报名: an application, open to anyone; answers the status link's secret once (it is not stored). A
+   * rider who applies signed in (the rider app) links their reporter account at once: they hear of each
+   * step in their inbox, and `GET /me/membership` shows it.
+   */
+  async apply(input: ApplicationInput, principal?: Principal): Promise<{ status: ApplicationStatus; token: string }> {
+    if (principal && principal.actor.role !== 'reporter') {
+      throw forbidden('role_not_allowed', 'Apply from a rider\'s account, or without signing in; staff accounts do not join the programme.', { roles: ['reporter'] });
+    }
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name.length < 1 || name.length > 50) throw invalid('name', 'Give your name as on your ID card (1-50 characters).', 'name_required');
     const phone = typeof input.phone === 'string' ? normalizeMobile(input.phone) : null;
@@ -162,19 +169,32 @@ export class MemberService {
       status: 'applicant',
       statusAt: now,
       statusReason: null,
-      userId: null,
+      userId: principal?.user.id ?? null,
       appointmentNumber: null,
       appointedOn: null,
       seq: 1,
       createdAt: now,
     };
-    const event: MemberEvent = { id: newId(), memberId: member.id, seq: 1, action: 'apply', actorId: null, actorRole: 'applicant', fromStatus: null, toStatus: 'applicant', data: note ? { note } : {}, at: now };
-    await this.write(async (repos) => {
-      if (await repos.members.liveMemberByPhone(phone)) throw duplicatePhone();
-      await repos.members.insertMember(member, tokenHash(token));
-      await repos.members.appendMemberEvent(event);
-    }, duplicatePhone);
+    const event: MemberEvent = { id: newId(), memberId: member.id, seq: 1, action: 'apply', actorId: principal?.user.id ?? null, actorRole: principal ? 'reporter' : 'applicant', fromStatus: null, toStatus: 'applicant', data: note ? { note } : {}, at: now };
+    const alreadyMember = () => conflict('already_a_member', 'This account already has a membership or an application; see it in the app (GET /api/v1/me/membership).', {});
+    await this.write(
+      async (repos) => {
+        if (await repos.members.liveMemberByPhone(phone)) throw duplicatePhone();
+        const held = principal ? await repos.members.memberByUser(principal.user.id) : undefined;
+        if (held && held.status !== 'rejected' && held.status !== 'retired') throw alreadyMember();
+        await repos.members.insertMember(member, tokenHash(token));
+        await this.appendEvent(repos, event);
+      },
+      (error) => (principal && /user/i.test(String((error as Error)?.message)) ? alreadyMember() : duplicatePhone()),
+    );
     return { status: statusOf(member, [event]), token };
+  }
+
+  /** The signed-in rider's own membership or application, as the status link shows it; 404 without one. */
+  async mine(principal: Principal): Promise<ApplicationStatus & { memberId: string }> {
+    const member = await this.store.memberByUser(principal.user.id);
+    if (!member) throw new DomainError('not_found', 'not_a_member', 'You have not applied to the programme yet; apply with POST /api/v1/applications while signed in.', {});
+    return { memberId: member.id, ...statusOf(member, await this.store.memberEvents(member.id)) };
   }
 
   /** What the status link shows. An unknown or malformed link is 404 (nothing tells whether it ever was one). */
@@ -253,12 +273,13 @@ export class MemberService {
           event.data.appointmentNumber = next.appointmentNumber;
           if (next.userId && next.userId !== member.userId && !newUser) {
             const holder = await repos.members.memberByUser(next.userId);
-            if (holder && holder.id !== member.id) throw conflict('account_linked', 'This account already belongs to another member.', { memberId: holder.id });
+            const live = holder && holder.status !== 'rejected' && holder.status !== 'retired';
+            if (holder && live && holder.id !== member.id) throw conflict('account_linked', 'This account already belongs to another member.', { memberId: holder.id });
           }
           if (newUser) await repos.users.insert(newUser);
         }
         if (!(await repos.members.saveMember(next, member.seq))) throw conflict('member_changed', 'Someone changed this member a moment ago; reload and try again.', {});
-        await repos.members.appendMemberEvent(event);
+        await this.appendEvent(repos, event);
       },
       (error) => (newUser && /username/i.test(String((error as Error)?.message)) ? invalid('username', `The username ${newUser.username} is taken.`, 'username_taken') : conflict('member_changed', 'Someone changed this member a moment ago; reload and try again.', {})),
     );
@@ -364,7 +385,13 @@ export class MemberService {
     return { ...(await this.view(m, full)), events: await this.store.memberEvents(m.id), availableActions: availableMemberActions(m.status, principal.actor.role) };
   }
 
-  /** One transaction; a unique index tripped by a concurrent writer becomes `onDuplicate`'s error. */
+  /** A member event and its notice (the programme's outbox), in the step's transaction. */
+  private async appendEvent(repos: Stores, event: MemberEvent): Promise<void> {
+    await repos.members.appendMemberEvent(event);
+    await repos.notify.insertNotice({ id: newId(), eventId: event.id, topic: 'member', subjectId: event.memberId, step: event.action, actorId: event.actorId, createdAt: event.at });
+  }
+
+  /** One transaction; a unique index tripped by a concurrent writer becomes `onDuplicate`'s error. The fan-out hears of it once it commits. */
   private async write(work: (repos: Stores) => Promise<void>, onDuplicate: (error: unknown) => DomainError): Promise<void> {
     try {
       await this.ctx.transaction(work);
@@ -372,6 +399,7 @@ export class MemberService {
       if (!(error instanceof DomainError) && this.ctx.uow.failure(error) === 'duplicate') throw onDuplicate(error);
       throw error;
     }
+    this.ctx.signals.send('outbox');
   }
 }
 

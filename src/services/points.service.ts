@@ -7,6 +7,7 @@ import { newId } from '../domain/ids.js';
 import { checkRuleSet, chinaDay, pointsFor, redemptionValue, ruleSetOn, type PointsEntry, type Redemption, type RedemptionStatus, type RuleSet } from '../domain/points.js';
 import type { CaseRecord, MemberRecord } from '../domain/records.js';
 import { isCalendarDate } from '../domain/members.js';
+import type { RedemptionStep } from '../domain/programme-notify.js';
 import { isWithin } from '../domain/workflow.js';
 import type { PayoutRow, Stores } from '../ports.js';
 import type { Principal, ServiceContext } from './context.js';
@@ -142,21 +143,41 @@ export class PointsService {
     const yuan = redemptionValue(rules, points);
     const now = this.ctx.now().toISOString();
     const redemption: Redemption = { id: newId(), memberId: member.id, points, yuan, ruleVersion: rules.version, status: 'requested', reason: null, payoutRef: null, requestedAt: now, decidedAt: null, decidedBy: null, paidAt: null, paidBy: null };
-    return this.ctx.transaction(async (tx) => {
+    await this.ctx.transaction(async (tx) => {
       if (!(await tx.points.debit(member.id, points))) {
         throw conflict('insufficient_points', `You have ${await tx.points.balance(member.id)} points free to redeem; this asks for ${points}.`, { field: 'points', requested: points });
       }
       await tx.points.insertRedemption(redemption);
       await tx.points.insertEntry({ id: newId(), memberId: member.id, kind: 'hold', points: -points, caseId: null, round: 1, level: null, ruleVersion: rules.version, redemptionId: redemption.id, note: `兑换 ${yuan} 元`, actorId: principal.user.id, at: now });
-      return redemption;
+      await this.notice(tx, redemption.id, 'requested', principal, now);
     });
+    this.ctx.signals.send('outbox');
+    return redemption;
+  }
+
+  /** Tell of a redemption step once its transaction commits (the programme's outbox). */
+  private notice(tx: Stores, redemptionId: string, step: RedemptionStep, principal: Principal, at: string): Promise<void> {
+    return tx.notify.insertNotice({ id: newId(), eventId: `${redemptionId}:${step}`, topic: 'redemption', subjectId: redemptionId, step, actorId: principal.user.id, createdAt: at });
+  }
+
+  /** One conditional step of a redemption and its notice, in one transaction (the update first); false when it was not movable. */
+  private async move(principal: Principal, r: Redemption, from: readonly RedemptionStatus[], step: Exclude<RedemptionStep, 'requested'>, changes: Parameters<Stores['points']['moveRedemption']>[2], also?: (tx: Stores) => Promise<void>): Promise<boolean> {
+    const now = this.ctx.now().toISOString();
+    const moved = await this.ctx.transaction(async (tx) => {
+      if (!(await tx.points.moveRedemption(r.id, from, { ...changes, status: step }))) return false;
+      await also?.(tx);
+      await this.notice(tx, r.id, step, principal, now);
+      return true;
+    });
+    if (moved) this.ctx.signals.send('outbox');
+    return moved;
   }
 
   /** Staff: approve a requested redemption (finance pays it next). */
   async approveRedemption(principal: Principal, id: string): Promise<Redemption> {
     const r = await this.redemptionInScope(principal, id);
     const now = this.ctx.now().toISOString();
-    if (!(await this.ctx.uow.autocommit.points.moveRedemption(id, ['requested'], { status: 'approved', decidedAt: now, decidedBy: principal.user.id }))) throw await this.notMovable(r, 'approve');
+    if (!(await this.move(principal, r, ['requested'], 'approved', { decidedAt: now, decidedBy: principal.user.id }))) throw await this.notMovable(r, 'approve');
     return (await this.ctx.uow.autocommit.points.redemption(id))!;
   }
 
@@ -166,11 +187,9 @@ export class PointsService {
     if (text === '') throw invalid('reason', 'Say why the redemption is rejected: the member sees it.', 'reason_required');
     const r = await this.redemptionInScope(principal, id);
     const now = this.ctx.now().toISOString();
-    const moved = await this.ctx.transaction(async (tx) => {
-      if (!(await tx.points.moveRedemption(id, ['requested', 'approved'], { status: 'rejected', reason: text.slice(0, 500), decidedAt: now, decidedBy: principal.user.id }))) return false;
+    const moved = await this.move(principal, r, ['requested', 'approved'], 'rejected', { reason: text.slice(0, 500), decidedAt: now, decidedBy: principal.user.id }, async (tx) => {
       await tx.points.credit(r.memberId, r.points);
       await tx.points.insertEntry({ id: newId(), memberId: r.memberId, kind: 'release', points: r.points, caseId: null, round: 1, level: null, ruleVersion: r.ruleVersion, redemptionId: id, note: text.slice(0, 500), actorId: principal.user.id, at: now });
-      return true;
     });
     // Read again outside the transaction (on SQLite it held the one connection).
     if (!moved) throw await this.notMovable(r, 'reject');
@@ -183,7 +202,7 @@ export class PointsService {
     if (ref === '' || ref.length > 100) throw invalid('payoutRef', 'Give the payout reference (the transfer or voucher number), up to 100 characters.', 'payout_ref_required');
     const r = await this.redemptionInScope(principal, id);
     const now = this.ctx.now().toISOString();
-    if (!(await this.ctx.uow.autocommit.points.moveRedemption(id, ['approved'], { status: 'paid', payoutRef: ref, paidAt: now, paidBy: principal.user.id }))) throw await this.notMovable(r, 'pay');
+    if (!(await this.move(principal, r, ['approved'], 'paid', { payoutRef: ref, paidAt: now, paidBy: principal.user.id }))) throw await this.notMovable(r, 'pay');
     return (await this.ctx.uow.autocommit.points.redemption(id))!;
   }
 

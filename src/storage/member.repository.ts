@@ -108,8 +108,10 @@ export class MemberRepository implements MemberStore {
     return row ? toMember(row) : undefined;
   }
 
+  /** The account's live membership, else its latest ended one (an account may apply again after a rejection or retirement). */
   async memberByUser(userId: string): Promise<MemberRecord | undefined> {
-    const row = await this.db.selectFrom('members').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    const rows = await this.db.selectFrom('members').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(20).execute();
+    const row = rows.find((r) => r.status !== 'rejected' && r.status !== 'retired') ?? rows[0];
     return row ? toMember(row) : undefined;
   }
 
@@ -145,5 +147,15 @@ export class MemberRepository implements MemberStore {
   async memberEvents(memberId: string): Promise<MemberEvent[]> {
     const rows = await this.db.selectFrom('member_events').selectAll().where('member_id', '=', memberId).orderBy('seq').execute();
     return rows.map(toEvent);
+  }
+
+  async memberEventsByIds(ids: string[]): Promise<MemberEvent[]> {
+    if (ids.length === 0) return [];
+    return (await this.db.selectFrom('member_events').selectAll().where('id', 'in', ids).execute()).map(toEvent);
+  }
+
+  async membersByIds(ids: string[]): Promise<MemberRecord[]> {
+    if (ids.length === 0) return [];
+    return (await this.db.selectFrom('members').selectAll().where('id', 'in', ids).execute()).map(toMember);
   }
 }

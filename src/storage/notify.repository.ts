@@ -4,7 +4,7 @@
 // LOCKED), so several processes share the work without waiting on each other; SQLite has one writer.
 
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import type { ChannelRecord, ChannelStatus, DeliveryRecord, DispatchRule, FeedEntry, InboxMessage, OutboxEntry, SubscriptionRecord } from '../domain/records.js';
+import type { ChannelRecord, ChannelStatus, DeliveryRecord, DispatchRule, FeedEntry, InboxMessage, Notice, OutboxEntry, SubscriptionRecord } from '../domain/records.js';
 import type { Urgency } from '../domain/types.js';
 import type { DeliveryQuery, InboxQuery, NotifyStore } from '../ports.js';
 import { insertRows } from './compiled.js';
@@ -127,9 +127,23 @@ export class NotifyRepository implements NotifyStore {
     if (eventIds.length > 0) await this.db.deleteFrom('outbox').where('event_id', 'in', eventIds).execute();
   }
 
+  async insertNotice(n: Notice): Promise<void> {
+    await this.db.insertInto('notices').values({ id: n.id, event_id: n.eventId, topic: n.topic, subject_id: n.subjectId, step: n.step, actor_id: n.actorId, created_at: n.createdAt }).execute();
+  }
+
+  async claimNotices(limit: number): Promise<Notice[]> {
+    const q = this.db.selectFrom('notices').selectAll().orderBy('id').limit(limit);
+    const rows = await this.skipLocked(q as unknown as SelectQueryBuilder<DB, keyof DB, DB['notices']>).execute();
+    return rows.map((r) => ({ id: r.id, eventId: r.event_id, topic: r.topic, subjectId: r.subject_id, step: r.step, actorId: r.actor_id, createdAt: r.created_at }));
+  }
+
+  async removeNotices(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.db.deleteFrom('notices').where('id', 'in', ids).execute();
+  }
+
   async outboxSize(): Promise<number> {
-    const row = await this.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(row.n);
+    const count = async (table: 'outbox' | 'notices') => Number((await this.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    return (await count('outbox')) + (await count('notices'));
   }
 
   async insertDeliveries(rows: DeliveryRecord[]): Promise<void> {

@@ -118,6 +118,11 @@ export class PointsRepository implements PointsStore {
     return row ? toRedemption(row) : undefined;
   }
 
+  async redemptionsByIds(ids: string[]): Promise<Redemption[]> {
+    if (ids.length === 0) return [];
+    return (await this.db.selectFrom('redemptions').selectAll().where('id', 'in', ids).execute()).map(toRedemption);
+  }
+
   async moveRedemption(id: string, from: readonly RedemptionStatus[], changes: Partial<Pick<Redemption, 'status' | 'reason' | 'payoutRef' | 'decidedAt' | 'decidedBy' | 'paidAt' | 'paidBy'>>): Promise<boolean> {
     const result = await this.db
       .updateTable('redemptions')

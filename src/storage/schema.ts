@@ -283,6 +283,7 @@ export interface OutboxTable {
 
 /** The programme's outbox (migration 012): a member event or a redemption step to tell of. */
 export interface NoticeTable {
+  id: string;
   event_id: string;
   topic: 'member' | 'redemption';
   subject_id: string;

@@ -237,7 +237,7 @@ describe.each(DIALECTS)('grid workers: applications and recruitment ($name)', (d
 
   it("lets a platform's station (an employer account) see and recommend its own riders, and nothing else", async () => {
     // An admin opens the station's account; a platform and an area are required, and only for an employer.
-    const station = { username: 'mt-najin', password: 'station-pass-1', displayName: '美团纳金站 扎西', role: 'employer', platform: 'meituan', station: '美团纳金站', jurisdictionId: najin };
+    const station = { username: 'mt-test', password: 'station-pass-1', displayName: '美团纳金站 扎西', role: 'employer', platform: 'meituan', station: '美团纳金站', jurisdictionId: najin };
     expectError(await api.post('admin', '/api/v1/admin/users', { ...station, platform: undefined }), 400, 'platform_required', 'platform');
     expectError(await api.post('admin', '/api/v1/admin/users', { ...station, platform: 'didi' }), 400, 'unknown_platform', 'platform');
     expectError(await api.post('admin', '/api/v1/admin/users', { ...station, jurisdictionId: undefined }), 400, 'jurisdiction_required', 'jurisdictionId');
@@ -245,7 +245,7 @@ describe.each(DIALECTS)('grid workers: applications and recruitment ($name)', (d
     const created = await api.post('admin', '/api/v1/admin/users', station);
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json()).toMatchObject({ role: 'employer', platform: 'meituan', station: '美团纳金站' });
-    await api.login('mt-najin', 'station-pass-1');
+    await api.login('mt-test', 'station-pass-1');
 
     world.clock.advance(11); // past the open form's rate-limit window the tests above used up
     const ours = application({ station: undefined });
@@ -255,31 +255,31 @@ describe.each(DIALECTS)('grid workers: applications and recruitment ($name)', (d
     const [oursId, theirsId, elsewhereId] = (await Promise.all([ours, theirs, elsewhere].map((b) => memberIdOf(b.phone as string)))) as [string, string, string];
 
     // The station lists only Meituan's riders of its area, phones masked.
-    const list = (await api.get('mt-najin', '/api/v1/members?limit=200')).json<{ items: (MemberJson & { platform: string })[] }>().items;
+    const list = (await api.get('mt-test', '/api/v1/members?limit=200')).json<{ items: (MemberJson & { platform: string })[] }>().items;
     expect(list.map((m) => m.id)).toContain(oursId);
     expect(list.map((m) => m.id)).not.toContain(theirsId);
     expect(list.map((m) => m.id)).not.toContain(elsewhereId);
     expect(list.every((m) => m.platform === 'meituan' && /^\d{3}\*{4}\d{4}$/.test(m.phone))).toBe(true);
-    expect((await api.get('mt-najin', '/api/v1/members?platform=eleme')).json<{ items: unknown[] }>().items).toEqual([]);
-    expectError(await api.get('mt-najin', `/api/v1/members/${theirsId}`), 404, 'member_not_found');
-    expectError(await api.get('mt-najin', `/api/v1/members/${elsewhereId}`), 403, 'out_of_scope');
+    expect((await api.get('mt-test', '/api/v1/members?platform=eleme')).json<{ items: unknown[] }>().items).toEqual([]);
+    expectError(await api.get('mt-test', `/api/v1/members/${theirsId}`), 404, 'member_not_found');
+    expectError(await api.get('mt-test', `/api/v1/members/${elsewhereId}`), 403, 'out_of_scope');
 
     // It recommends in its own name; the review and everything after stay with the subdistrict.
-    const detail = (await api.get('mt-najin', `/api/v1/members/${oursId}`)).json<MemberJson>();
+    const detail = (await api.get('mt-test', `/api/v1/members/${oursId}`)).json<MemberJson>();
     expect(detail.phone).toMatch(/^\d{3}\*{4}\d{4}$/);
     expect(detail.availableActions).toEqual(['recommend']);
-    expectError(await step('mt-najin', theirsId, 'recommend'), 404, 'member_not_found');
-    const recommended = await step('mt-najin', oursId, 'recommend', { note: '跑单两年，熟悉纳金路' });
+    expectError(await step('mt-test', theirsId, 'recommend'), 404, 'member_not_found');
+    const recommended = await step('mt-test', oursId, 'recommend', { note: '跑单两年，熟悉纳金路' });
     expect(recommended.statusCode, recommended.body).toBe(200);
     const event = recommended.json<{ member: MemberJson }>().member.events.at(-1)!;
     expect(event).toMatchObject({ action: 'recommend', actorRole: 'employer', data: { recommender: '美团纳金站 扎西', station: '美团纳金站', platform: 'meituan', note: '跑单两年，熟悉纳金路' } });
     expect(recommended.json<{ member: MemberJson }>().member.availableActions).toEqual([]);
-    expectError(await step('mt-najin', oursId, 'approve'), 403, 'role_not_allowed');
+    expectError(await step('mt-test', oursId, 'approve'), 403, 'role_not_allowed');
     expect((await step('dispatcher', oursId, 'approve', { note: '面谈通过' })).statusCode).toBe(200);
 
     // Cases, media and the programme's money are not a station's business.
-    expectError(await api.get('mt-najin', '/api/v1/cases'), 403, 'role_not_allowed');
-    expectError(await api.get('mt-najin', '/api/v1/redemptions'), 403, 'role_not_allowed');
+    expectError(await api.get('mt-test', '/api/v1/cases'), 403, 'role_not_allowed');
+    expectError(await api.get('mt-test', '/api/v1/redemptions'), 403, 'role_not_allowed');
   });
 
   it('lets an admin add a platform (couriers join next) and take one off the form, never deleting it', async () => {

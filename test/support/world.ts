@@ -60,6 +60,8 @@ export async function buildWorld(dialect: DialectUnderTest, start = '2025-05-07T
         role: s.role,
         departmentId: s.departmentCode ? department(s.departmentCode).id : null,
         jurisdictionId: unit(s.jurisdictionCode).id,
+        platform: s.platform ?? null,
+        station: s.station ?? null,
       }),
     );
   }

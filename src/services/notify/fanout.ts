@@ -3,7 +3,7 @@
 // notify.ts), writes the inbox messages, the deliveries for outside channels and the live-feed entries, and
 // deletes the entries: all of it or none, so a process that dies halfway leaves the entries for the next.
 
-import { planNotifications, type NotifyKind, type Recipient, type SubscriptionRule } from '../../domain/notify.js';
+import { planNotifications, type CaseNotifyKind, type Recipient, type SubscriptionRule } from '../../domain/notify.js';
 import { renderMessage, type MessageFacts } from '../../domain/notify-wording.js';
 import { newId } from '../../domain/ids.js';
 import type { CaseRecord, ChannelRecord, ClockRow, DeliveryRecord, EventRecord, FeedEntry, InboxMessage, User } from '../../domain/records.js';
@@ -14,6 +14,7 @@ import type { OutgoingMessage } from '../../notify/channel.js';
 import { pick } from '../case.views.js';
 import type { ReferenceData, ServiceContext } from '../context.js';
 import { caseReach } from '../cases/shared.js';
+import { ProgrammeFanout } from './programme-fanout.js';
 
 export interface FanoutOptions {
   /** Where people open Gridline: links in messages are built from it (no trailing slash). */
@@ -41,13 +42,38 @@ interface Batch {
 }
 
 export class NotifyFanout {
+  private readonly programme: ProgrammeFanout;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly options: FanoutOptions = DEFAULT_FANOUT,
-  ) {}
+  ) {
+    this.programme = new ProgrammeFanout(ctx, options.publicUrl);
+  }
 
-  /** Fan out one batch; answers how many events it told of (0: the outbox is empty). */
+  /** Fan out one batch of case events and one of programme notices; answers how many it told of (0: both outboxes are empty). */
   async run(): Promise<number> {
+    const done = (await this.runCases()) + (await this.ctx.transaction((repos) => this.programme.run(repos, this.options.batch, () => this.targets(repos))));
+    if (done > 0) this.ctx.signals.send('outbox');
+    return done;
+  }
+
+  /** Who may hear anything: the subscriptions as rules, and the channels that take messages. */
+  private async targets(repos: Stores): Promise<{ rules: SubscriptionRule[]; channels: Map<string, ChannelRecord> }> {
+    const [router, subscriptions, channels] = await Promise.all([this.ctx.routing(), repos.notify.subscriptions(), repos.notify.channels()]);
+    const rules: SubscriptionRule[] = subscriptions.map((s) => ({
+      id: s.id,
+      kinds: s.kinds,
+      channelId: s.channelId,
+      userId: s.userId,
+      departmentId: s.departmentId,
+      jurisdictionPath: s.jurisdictionId ? (router.unit(s.jurisdictionId)?.path ?? `/${s.jurisdictionId}`) : null,
+      categoryId: s.categoryId,
+    }));
+    return { rules, channels: new Map(channels.filter((c) => c.status !== 'disabled').map((c) => [c.id, c])) };
+  }
+
+  private async runCases(): Promise<number> {
     const done = await this.ctx.transaction(async (repos) => {
       const entries = await repos.notify.claimOutbox(this.options.batch);
       if (entries.length === 0) return 0;
@@ -71,10 +97,7 @@ export class NotifyFanout {
       await repos.notify.appendFeed(feed);
       return entries.length;
     });
-    if (done > 0) {
-      this.ctx.signals.send('feed');
-      this.ctx.signals.send('outbox');
-    }
+    if (done > 0) this.ctx.signals.send('feed');
     return done;
   }
 
@@ -90,23 +113,7 @@ export class NotifyFanout {
 
   private async load(repos: Stores, events: EventRecord[]): Promise<Batch> {
     const caseIds = [...new Set(events.map((e) => e.caseId))];
-    const [router, reference, cases, clocks, subscriptions, channels] = await Promise.all([
-      this.ctx.routing(),
-      this.ctx.reference(),
-      repos.cases.findMany(caseIds),
-      repos.clocks.clocksFor(caseIds),
-      repos.notify.subscriptions(),
-      repos.notify.channels(),
-    ]);
-    const rules: SubscriptionRule[] = subscriptions.map((s) => ({
-      id: s.id,
-      kinds: s.kinds,
-      channelId: s.channelId,
-      userId: s.userId,
-      departmentId: s.departmentId,
-      jurisdictionPath: s.jurisdictionId ? (router.unit(s.jurisdictionId)?.path ?? `/${s.jurisdictionId}`) : null,
-      categoryId: s.categoryId,
-    }));
+    const [router, reference, cases, clocks, { rules, channels }] = await Promise.all([this.ctx.routing(), this.ctx.reference(), repos.cases.findMany(caseIds), repos.clocks.clocksFor(caseIds), this.targets(repos)]);
     const userIds = new Set<string>(cases.map((c) => c.reporterId));
     for (const rule of rules) if (rule.userId) userIds.add(rule.userId);
     const alerting = events.some((e) => e.action === 'alert');
@@ -122,7 +129,7 @@ export class NotifyFanout {
       rules,
       users: new Map(await Promise.all(users.map(async (u) => [u.id, await recipient(u)] as const))),
       supervisors: await Promise.all(supervisorUsers.map(recipient)),
-      channels: new Map(channels.filter((c) => c.status !== 'disabled').map((c) => [c.id, c])),
+      channels,
     };
   }
 
@@ -226,7 +233,7 @@ export class NotifyFanout {
   }
 
   /** What an inbox message keeps besides its words: enough for an app to show it without another request. */
-  private inboxData(kind: NotifyKind, event: EventRecord, record: CaseRecord, b: Batch): Record<string, unknown> {
+  private inboxData(kind: CaseNotifyKind, event: EventRecord, record: CaseRecord, b: Batch): Record<string, unknown> {
     const departmentId = (typeof event.data.departmentId === 'string' ? event.data.departmentId : null) ?? record.departmentId;
     return {
       caseRef: record.ref,
@@ -240,7 +247,7 @@ export class NotifyFanout {
   }
 
   /** The structured notification an outside receiver gets (the webhook's `data`): no personal data. */
-  private payload(kind: NotifyKind, event: EventRecord, record: CaseRecord, b: Batch): Record<string, unknown> {
+  private payload(kind: CaseNotifyKind, event: EventRecord, record: CaseRecord, b: Batch): Record<string, unknown> {
     const category = b.reference.categoryById.get(record.categoryId);
     return {
       kind,

@@ -5,7 +5,7 @@
 
 import { forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
-import { GROUP_KINDS, SUBSCRIBABLE_KINDS } from '../../domain/notify.js';
+import { GROUP_KINDS, SUBSCRIPTION_KINDS } from '../../domain/notify.js';
 import type { ChannelRecord, DeliveryRecord, InboxMessage, SubscriptionRecord } from '../../domain/records.js';
 import { LOCALES, parseLocale } from '../../domain/wording.js';
 import { isWithin } from '../../domain/workflow.js';
@@ -163,9 +163,9 @@ export class NotifyService {
 
   async subscribe(principal: Principal, input: SubscriptionInput): Promise<SubscriptionRecord> {
     const repos = this.ctx.uow.autocommit;
-    if (!Array.isArray(input.kinds) || input.kinds.length === 0) throw invalid('kinds', `Name the event kinds to hear: ${SUBSCRIBABLE_KINDS.join(', ')}.`, 'kinds_required');
-    const unknown = input.kinds.find((k) => !(SUBSCRIBABLE_KINDS as readonly string[]).includes(k));
-    if (unknown !== undefined) throw invalid('kinds', `"${unknown}" is not an event kind; use ${SUBSCRIBABLE_KINDS.join(', ')}.`, 'unknown_event_kind');
+    if (!Array.isArray(input.kinds) || input.kinds.length === 0) throw invalid('kinds', `Name the event kinds to hear: ${SUBSCRIPTION_KINDS.join(', ')}.`, 'kinds_required');
+    const unknown = input.kinds.find((k) => !SUBSCRIPTION_KINDS.includes(k));
+    if (unknown !== undefined) throw invalid('kinds', `"${unknown}" is not an event kind; use ${SUBSCRIPTION_KINDS.join(', ')}.`, 'unknown_event_kind');
     const channelId = input.channelId ?? null;
     const userId = input.userId ?? null;
     if ((channelId === null) === (userId === null)) throw invalid('channelId', 'Name either a channel (channelId) or a user whose inbox hears it (userId), not both.', 'target_required');

@@ -5,8 +5,11 @@
 //   null for every other role.
 // notices: the programme's outbox, beside the case outbox: one row per member event or redemption step,
 //   written in the step's transaction; the fan-out deletes it in the transaction that writes its inbox
-//   messages and deliveries. topic is member | redemption; event_id is the member event's id, or the
-//   redemption's id and the step (`<id>:approved`), so a step is told once.
+//   messages and deliveries. id is time-ordered (the order of telling); topic is member | redemption;
+//   event_id is the member event's id, or the redemption's id and the step (`<id>:approved`), unique, so
+//   a step is told once.
+// members_user: an account holds one live membership (it was one membership ever): a rider rejected or
+//   retired may apply again from the same account, as the same phone may.
 // deliveries: rebuilt with case_id nullable (a delivery may tell of a member or a redemption); the
 //   columns, keys and indexes are otherwise those of 009.
 
@@ -16,9 +19,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('users').addColumn('platform', 'text').execute();
   await db.schema.alterTable('users').addColumn('station', 'text').execute();
 
+  await db.schema.dropIndex('members_user').execute();
+  await db.schema.createIndex('members_user').on('members').column('user_id').unique().where(sql.ref('user_id'), 'is not', null).where(sql.ref('status'), 'not in', ['rejected', 'retired']).execute();
+
   await db.schema
     .createTable('notices')
-    .addColumn('event_id', 'text', (c) => c.primaryKey())
+    // Time-ordered: the fan-out tells of a batch's steps in the order they were taken.
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('event_id', 'text', (c) => c.notNull().unique())
     .addColumn('topic', 'text', (c) => c.notNull())
     .addColumn('subject_id', 'text', (c) => c.notNull())
     .addColumn('step', 'text', (c) => c.notNull())
@@ -57,6 +65,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`delete from deliveries where case_id is null`.execute(db);
   await db.schema.dropTable('notices').execute();
+  await db.schema.dropIndex('members_user').execute();
+  await db.schema.createIndex('members_user').on('members').column('user_id').unique().where(sql.ref('user_id'), 'is not', null).execute();
   await db.schema.alterTable('users').dropColumn('station').execute();
   await db.schema.alterTable('users').dropColumn('platform').execute();
 }

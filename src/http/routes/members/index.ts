@@ -4,7 +4,7 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/index.js';
-import { authenticated, principalOf, requires } from '../../auth.js';
+import { authenticated, principalOf, requires, signedInIfToken } from '../../auth.js';
 import { IdParams } from '../../schemas.js';
 import {
   ApplicationAnswer,
@@ -17,6 +17,7 @@ import {
   MemberListQuery,
   MemberPage,
   MemberStatsSchema,
+  MyMembershipSchema,
   LeaderboardQuery,
   LeaderboardSchema,
   OptionBody,
@@ -40,15 +41,16 @@ export const memberRoutes = (services: Services): FastifyPluginAsyncTypebox => a
     '/applications',
     {
       config: { rateLimit: 'publicWrite' },
+      onRequest: signedInIfToken(app),
       schema: {
         tags: ['programme'],
-        summary: '个人报名: apply to become a grid worker (no account needed); the answer holds the status link, shown once',
+        summary: '个人报名: apply to become a grid worker (no account needed; a rider signed in links their account and hears of each step); the answer holds the status link, shown once',
         body: ApplicationBody,
         response: { 201: ApplicationAnswer },
       },
     },
     async (request, reply) => {
-      const { status, token } = await services.members.apply(request.body);
+      const { status, token } = await services.members.apply(request.body, request.principal);
       const statusUrl = `/api/v1/applications/${token}`;
       request.log.info({ status: status.status }, 'application received');
       return reply.status(201).header('cache-control', 'no-store').send({ status, token, statusUrl });
@@ -82,6 +84,16 @@ export const memberRoutes = (services: Services): FastifyPluginAsyncTypebox => a
   await app.register(
     authenticated(async (api) => {
       // Staff and employer stations; what each may see and do is the service's to decide (members.service.ts).
+      api.get(
+        '/me/membership',
+        { schema: { tags: ['programme'], summary: 'My own application or membership (a rider who applied signed in, or was appointed), as the status link shows it', response: { 200: MyMembershipSchema } } },
+        async (request, reply) => reply.header('cache-control', 'no-store').send(await services.members.mine(principalOf(request))),
+      );
+    }),
+  );
+
+  await app.register(
+    authenticated(async (api) => {
       api.addHook('onRequest', requires('view_members'));
 
       api.get(

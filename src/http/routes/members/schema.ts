@@ -36,6 +36,8 @@ export const ApplicationStatusSchema = Obj({
   steps: Type.Array(Obj({ action: Type.String(), status: StatusText, at: Time })),
 });
 
+export const MyMembershipSchema = Obj({ memberId: Type.String(), ...ApplicationStatusSchema.properties });
+
 export const ApplicationAnswer = Obj({
   status: ApplicationStatusSchema,
   token: Type.String({ description: 'The secret of the status link: shown in this answer only' }),

@@ -1,14 +1,14 @@
 // Notifications over the API: the inbox, channels (secrets masked), subscriptions and deliveries.
 
 import { Type } from 'typebox';
-import { SUBSCRIBABLE_KINDS } from '../../../domain/notify.js';
+import { SUBSCRIPTION_KINDS } from '../../../domain/notify.js';
 import type { SubscriptionRecord } from '../../../domain/records.js';
 import { CHANNEL_KINDS } from '../../../notify/channel.js';
 import type { ChannelView, DeliveryView, InboxPage } from '../../../services/notify/manage.js';
 import { AnyObject, fits, Id, literals, Nullable, Obj, type Fits } from '../../schemas.js';
 
 const Time = Type.String({ description: 'ISO 8601' });
-const Kinds = Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 20, description: `Event kinds: ${SUBSCRIBABLE_KINDS.join(', ')}` });
+const Kinds = Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 20, description: `Event kinds: ${SUBSCRIPTION_KINDS.join(', ')}` });
 const Mobiles = Type.Array(Type.String({ maxLength: 20 }), { maxItems: 20, description: 'Mobiles @-mentioned on urgent messages' });
 
 export const InboxQuery = Type.Object({
