@@ -13,6 +13,7 @@ import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { registerRateLimit } from './rate-limit.js';
 import { checkResponses } from './response-check.js';
+import { registerWeb, type WebOptions } from './web.js';
 import { JSON_BODY_LIMIT, registerValidation } from './validation.js';
 import { Health, withLang } from './schemas.js';
 import { authRoutes } from './routes/auth/index.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   trustProxy?: boolean | string;
   /** Check every answer against its route's response schema (default: under Vitest). */
   checkResponses?: boolean;
+  /** Where the browser app's build is and which map tile origins its pages may load. */
+  web?: WebOptions;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -95,7 +98,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (await options.services.reference.databaseAnswers()) return { status: 'ok', database: options.database.dialect };
     return reply.status(503).send({ status: 'unavailable', database: options.database.dialect });
   });
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  // The browser app (dist/web) and the page at / that says what is where.
+  registerWeb(app, options.web);
 
   // One folder per resource (routes/<resource>/: its routes and their schemas); each registers its signed-in
   // routes once, inside `authenticated(...)` (auth.ts), and leaves the public ones outside.

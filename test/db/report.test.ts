@@ -196,9 +196,10 @@ describe.each(DIALECTS)('reporting a problem ($name)', (dialect) => {
       await refused('solang', { media: [randomUUID()] }, 'media_not_found');
     });
 
-    it('with a blank description', async () => {
-      await refused('solang', { description: '' }, 'description_required');
-      await refused('solang', { description: ' \n\t ' }, 'description_required');
+    it('with no words and nothing attached', async () => {
+      await refused('solang', { categoryId: world.category('07-999').id, description: '', media: [] }, 'description_required');
+      await refused('solang', { categoryId: world.category('07-999').id, description: ' \n\t ', media: [] }, 'description_required');
+      await refused('solang', { categoryId: world.category('07-999').id, description: undefined, media: [] }, 'description_required');
     });
 
     it('with a coordinate that is not a number or out of range', async () => {

@@ -45,10 +45,11 @@ describe('docs and operations (sqlite)', () => {
     expect(res.json()).toEqual({ status: 'ok', database: 'sqlite' });
   });
 
-  it('GET / redirects to /docs', async () => {
+  it('GET / says what is where: the rider app, the API docs, the health check', async () => {
     const res = await world.app.inject({ method: 'GET', url: '/' });
-    expect([301, 302, 303, 307, 308]).toContain(res.statusCode);
-    expect(res.headers.location).toBe('/docs');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    for (const link of ['href="/rider/"', 'href="/docs"', 'href="/healthz"']) expect(res.body).toContain(link);
   });
 
   it('GET /docs serves the HTML of the API explorer', async () => {
@@ -87,7 +88,7 @@ describe('docs and operations (sqlite)', () => {
     expect(login?.required).toEqual(expect.arrayContaining(['username', 'password']));
 
     const report = bodySchema('/api/v1/reports');
-    expect(report?.required).toEqual(expect.arrayContaining(['categoryId', 'description', 'lat', 'lon']));
+    expect(report?.required).toEqual(['categoryId', 'lat', 'lon']);
     expect(Object.keys(report?.properties ?? {})).toEqual(expect.arrayContaining(['urgency', 'media', 'address', 'clientKey']));
 
     const action = bodySchema('/api/v1/cases/{id}/actions/{action}');

@@ -118,7 +118,6 @@ describe.each(DIALECTS)('POST /api/v1/reports ($name)', (dialect) => {
   it.each<[string, Record<string, unknown> | ((b: Record<string, unknown>) => Record<string, unknown>), string]>([
     ['missing categoryId', (b) => omit(b, 'categoryId'), 'categoryId'],
     ['empty categoryId', { categoryId: '' }, 'categoryId'],
-    ['missing description', (b) => omit(b, 'description'), 'description'],
     ['empty description', { description: '' }, 'description'],
     ['description over 2000 characters', { description: '长'.repeat(2001) }, 'description'],
     ['missing lat', (b) => omit(b, 'lat'), 'lat'],
@@ -141,8 +140,16 @@ describe.each(DIALECTS)('POST /api/v1/reports ($name)', (dialect) => {
     expectError(await report(payload), 400, 'validation_failed', field);
   });
 
-  it('rejects a description of blanks only: 400 description_required', async () => {
+  it('rejects a report with no words and nothing attached: 400 description_required', async () => {
     expectError(await report(body({ description: ' \n\t ' })), 400, 'description_required', 'description');
+    expectError(await report(omit(body(), 'description')), 400, 'description_required', 'description');
+  });
+
+  it('takes a report whose photo says it all: no description, stored as none', async () => {
+    const media = await world.photo('solang');
+    const res = await report({ ...omit(body(), 'description'), media: [media] });
+    expect(res.statusCode).toBe(201);
+    expect(res.json<{ description: string; media: string[] }>()).toMatchObject({ description: '', media: [media] });
   });
 
   it('rejects an unknown category: 400 category_not_found naming categoryId', async () => {

@@ -24,7 +24,8 @@ import { deriveFacts, handlingUnit, hashRequest, type CaseLoader } from './share
 
 export interface ReportInput {
   categoryId: string;
-  description: string;
+  /** The reporter's words; may be left out when a photo, video or voice note says it. */
+  description?: string;
   lat: number;
   lon: number;
   address?: string;
@@ -117,8 +118,7 @@ export class ReportService {
     const category = await this.loader.activeCategory(repos, input.categoryId);
     const { point: original, coordSys } = checkPoint(input.lat, input.lon, input.coordSys ?? 'wgs84');
     const point = toWgs84(original, coordSys);
-    const description = input.description.trim();
-    if (!description) throw invalid('description', 'Describe the problem in a few words.', 'description_required');
+    const description = (input.description ?? '').trim();
     if (input.urgency && !URGENCIES.includes(input.urgency)) throw invalid('urgency', `urgency must be one of ${URGENCIES.join(', ')}.`);
     if (input.channel && !CHANNELS.includes(input.channel)) throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
     const media = await this.loader.checkMedia(repos, principal, input.media ?? []);
@@ -126,6 +126,8 @@ export class ReportService {
     if (category.reportMediaRequired && media.length === 0) {
       throw invalid('media', 'Attach a photo or video of the problem: this category needs evidence.', 'media_required');
     }
+    // Many riders would rather show or say it than type it: words, or a photo, video or voice note.
+    if (!description && media.length === 0) throw invalid('description', 'Describe the problem in a few words, or attach a photo, video or voice note.', 'description_required');
     const master = input.duplicateOf ? await this.loader.openMaster(repos, principal, input.duplicateOf, 'duplicateOf', point) : undefined;
 
     const placement = place(router, point, principal.user.jurisdictionId, this.ctx.borderDistanceM);

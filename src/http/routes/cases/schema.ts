@@ -19,7 +19,7 @@ const Paging = {
 
 export const ReportBody = Type.Object({
   categoryId: Id,
-  description: Type.String({ minLength: 1, maxLength: 2000, description: 'What is wrong, in the reporter\'s words (Chinese, Tibetan or English)' }),
+  description: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'What is wrong, in the reporter\'s words (Chinese, Tibetan or English); may be left out when media are attached' })),
   lat: Type.Number({ minimum: -90, maximum: 90, description: 'Latitude in coord_sys (default WGS-84)' }),
   lon: Type.Number({ minimum: -180, maximum: 180, description: 'Longitude in coord_sys (default WGS-84)' }),
   address: Type.Optional(Text(300)),

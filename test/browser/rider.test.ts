@@ -1,0 +1,161 @@
+// The rider's app in a real Chromium against a real Gridline server: sign in, lose the signal, take a photo
+// (a real JPEG through the file chooser) where the phone says it is, submit, reload while still offline and
+// find the report still on the phone, get the signal back and see it sent: exactly one case on the server.
+// Then the case goes round the loop through the API and the rider sees each step, the inbox message and,
+// once it is closed, rates it.
+
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { cjkFont, launchBrowser, listen, type TestBrowser } from '../support/browser.js';
+import { act, countCases } from '../support/cases.js';
+import { DIALECTS } from '../support/db.js';
+import { buildWorld, PASSWORD, type World } from '../support/world.js';
+
+const SQLITE = DIALECTS[0]!;
+
+/** A phone photo: 4000×3000, with the detail a camera gives (noise), so shrinking it has work to do. */
+async function phonePhoto(): Promise<Buffer> {
+  const width = 4000;
+  const height = 3000;
+  const pixels = Buffer.alloc(width * height * 3);
+  let seed = 7;
+  for (let i = 0; i < pixels.length; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    pixels[i] = (i % 3 === 0 ? 150 : 90) + (seed % 60);
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+}
+
+describe('the rider app (Chromium)', () => {
+  let world: World;
+  let base: string;
+  let chrome: TestBrowser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const foreign: string[] = [];
+
+  beforeAll(async () => {
+    // The world's clock starts now: the browser's own clock reads the session's expiry.
+    world = await buildWorld(SQLITE, new Date().toISOString());
+    base = await listen(world.app);
+    chrome = await launchBrowser();
+    context = await chrome.browser.newContext({
+      viewport: { width: 360, height: 640 },
+      locale: 'zh-CN',
+      permissions: ['geolocation'],
+      geolocation: { latitude: world.najinPoint.lat, longitude: world.najinPoint.lon, accuracy: 15 },
+    });
+    await cjkFont(context);
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Nothing leaves for another site (no CDN font, no tiles unless configured, no analytics).
+    page.on('request', (request) => {
+      if (!request.url().startsWith(base) && !request.url().startsWith('data:') && !request.url().startsWith('blob:')) foreign.push(request.url());
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await chrome?.close();
+    await world?.close();
+  });
+
+  const queueRow = () => page.locator('[data-test=queue] [data-status]');
+
+  it('signs in once, keeps a report made offline through a reload, and sends it exactly once when the signal returns', async () => {
+    await page.goto(`${base}/rider/`);
+    await page.waitForURL(/\/rider\/signin/);
+    await page.fill('input[name=username]', 'solang');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.category');
+    // The service worker has the app's shell before the signal goes.
+    await page.waitForFunction(`navigator.serviceWorker.getRegistration('/rider/').then((r) => Boolean(r && r.active))`, null, { timeout: 15_000 });
+    const casesBefore = await countCases(world.database);
+
+    await context.setOffline(true);
+    const original = await phonePhoto();
+    await page.setInputFiles('[data-test=take-photo] input', { name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer: original });
+    await page.waitForSelector('.thumb img');
+    await expect.poll(() => page.locator('[data-test=location]').innerText()).toContain('15');
+    await page.getByRole('button', { name: world.category('01-003').names.zh }).click();
+    await page.fill('textarea', '井盖没了，晚上很危险');
+    await page.click('[data-test=submit]');
+    await expect.poll(() => queueRow().first().getAttribute('data-status')).toBe('pending');
+    expect(await queueRow().first().innerText()).toContain('等待发送');
+
+    // Closed and opened again with no signal: the service worker serves the app, IndexedDB still has the report.
+    await page.reload();
+    await page.waitForSelector('[data-test=queue] [data-status]');
+    expect(await queueRow().count()).toBe(1);
+    // Still queued: waiting, or being tried again (the app tries at once on opening; with no signal it fails and waits).
+    expect(['pending', 'sending']).toContain(await queueRow().first().getAttribute('data-status'));
+    expect(await countCases(world.database)).toBe(casesBefore);
+
+    // The photo kept on the phone was shrunk, with the server's JPEG check in mind.
+    // (A script string: the test's own TypeScript has no DOM types.)
+    const kept = (await page.evaluate(`(async () => {
+      const open = indexedDB.open('gridline-rider');
+      const db = await new Promise((resolve, reject) => { open.onsuccess = () => resolve(open.result); open.onerror = () => reject(open.error); });
+      const all = db.transaction('reports').objectStore('reports').getAll();
+      const items = await new Promise((resolve) => { all.onsuccess = () => resolve(all.result); });
+      const blob = items[0].files[0].blob;
+      const bitmap = await createImageBitmap(blob);
+      return { size: blob.size, type: blob.type, width: bitmap.width, height: bitmap.height };
+    })()`)) as { size: number; type: string; width: number; height: number };
+    expect(kept.type).toBe('image/jpeg');
+    expect(Math.max(kept.width, kept.height)).toBe(1600);
+    expect(kept.size).toBeLessThan(original.length / 4);
+
+    await context.setOffline(false);
+    await page.waitForSelector('[data-test=queue] [data-status=sent]', { timeout: 30_000 });
+    expect(await countCases(world.database)).toBe(casesBefore + 1);
+    const mine = await world.services.caseQueries.myReports(await world.as('solang'), 1, 5, 'zh-CN');
+    expect(mine.items[0]!.description).toBe('井盖没了，晚上很危险');
+    expect(await queueRow().first().innerText()).toContain(mine.items[0]!.ref);
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
+  it('shows the rider each step, the inbox message, and the rating once the case is closed', async () => {
+    const solang = await world.as('solang');
+    const caseId = (await world.services.caseQueries.myReports(solang, 1, 1, 'zh-CN')).items[0]!.id;
+    await act(world, 'dispatcher', caseId, 'accept');
+    await world.services.notifyWorker.drain();
+
+    // The inbox tab's badge counts the unread message (the app looks again when it comes to the front).
+    await page.reload();
+    await expect.poll(() => page.locator('.van-tabbar-item').nth(2).locator('.van-badge').innerText(), { timeout: 15_000 }).toMatch(/^[1-9]\d*$/);
+    await page.locator('.van-tabbar-item').nth(2).click();
+    await page.waitForSelector('[data-unread=true]');
+    const inbox = await world.services.notify.inbox(solang, { limit: 5 });
+    expect(await page.locator('[data-unread=true]').first().innerText()).toContain(inbox.items[0]!.title);
+
+    // Opening the message opens the case, with the accept step told in plain words.
+    await page.locator('[data-unread=true]').first().click();
+    await page.waitForURL(new RegExp(`/rider/reports/${caseId}$`));
+    const story = await world.services.caseQueries.myReports(solang, 1, 1, 'zh-CN');
+    const timeline = page.locator('[data-test=timeline] li');
+    await expect.poll(() => timeline.count()).toBe(story.items[0]!.timeline.length);
+    expect(await timeline.last().innerText()).toContain(story.items[0]!.timeline.at(-1)!.text);
+
+    // Round the loop: handled, fixed with an after-photo, verified and closed.
+    await act(world, 'dispatcher', caseId, 'file');
+    await act(world, 'dispatcher', caseId, 'dispatch', { departmentId: world.department('nj-municipal').id });
+    await act(world, 'municipal', caseId, 'sign');
+    await act(world, 'municipal', caseId, 'start');
+    await act(world, 'municipal', caseId, 'resolve', { note: '已更换井盖', media: [await world.photo('municipal', 'after')] });
+    await act(world, 'dispatcher', caseId, 'verify', { note: '现场核查，井盖已装好' });
+    await act(world, 'dispatcher', caseId, 'close', { closureType: 'fixed' });
+    await page.reload();
+    await page.waitForSelector('[data-test=rate]');
+    expect(await page.locator('[data-test=status]').innerText()).toBe((await world.services.caseQueries.myReports(solang, 1, 1, 'zh-CN')).items[0]!.statusText);
+    await page.locator('[data-test=rate] .van-rate__item').nth(4).click();
+    await page.locator('[data-test=rate] button').filter({ hasText: '提交评价' }).click();
+    await page.waitForSelector('[data-test=rate]', { state: 'detached' });
+    const rated = (await world.services.caseQueries.myReports(solang, 1, 1, 'zh-CN')).items[0]!;
+    expect(rated.rating).toEqual({ score: 5, unitAtFault: false });
+    expect(pageErrors).toEqual([]);
+    expect(foreign).toEqual([]);
+  }, 90_000);
+});

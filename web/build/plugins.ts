@@ -1,0 +1,176 @@
+// Build steps of the browser app that no stock plugin does the way riders need:
+//  - riderPwa: the rider's web manifest, its icons (drawn from one SVG with sharp) and its own service
+//    worker, whose precache list is exactly the rider entry's shell (its HTML, the JavaScript and CSS its
+//    entry loads statically), never the console's or a lazily loaded screen's;
+//  - precompress: a .br and a .gz beside every text file, so the server answers compressed bytes without
+//    compressing on each request (src/http/web.ts picks the one the browser accepts);
+//  - entrySizes: each entry's JavaScript, raw and gzipped, printed after every build and written to
+//    sizes.json, where a test holds the rider under its budget.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import sharp from 'sharp';
+import type { Plugin, ResolvedConfig, Rollup } from 'vite';
+
+type OutputBundle = Rollup.OutputBundle;
+type OutputChunk = Rollup.OutputChunk;
+
+const isChunk = (item: OutputBundle[string]): item is OutputChunk => item.type === 'chunk';
+
+/** The files an entry loads before it runs: its chunk, the chunks it imports statically, their CSS. */
+export function entryClosure(bundle: OutputBundle, name: string): { js: string[]; css: string[] } {
+  const entry = Object.values(bundle).find((item) => isChunk(item) && item.isEntry && item.name === name) as OutputChunk | undefined;
+  if (!entry) return { js: [], css: [] };
+  const js = new Set<string>();
+  const css = new Set<string>();
+  const visit = (file: string) => {
+    if (js.has(file)) return;
+    const chunk = bundle[file];
+    if (!chunk || !isChunk(chunk)) return;
+    js.add(file);
+    for (const c of (chunk as OutputChunk & { viteMetadata?: { importedCss: Set<string> } }).viteMetadata?.importedCss ?? []) css.add(c);
+    for (const imported of chunk.imports) visit(imported);
+  };
+  visit(entry.fileName);
+  return { js: [...js], css: [...css] };
+}
+
+const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">
+  <rect width="512" height="512" rx="96" fill="#c8102e"/>
+  <circle cx="256" cy="232" r="112" fill="none" stroke="#fff" stroke-width="36"/>
+  <circle cx="256" cy="232" r="40" fill="#fff"/>
+  <path d="M256 344 L256 440 M200 400 L312 400" stroke="#fff" stroke-width="36" stroke-linecap="round"/>
+</svg>`;
+
+/** The rider's manifest, icons and service worker (served at /rider/sw.js, so its scope is /rider/). */
+export function riderPwa(): Plugin {
+  return {
+    name: 'gridline-rider-pwa',
+    apply: 'build',
+    async generateBundle(_options, bundle) {
+      const icons = await Promise.all(
+        [192, 512].map(async (size) => {
+          const fileName = `rider/icon-${size}.png`;
+          this.emitFile({ type: 'asset', fileName, source: await sharp(Buffer.from(ICON_SVG)).resize(size, size).png().toBuffer() });
+          return { src: `/${fileName}`, sizes: `${size}x${size}`, type: 'image/png', purpose: 'any maskable' };
+        }),
+      );
+      const manifest = {
+        name: '纳金小哥 随手拍 · Gridline',
+        short_name: '随手拍',
+        description: '随手拍、随手报: 发现问题，拍照上报',
+        lang: 'zh-CN',
+        start_url: '/rider/',
+        scope: '/rider/',
+        display: 'standalone',
+        orientation: 'portrait',
+        background_color: '#ffffff',
+        theme_color: '#c8102e',
+        icons,
+      };
+      this.emitFile({ type: 'asset', fileName: 'rider/manifest.webmanifest', source: JSON.stringify(manifest, null, 2) });
+
+      const { js, css } = entryClosure(bundle, 'rider');
+      const shell = ['/rider/', ...js.map((f) => `/${f}`), ...css.map((f) => `/${f}`), '/rider/manifest.webmanifest', ...icons.map((i) => i.src)];
+      const version = createHash('sha256').update(shell.join('\n')).update(js.map((f) => (bundle[f] as OutputChunk).code).join('')).digest('hex').slice(0, 16);
+      const template = readFileSync(new URL('./sw-template.js', import.meta.url), 'utf8');
+      this.emitFile({ type: 'asset', fileName: 'rider/sw.js', source: template.replace('__VERSION__', JSON.stringify(version)).replace('__SHELL__', JSON.stringify(shell)) });
+    },
+  };
+}
+
+/**
+ * No request leaves for another site: Vant's icon font names a copy on a CDN (at.alicdn.com) after its
+ * inlined one. The CSP would block it anyway (with a console error on every page); this takes it out, so the
+ * inlined font is the only source.
+ */
+export function noRemoteFonts(): Plugin {
+  return {
+    name: 'gridline-no-remote-fonts',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const item of Object.values(bundle)) {
+        if (item.type !== 'asset' || !item.fileName.endsWith('.css')) continue;
+        const css = String(item.source);
+        const cleaned = css.replace(/,\s*url\((?:https?:)?\/\/[^)]+\)\s*format\("[^"]+"\)/g, '');
+        if (/url\((?:https?:)?\/\//.test(cleaned)) this.error(`${item.fileName} still loads something from another site`);
+        item.source = cleaned;
+      }
+    },
+  };
+}
+
+const COMPRESSIBLE = /\.(js|mjs|css|html|svg|json|webmanifest|txt)$/;
+
+/** A .br and a .gz beside every text file above 512 bytes. */
+export function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'gridline-precompress',
+    apply: 'build',
+    configResolved(config: ResolvedConfig) {
+      outDir = config.build.outDir;
+    },
+    writeBundle(_options, bundle) {
+      for (const fileName of Object.keys(bundle)) {
+        if (!COMPRESSIBLE.test(fileName)) continue;
+        const path = join(outDir, fileName);
+        const bytes = readFileSync(path);
+        if (bytes.length < 512) continue;
+        writeFileSync(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+        writeFileSync(`${path}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }));
+      }
+    },
+  };
+}
+
+export interface EntrySize {
+  /** The entry's statically loaded JavaScript files. */
+  files: string[];
+  jsBytes: number;
+  jsGzipBytes: number;
+  cssGzipBytes: number;
+  /** The budget for jsGzipBytes, if the entry has one. */
+  limit: number | null;
+}
+
+/** Print each entry's JavaScript, raw and gzipped, and write sizes.json beside the build. */
+export function entrySizes(options: { limits: Record<string, number> }): Plugin {
+  let outDir = '';
+  return {
+    name: 'gridline-entry-sizes',
+    apply: 'build',
+    configResolved(config: ResolvedConfig) {
+      outDir = config.build.outDir;
+    },
+    writeBundle(_options, bundle) {
+      const sizes: Record<string, EntrySize> = {};
+      const gz = (source: string | Uint8Array) => gzipSync(source, { level: 9 }).length;
+      for (const item of Object.values(bundle)) {
+        if (!isChunk(item) || !item.isEntry) continue;
+        const { js, css } = entryClosure(bundle, item.name);
+        const code = js.map((f) => (bundle[f] as OutputChunk).code);
+        const styles = css.map((f) => {
+          const asset = bundle[f];
+          return asset && asset.type === 'asset' ? asset.source : '';
+        });
+        sizes[item.name] = {
+          files: js,
+          jsBytes: code.reduce((n, c) => n + Buffer.byteLength(c), 0),
+          jsGzipBytes: code.reduce((n, c) => n + gz(c), 0),
+          cssGzipBytes: styles.reduce((n, s) => n + gz(s), 0),
+          limit: options.limits[item.name] ?? null,
+        };
+      }
+      mkdirSync(dirname(join(outDir, 'sizes.json')), { recursive: true });
+      writeFileSync(join(outDir, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+      const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+      for (const [name, s] of Object.entries(sizes)) {
+        const over = s.limit !== null && s.jsGzipBytes > s.limit;
+        console.log(`entry ${name}: JavaScript ${kb(s.jsBytes)}, ${kb(s.jsGzipBytes)} gzipped${s.limit !== null ? ` (limit ${kb(s.limit)}${over ? ', OVER' : ''})` : ''}; CSS ${kb(s.cssGzipBytes)} gzipped; ${s.files.length} file(s)`);
+      }
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// Problem categories, named in the rider's language, kept on the phone for the days without signal.
+import { ref } from 'vue';
+import { call } from '../shared/api.js';
+
+export interface Category {
+  id: string;
+  code: string;
+  kind: string;
+  names: { zh: string; en: string; bo: string };
+  foodSafety: boolean;
+  reportMediaRequired: boolean;
+  defaultUrgency: string;
+  active: boolean;
+}
+
+const KEY = 'gridline.categories';
+
+function cached(): Category[] {
+  try {
+    return JSON.parse(localStorage.getItem(KEY) ?? '[]') as Category[];
+  } catch {
+    return [];
+  }
+}
+
+export const categories = ref<Category[]>(cached());
+
+export async function refreshCategories(): Promise<void> {
+  try {
+    const answer = await call<{ items: Category[] }>('/categories');
+    categories.value = answer.items.filter((c) => c.active);
+    localStorage.setItem(KEY, JSON.stringify(categories.value));
+  } catch {
+    // Offline: the copy from last time serves.
+  }
+}
+
+export function categoryName(category: Category | undefined, locale: string): string {
+  if (!category) return '';
+  return locale === 'bo' ? category.names.bo : locale === 'en' ? category.names.en : category.names.zh;
+}
+
+/** An icon from Vant's set for each of the Najin catalogue's categories (部件/事件 codes), a plain one otherwise. */
+const ICONS: Record<string, string> = {
+  '01-003': 'warning-o',
+  '01-031': 'bulb-o',
+  '01-081': 'warn-o',
+  '01-021': 'shield-o',
+  '05-081': 'sort',
+  '02-081': 'map-marked',
+  '01-002': 'delete-o',
+  '01-091': 'bag-o',
+  '04-091': 'umbrella-circle',
+  '05-004': 'shop-o',
+  '05-091': 'fire-o',
+  '05-092': 'logistics',
+  '06-091': 'goods-collect-o',
+  '06-092': 'hot-o',
+  '07-999': 'question-o',
+};
+export const categoryIcon = (category: Category): string => ICONS[category.code] ?? (category.foodSafety ? 'goods-collect-o' : 'question-o');

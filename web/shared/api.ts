@@ -1,0 +1,92 @@
+// The one way the browser app talks to Gridline: JSON (or a multipart form) to /api/v1, the session's
+// bearer token, the user's language, and every refusal as an ApiError with the server's stable code and
+// field, so a screen can say what went wrong in the user's language (i18n `errors.<code>`).
+
+export interface Session {
+  token: string;
+  expiresAt: string;
+  user: { id: string; username: string; displayName: string; role: string; locale: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly retryAfterS?: number,
+  ) {
+    super(message);
+  }
+  /** No answer at all (offline, the server unreachable): worth trying again later. */
+  get offline(): boolean {
+    return this.status === 0;
+  }
+}
+
+const SESSION_KEY = 'gridline.session';
+
+export function loadSession(): Session | null {
+  try {
+    const raw = localStorage.getItem(SESSION_KEY);
+    const session = raw ? (JSON.parse(raw) as Session) : null;
+    return session && Date.parse(session.expiresAt) > Date.now() ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(session: Session | null): void {
+  if (session) localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  else localStorage.removeItem(SESSION_KEY);
+}
+
+let language = 'zh-CN';
+export const setApiLanguage = (locale: string): void => {
+  language = locale;
+};
+
+export interface CallOptions {
+  method?: string;
+  body?: unknown;
+  form?: FormData;
+  headers?: Record<string, string>;
+  /** Send without the session (sign-in). */
+  anonymous?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { 'accept-language': language, ...options.headers };
+  const session = options.anonymous ? null : loadSession();
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  let body: BodyInit | undefined;
+  if (options.form) body = options.form;
+  else if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  let answer: Response;
+  try {
+    answer = await fetch(`/api/v1${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body, signal: options.signal, cache: 'no-store' });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, 'offline', 'No connection to Gridline.');
+  }
+  const text = await answer.text();
+  const json = text ? safeJson(text) : null;
+  if (!answer.ok) {
+    const e = (json as { error?: { code?: string; message?: string; field?: string; details?: { retryAfterS?: number } } } | null)?.error;
+    if (answer.status === 401 && session) saveSession(null);
+    throw new ApiError(answer.status, e?.code ?? `http_${answer.status}`, e?.message ?? answer.statusText, e?.field, e?.details?.retryAfterS);
+  }
+  return json as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
