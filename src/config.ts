@@ -19,7 +19,7 @@ export interface Config {
   mediaStore: string;
   /** Upload limits and processing (MEDIA_MAX_PHOTO_MB, MEDIA_MAX_VIDEO_MB, MEDIA_MAX_PIXELS, MEDIA_CONCURRENCY), and the bytes
    *  one user may hold in unfinished resumable uploads (MEDIA_UPLOAD_QUOTA_MB). */
-  media: { photoBytes: number; videoBytes: number; maxPixels: number; concurrency: number; uploadQuotaBytes: number };
+  media: { photoBytes: number; videoBytes: number; audioBytes: number; audioSeconds: number; maxPixels: number; concurrency: number; uploadQuotaBytes: number };
   /** Evidence rules (MEDIA_MAX_FILES, EVIDENCE_FLAG_DISTANCE_M, EVIDENCE_FLAG_AGE_HOURS). */
   evidence: { maxFiles: number; flagDistanceM: number; flagAgeHours: number };
   logLevel: string;
@@ -131,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     media: {
       photoBytes: positive(env.MEDIA_MAX_PHOTO_MB, 15, 'MEDIA_MAX_PHOTO_MB') * MB,
       videoBytes: positive(env.MEDIA_MAX_VIDEO_MB, 100, 'MEDIA_MAX_VIDEO_MB') * MB,
+      audioBytes: positive(env.MEDIA_MAX_AUDIO_MB, 5, 'MEDIA_MAX_AUDIO_MB') * MB,
+      audioSeconds: positive(env.MEDIA_MAX_AUDIO_SECONDS, 120, 'MEDIA_MAX_AUDIO_SECONDS'),
       maxPixels: positive(env.MEDIA_MAX_PIXELS, 100_000_000, 'MEDIA_MAX_PIXELS'),
       concurrency: positive(env.MEDIA_CONCURRENCY, Math.max(1, os.availableParallelism()), 'MEDIA_CONCURRENCY'),
       uploadQuotaBytes: positive(env.MEDIA_UPLOAD_QUOTA_MB, 300, 'MEDIA_UPLOAD_QUOTA_MB') * MB,

@@ -23,6 +23,8 @@ export const tooManyMedia = (limit: number, count?: number): DomainError =>
 
 export type EvidenceRole = 'before' | 'after' | 'other';
 
+import type { MediaKind } from './records.js';
+
 export type EvidenceFlag =
   | { code: 'taken_far_away'; distanceM: number }
   | { code: 'taken_long_ago'; hours: number }
@@ -30,7 +32,7 @@ export type EvidenceFlag =
   | { code: 'no_capture_metadata' };
 
 export interface CaptureFacts {
-  kind: 'photo' | 'video';
+  kind: MediaKind;
   takenAt: string | null;
   takenLat: number | null;
   takenLon: number | null;

@@ -10,7 +10,7 @@ import type { MemberEventAction, MemberStatus, ProgrammeRole } from './members.j
 import type { CaseStatus, CategoryKind, Channel, ClosureType, JurisdictionLevel, Role, Urgency } from './types.js';
 import type { Action, CaseChanges, PendingExtension, Rating } from './workflow.js';
 
-export type MediaKind = 'photo' | 'video';
+export type MediaKind = 'photo' | 'video' | 'audio';
 
 export interface CaseRecord {
   id: string;
@@ -137,7 +137,7 @@ export interface User {
   station: string | null;
 }
 
-export type MediaVariant = 'original' | 'display' | 'thumb' | 'poster' | 'video';
+export type MediaVariant = 'original' | 'display' | 'thumb' | 'poster' | 'video' | 'audio';
 
 export interface MediaRecord {
   id: string;

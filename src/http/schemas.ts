@@ -62,7 +62,7 @@ export const PageOf = <T extends TSchema>(item: T) => Obj({ items: Type.Array(it
 /** What a media item is: the media routes' answer, and each piece of a case's evidence. */
 export const MediaInfoSchema = Obj({
   id: Type.String(),
-  kind: Type.Union([Type.Literal('photo'), Type.Literal('video')]),
+  kind: Type.Union([Type.Literal('photo'), Type.Literal('video'), Type.Literal('audio')]),
   mime: Type.String(),
   bytes: Type.Integer(),
   sha256: Type.String(),

@@ -16,6 +16,7 @@ import path from 'node:path';
 import exifr from 'exifr';
 import sharp, { type Metadata } from 'sharp';
 import { DomainError } from '../domain/errors.js';
+import { AudioError, sniffAudio } from './audio.js';
 import { checkContainerFile } from './container.js';
 import { sniffMedia } from './sniff.js';
 import { HEAD_BYTES } from './spool.js';
@@ -82,6 +83,7 @@ export async function processFile(input: MediaFile, limits: MediaLimits, tools: 
   const { kind, mime } = await sniffMedia(input.head);
   checkFileSize(kind, input.bytes, limits);
   await checkStructure(input.path, kind, mime);
+  if (kind === 'audio') return processAudio(input.path, limits);
   return kind === 'photo' ? processPhoto(input.path, mime, limits, tools, workDir) : processVideo(input.path, mime, limits, tools, workDir);
 }
 
@@ -105,7 +107,7 @@ export async function processMedia(bytes: Buffer, limits: MediaLimits, tools?: M
 /** ISO-BMFF files (MP4, MOV, HEIC/HEIF) must be what their header says, tools or no tools (container.ts). */
 async function checkStructure(file: string, kind: MediaKind, mime: AcceptedMime): Promise<void> {
   const heif = mime === 'image/heic' || mime === 'image/heif';
-  if (kind === 'photo' && !heif) return;
+  if ((kind === 'photo' && !heif) || kind === 'audio') return;
   try {
     await checkContainerFile(file, heif ? 'heif' : 'video', mime === 'video/quicktime');
   } catch (error) {
@@ -119,12 +121,16 @@ async function checkStructure(file: string, kind: MediaKind, mime: AcceptedMime)
 const mb = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 
 function checkFileSize(kind: MediaKind, bytes: number, limits: MediaLimits): void {
-  const limit = kind === 'photo' ? limits.photoBytes : limits.videoBytes;
+  const limit = limitFor(kind, limits);
   if (bytes <= limit) return;
-  const advice = kind === 'photo' ? 'Upload a smaller photo.' : 'Record a shorter video or lower the camera resolution.';
-  const message = `This ${kind} is ${mb(bytes)}; the limit for a ${kind} is ${mb(limit)}. ${advice}`;
+  const advice = kind === 'photo' ? 'Upload a smaller photo.' : kind === 'audio' ? 'Record a shorter voice note.' : 'Record a shorter video or lower the camera resolution.';
+  const what = kind === 'audio' ? 'voice note' : kind;
+  const message = `This ${what} is ${mb(bytes)}; the limit for a ${what} is ${mb(limit)}. ${advice}`;
   throw new DomainError('too_large', 'file_too_large', message, { kind, bytes, limit });
 }
+
+/** The most bytes an upload of this kind may have. */
+export const limitFor = (kind: MediaKind, limits: MediaLimits): number => (kind === 'photo' ? limits.photoBytes : kind === 'audio' ? limits.audioBytes : limits.videoBytes);
 
 function checkPixels({ width, height }: { width: number; height: number }, limits: MediaLimits): void {
   if (width * height <= limits.maxPixels) return;
@@ -147,9 +153,9 @@ const lastLine = (text: string) => text.trim().split('\n').filter(Boolean).at(-1
 
 function undecodable(kind: MediaKind, error: unknown): DomainError {
   const message =
-    kind === 'photo'
-      ? 'This photo could not be read: the file is damaged or incomplete. Take or export the photo again and upload it.'
-      : 'This video could not be read: the file is damaged, incomplete or uses an unusual format. Record it again and upload it.';
+    kind === 'photo' ? 'This photo could not be read: the file is damaged or incomplete. Take or export the photo again and upload it.'
+    : kind === 'audio' ? `This voice note could not be used: ${error instanceof AudioError ? error.message : 'the file is damaged or incomplete'}. Record it again and upload it.`
+    : 'This video could not be read: the file is damaged, incomplete or uses an unusual format. Record it again and upload it.';
   return new DomainError('unsupported', 'undecodable_media', message, { kind, reason: reasonOf(error) });
 }
 
@@ -442,6 +448,45 @@ async function stripVideo(ffmpeg: string, input: string, dir: string, mime: Acce
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Voice notes
+
+/**
+ * A voice note is kept as it was recorded (a phone's MediaRecorder writes no place or time into it): its
+ * whole structure is checked and its length measured from the bytes (audio.ts), and one longer than
+ * limits.audioSeconds is refused. Its thumbnail is a placeholder with a sound glyph.
+ */
+async function processAudio(input: string, limits: MediaLimits): Promise<ProcessedMedia> {
+  let info;
+  try {
+    info = sniffAudio(await fs.readFile(input));
+  } catch (error) {
+    throw undecodable('audio', error);
+  }
+  if (!info) throw undecodable('audio', new AudioError('not WebM or Ogg'));
+  if (info.durationS > limits.audioSeconds) {
+    throw new DomainError('too_large', 'audio_too_long', `This voice note is ${Math.round(info.durationS)} s long; the most is ${limits.audioSeconds} s. Record a shorter one.`, {
+      kind: 'audio',
+      durationS: info.durationS,
+      limitS: limits.audioSeconds,
+    });
+  }
+  return {
+    kind: 'audio',
+    mime: info.mime,
+    width: null,
+    height: null,
+    durationS: info.durationS,
+    takenAt: null,
+    gps: null,
+    display: null,
+    thumb: await placeholder('audio', limits.thumbPx),
+    poster: null,
+    cleanVideo: null,
+    preview: 'full',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Placeholders
 
 const placeholders = new Map<string, Promise<Buffer>>();
@@ -450,7 +495,7 @@ const placeholders = new Map<string, Promise<Buffer>>();
  * A neutral grey 4:3 WebP tile with a photo or play glyph; cached. No words: the server may have no CJK or
  * Tibetan font, and clients say "preview unavailable" in the reader's language from `preview`.
  */
-function placeholder(glyph: 'photo' | 'video', width: number): Promise<Buffer> {
+function placeholder(glyph: MediaKind, width: number): Promise<Buffer> {
   const key = `${glyph}:${width}`;
   let tile = placeholders.get(key);
   if (!tile) {
@@ -461,9 +506,12 @@ function placeholder(glyph: 'photo' | 'video', width: number): Promise<Buffer> {
   return tile;
 }
 
-function renderPlaceholder(glyph: 'photo' | 'video', width: number): Promise<Buffer> {
+function renderPlaceholder(glyph: MediaKind, width: number): Promise<Buffer> {
   const height = Math.round((width * 3) / 4);
-  const icon = glyph === 'video'
+  const icon = glyph === 'audio'
+    ? '<rect x="146" y="72" width="28" height="56" rx="14" fill="#8c8c8c"/><path d="M128 116 a32 32 0 0 0 64 0" fill="none" stroke="#8c8c8c" stroke-width="8"/>' +
+      '<rect x="156" y="148" width="8" height="22" fill="#8c8c8c"/><rect x="136" y="168" width="48" height="8" rx="4" fill="#8c8c8c"/>'
+    : glyph === 'video'
     ? '<circle cx="160" cy="120" r="42" fill="#8c8c8c"/><path d="M146 97 L146 143 L184 120 Z" fill="#e0e0e0"/>'
     : '<rect x="112" y="87" width="96" height="68" rx="8" fill="#8c8c8c"/><circle cx="160" cy="121" r="22" fill="#e0e0e0"/>' +
       '<circle cx="160" cy="121" r="13" fill="#8c8c8c"/><rect x="124" y="79" width="26" height="12" rx="3" fill="#8c8c8c"/>';

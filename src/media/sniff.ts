@@ -14,10 +14,11 @@ export interface SniffedMedia {
 }
 
 /** What the refusal message offers instead. */
-export const ACCEPTED_DESCRIPTION = 'a photo (JPEG, PNG, WebP or HEIC/HEIF) or a video (MP4 or MOV)';
+export const ACCEPTED_DESCRIPTION = 'a photo (JPEG, PNG, WebP or HEIC/HEIF), a video (MP4 or MOV) or a voice note (WebM or Ogg with Opus)';
 
 const PHOTO = (mime: AcceptedMime): SniffedMedia => ({ kind: 'photo', mime });
 const VIDEO = (mime: AcceptedMime): SniffedMedia => ({ kind: 'video', mime });
+const AUDIO = (mime: AcceptedMime): SniffedMedia => ({ kind: 'audio', mime });
 
 /** file-type's MIME -> what we accept it as. Everything not listed is refused. */
 const ACCEPTED_BY_FILE_TYPE: Readonly<Record<string, SniffedMedia>> = {
@@ -31,6 +32,12 @@ const ACCEPTED_BY_FILE_TYPE: Readonly<Record<string, SniffedMedia>> = {
   'video/mp4': VIDEO('video/mp4'),
   'video/x-m4v': VIDEO('video/mp4'),
   'video/quicktime': VIDEO('video/quicktime'),
+  // A voice note from MediaRecorder (Chrome and Android: WebM; Firefox: Ogg). A WebM with a video track is
+  // refused when the whole file is read (audio.ts): videos come as MP4 or MOV.
+  'audio/webm': AUDIO('audio/webm'),
+  'video/webm': AUDIO('audio/webm'),
+  'audio/ogg': AUDIO('audio/ogg'),
+  'audio/opus': AUDIO('audio/ogg'),
 };
 
 /** HEVC-coded HEIF brands (single image, sequence, multi-layer). */
@@ -75,7 +82,7 @@ function sniffMarkup(bytes: Buffer): string | null {
 /**
  * The kind and MIME type of an upload, from its bytes. Throws DomainError 'invalid' (empty_upload) for no
  * bytes and 'unsupported' (unsupported_media_type, details.detected = what the bytes are, or 'unknown')
- * for anything but the accepted photo and video types.
+ * for anything but the accepted photo, video and voice-note types.
  */
 export async function sniffMedia(bytes: Buffer): Promise<SniffedMedia> {
   if (bytes.length === 0) {
@@ -91,7 +98,7 @@ export async function sniffMedia(bytes: Buffer): Promise<SniffedMedia> {
   throw new DomainError(
     'unsupported',
     'unsupported_media_type',
-    `This file is not a supported photo or video (it looks like ${detected === 'unknown' ? 'an unknown type' : detected}). ` +
+    `This file is not a supported photo, video or voice note (it looks like ${detected === 'unknown' ? 'an unknown type' : detected}). ` +
       `Upload ${ACCEPTED_DESCRIPTION}.`,
     { detected },
   );

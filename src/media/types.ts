@@ -57,7 +57,7 @@ export type { MediaKind } from '../domain/records.js';
 import type { MediaKind } from '../domain/records.js';
 
 /** The accepted types, recognised from the bytes alone. */
-export const ACCEPTED_MIME = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'video/mp4', 'video/quicktime'] as const;
+export const ACCEPTED_MIME = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'video/mp4', 'video/quicktime', 'audio/webm', 'audio/ogg'] as const;
 export type AcceptedMime = (typeof ACCEPTED_MIME)[number];
 
 export interface MediaLimits {
@@ -65,6 +65,10 @@ export interface MediaLimits {
   photoBytes: number;
   /** Largest video in bytes (default 100 MB). */
   videoBytes: number;
+  /** Largest voice note in bytes (default 5 MB: two minutes of Opus is about 1 MB). */
+  audioBytes: number;
+  /** Longest voice note in seconds (default 120). */
+  audioSeconds: number;
   /** Most pixels (width × height) a photo may decode to (default 100 megapixels). */
   maxPixels: number;
   /** Longest edge of the display copy in px (default 1600). */
@@ -78,6 +82,8 @@ export interface MediaLimits {
 export const DEFAULT_MEDIA_LIMITS: MediaLimits = {
   photoBytes: 15 * 1024 * 1024,
   videoBytes: 100 * 1024 * 1024,
+  audioBytes: 5 * 1024 * 1024,
+  audioSeconds: 120,
   maxPixels: 100_000_000,
   displayPx: 1600,
   thumbPx: 320,
@@ -91,15 +97,15 @@ export interface ProcessedMedia {
   /** Upright dimensions (after EXIF orientation) where known. */
   width: number | null;
   height: number | null;
-  /** Seconds, for videos where ffprobe is available. */
+  /** Seconds: a voice note's always, a video's where ffprobe is available. */
   durationS: number | null;
   /** Capture time from EXIF (or a video's creation_time), as an ISO instant; null when absent. */
   takenAt: string | null;
   /** Capture position from EXIF GPS (WGS-84 as phones record it); null when absent. */
   gps: { lat: number; lon: number } | null;
-  /** Upright WebP display copy (longest edge <= displayPx), no metadata; null for videos. */
+  /** Upright WebP display copy (longest edge <= displayPx), no metadata; null for videos and voice notes. */
   display: Buffer | null;
-  /** Upright WebP thumbnail (longest edge <= thumbPx), no metadata; for videos the poster's thumbnail. */
+  /** Upright WebP thumbnail (longest edge <= thumbPx), no metadata; for videos the poster's thumbnail, for voice notes a placeholder. */
   thumb: Buffer;
   /** Video poster frame as WebP (or a placeholder); null for photos. */
   poster: Buffer | null;

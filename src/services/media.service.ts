@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { betterAccess, followsMerged, may, mayPublishCaseMedia, type CaseAccess } from '../domain/access.js';
 import { DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
-import { detectTools, processFile, type MediaTools } from '../media/process.js';
+import { detectTools, limitFor, processFile, type MediaTools } from '../media/process.js';
 import { redact, type Region } from '../media/redact.js';
 import { sniffMedia } from '../media/sniff.js';
 import { removeStale, spool, spoolBuffer, WORK_PREFIX, type SpooledFile } from '../media/spool.js';
@@ -117,7 +117,7 @@ export class MediaService {
 
   /** The largest upload of any kind (the video limit, normally). */
   get largest(): number {
-    return Math.max(this.options.limits.photoBytes, this.options.limits.videoBytes);
+    return Math.max(this.options.limits.photoBytes, this.options.limits.videoBytes, this.options.limits.audioBytes);
   }
 
   /** Whether a role sends evidence (the policy's send_media); the HTTP layer refuses the others before reading a body. */
@@ -145,7 +145,7 @@ export class MediaService {
       ...(options.expected === undefined ? {} : { expected: options.expected }),
       judge: async (head) => {
         kind = (await sniffMedia(head)).kind;
-        const limit = kind === 'photo' ? limits.photoBytes : limits.videoBytes;
+        const limit = limitFor(kind, limits);
         if (options.expected !== undefined && options.expected > limit) throw fileTooLarge(kind, limit, options.expected);
         return limit;
       },
@@ -357,9 +357,13 @@ export class MediaService {
       case 'poster':
         return webp(record.posterKey, 'poster');
       case 'display':
-        return record.kind === 'video' ? webp(record.posterKey, 'poster') : webp(record.displayKey ?? record.thumbKey, 'display');
+        return record.kind === 'video' ? webp(record.posterKey, 'poster') : record.kind === 'audio' ? webp(record.thumbKey, 'thumb') : webp(record.displayKey ?? record.thumbKey, 'display');
+      case 'audio':
+        // A voice note is kept as recorded (no place or time in it): whoever may see the case may hear it.
+        if (record.kind !== 'audio') throw invalid('variant', `This media item is a ${record.kind}: ask for display or thumb.`, 'not_audio');
+        return streamed(record.storageKey, false);
       case 'video':
-        if (record.kind !== 'video') throw invalid('variant', 'This media item is a photo: ask for display or thumb.', 'not_a_video');
+        if (record.kind !== 'video') throw invalid('variant', `This media item is a ${record.kind}: ask for display or thumb.`, 'not_a_video');
         if (record.cleanKey) return streamed(record.cleanKey, false);
         // Without ffmpeg there is no metadata-free copy: the original is all there is, for those who may have it.
         return original();
@@ -527,7 +531,7 @@ export class MediaService {
   /** The photo limit as soon as the first chunk shows a photo; what is not media is refused. */
   private async judgeUpload(head: Buffer, length: number): Promise<number> {
     const { kind } = await sniffMedia(head);
-    const limit = kind === 'photo' ? this.options.limits.photoBytes : this.options.limits.videoBytes;
+    const limit = limitFor(kind, this.options.limits);
     if (length > limit) throw fileTooLarge(kind, limit, length);
     return Number.MAX_SAFE_INTEGER;
   }
@@ -606,7 +610,7 @@ const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 /** Over the limit for its kind (when known): 413 file_too_large, in the words processing uses. */
 function fileTooLarge(kind: MediaKind | undefined, limit: number, bytes?: number): DomainError {
   const what = kind ?? 'file';
-  const advice = kind === 'photo' ? ' Upload a smaller photo.' : kind === 'video' ? ' Record a shorter video or lower the camera resolution.' : '';
+  const advice = kind === 'photo' ? ' Upload a smaller photo.' : kind === 'video' ? ' Record a shorter video or lower the camera resolution.' : kind === 'audio' ? ' Record a shorter voice note.' : '';
   const size = bytes === undefined ? 'larger than' : `${mb(bytes)} MB;`;
   return new DomainError('too_large', 'file_too_large', `This ${what} is ${size} the limit for a ${what} is ${mb(limit)} MB.${advice}`, {
     ...(kind ? { kind } : {}),

@@ -1,12 +1,12 @@
 // What clients learn about a media item: its type, size, dimensions, capture time and the addresses of
 // its copies — never the uploader's identity or raw EXIF.
 
-import type { MediaRecord } from '../domain/records.js';
+import type { MediaKind, MediaRecord } from '../domain/records.js';
 
 /** What clients learn about a media item (never the uploader's identity or raw EXIF). */
 export interface MediaInfo {
   id: string;
-  kind: 'photo' | 'video';
+  kind: MediaKind;
   mime: string;
   bytes: number;
   sha256: string;
@@ -21,7 +21,7 @@ export interface MediaInfo {
 }
 
 export function extension(mime: string): string {
-  return { 'image/jpeg': '.jpg', 'image/png': '.png', 'image/webp': '.webp', 'image/heic': '.heic', 'image/heif': '.heif', 'video/mp4': '.mp4', 'video/quicktime': '.mov' }[mime] ?? '';
+  return { 'image/jpeg': '.jpg', 'image/png': '.png', 'image/webp': '.webp', 'image/heic': '.heic', 'image/heif': '.heif', 'video/mp4': '.mp4', 'video/quicktime': '.mov', 'audio/webm': '.webm', 'audio/ogg': '.ogg' }[mime] ?? '';
 }
 
 export function mediaInfo(record: MediaRecord, mayOriginal: boolean): MediaInfo {
@@ -39,7 +39,8 @@ export function mediaInfo(record: MediaRecord, mayOriginal: boolean): MediaInfo 
     preview: record.preview ?? 'pending',
     urls: {
       thumb: `${base}?variant=thumb`,
-      display: `${base}?variant=${record.kind === 'video' ? 'video' : 'display'}`,
+      // What to show or play: the display image, the video, the voice note.
+      display: `${base}?variant=${record.kind === 'photo' ? 'display' : record.kind}`,
       ...(mayOriginal ? { original: `${base}?variant=original` } : {}),
       ...(record.publicKey ? { public: `/api/v1/public/media/${record.id}` } : {}),
     },

@@ -44,7 +44,7 @@ describe('the rider app (Chromium)', () => {
     context = await chrome.browser.newContext({
       viewport: { width: 360, height: 640 },
       locale: 'zh-CN',
-      permissions: ['geolocation'],
+      permissions: ['geolocation', 'microphone'],
       geolocation: { latitude: world.najinPoint.lat, longitude: world.najinPoint.lon, accuracy: 15 },
     });
     await cjkFont(context);
@@ -157,5 +157,30 @@ describe('the rider app (Chromium)', () => {
     expect(rated.rating).toEqual({ score: 5, unitAtFault: false });
     expect(pageErrors).toEqual([]);
     expect(foreign).toEqual([]);
+  }, 90_000);
+
+  it('files a voice note with no words: recorded on the phone, sent, measured by the server and playable', async () => {
+    world.clock.advance(1); // (the world's clock stands still: this report comes a minute after the last)
+    await page.goto(`${base}/rider/`);
+    await page.waitForSelector('.category');
+    await page.click('[data-test=voice]');
+    await expect.poll(() => page.locator('[data-test=voice]').getAttribute('aria-pressed')).toBe('true');
+    await page.waitForTimeout(2_500);
+    await page.click('[data-test=voice]');
+    await page.waitForSelector('.thumb audio');
+    await page.getByRole('button', { name: world.category('07-999').names.zh }).click();
+    await page.click('[data-test=submit]');
+    const row = page.locator('[data-test=queue] [data-status]').first();
+    await expect.poll(() => page.locator('[data-test=queue] [data-status]').count()).toBe(2);
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('sent');
+    const latest = (await world.services.caseQueries.myReports(await world.as('solang'), 1, 1, 'zh-CN')).items[0]!;
+    expect(latest.description).toBe('');
+    expect(latest.category.code).toBe('07-999');
+    const info = await world.services.media.info(await world.as('solang'), latest.media[0]!);
+    expect(info.kind).toBe('audio');
+    expect(info.mime).toMatch(/^audio\/(webm|ogg)$/);
+    expect(info.durationS).toBeGreaterThan(1.5);
+    expect(info.durationS).toBeLessThan(10);
+    expect(pageErrors).toEqual([]);
   }, 90_000);
 });

@@ -27,7 +27,7 @@ import { Api, expectError, form, type MediaJson } from './support.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const LIMITS = { ...DEFAULT_MEDIA_LIMITS, photoBytes: 256 * KiB, videoBytes: 4 * MiB, uploadQuotaBytes: 3 * MiB };
+const LIMITS = { ...DEFAULT_MEDIA_LIMITS, photoBytes: 256 * KiB, videoBytes: 4 * MiB, audioBytes: 256 * KiB, uploadQuotaBytes: 3 * MiB };
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 interface RawResponse {

@@ -412,7 +412,7 @@ describe('configured limits (sqlite)', () => {
 
   beforeAll(async () => {
     world = await buildWorld(DIALECTS[0]!);
-    const services = buildServices(world.database, { clock: world.clock, mediaStore: new MemoryMediaStore(), media: { limits: { photoBytes: 4096, videoBytes: 8192, maxPixels: 1_000_000, displayPx: 1600, thumbPx: 320, uploadQuotaBytes: 16_384 } }, evidence: { maxFiles: 2 } });
+    const services = buildServices(world.database, { clock: world.clock, mediaStore: new MemoryMediaStore(), media: { limits: { photoBytes: 4096, videoBytes: 8192, audioBytes: 4096, audioSeconds: 120, maxPixels: 1_000_000, displayPx: 1600, thumbPx: 320, uploadQuotaBytes: 16_384 } }, evidence: { maxFiles: 2 } });
     app = await buildApp({ database: world.database, services });
     api = new Api({ ...world, app });
     await api.login('solang');

@@ -15,8 +15,11 @@ import type { FastifyInstance } from 'fastify';
 
 const require = createRequire(import.meta.url);
 
-/** The Chromium flags for a closed network: no background connections, no first-run, no sandbox (root). */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--no-zygote', '--disable-dev-shm-usage'];
+/**
+ * The Chromium flags for a closed network: no background connections, no first-run, no sandbox (root); and a
+ * fake microphone (a tone) that needs no permission prompt, for the voice notes.
+ */
+const FLAGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--no-zygote', '--disable-dev-shm-usage'];
 
 export async function chromiumPath(): Promise<string> {
   for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {

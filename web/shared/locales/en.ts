@@ -8,7 +8,7 @@ const en: typeof zh = {
   time: { minutes: '{n} min ago', hours: '{n} h ago', days: '{n} days ago' },
   signin: { title: 'Sign in', username: 'Username', password: 'Password', submit: 'Sign in', signout: 'Sign out', language: 'Language' },
   report: {
-    photo: 'Take photo', addPhoto: 'Another photo', photos: 'Photos', video: 'Video', shrinking: 'Shrinking photos…',
+    photo: 'Take photo', addPhoto: 'Another photo', photos: 'Photos', video: 'Video', voice: 'Voice note', voiceStop: 'Stop {s}/{max} s', noMicrophone: 'The microphone is not available: allow recording in the browser settings', shrinking: 'Shrinking photos…',
     category: 'What is it?', chooseCategory: 'Choose what kind of problem it is', noCategory: 'No category', description: 'Details (optional)', descriptionPlaceholder: 'e.g. manhole cover missing, someone nearly fell in',
     emergency: 'Emergency', emergencyHint: 'Turn on when someone could get hurt: the command centre acts at once',
     location: 'Location', locating: 'Finding your location…', located: 'Located (to about {meters} m)', placedByHand: 'Placed on the map', noLocation: 'No location from the phone: place the pin on the map and type the place', place: 'Place', placePlaceholder: 'e.g. outside No. 88 Jinzhu West Road',
@@ -44,6 +44,9 @@ const en: typeof zh = {
     media_required: 'This kind of problem needs a photo',
     too_many_media: 'Too many photos',
     unsupported: 'That file type is not accepted: send a photo, video or voice note',
+    unsupported_media_type: 'That file type is not accepted: send a photo, video or voice note',
+    undecodable_media: 'The file could not be read: take or record it again',
+    audio_too_long: 'The voice note is too long: record a shorter one',
     file_too_large: 'The file is too large',
     master_not_found: 'The case you chose is gone; report it as new',
     score_required: 'Give a score first',

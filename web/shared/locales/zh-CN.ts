@@ -6,7 +6,7 @@ export default {
   time: { minutes: '{n} 分钟前', hours: '{n} 小时前', days: '{n} 天前' },
   signin: { title: '登录', username: '账号', password: '密码', submit: '登录', signout: '退出登录', language: '语言' },
   report: {
-    photo: '拍照', addPhoto: '再拍一张', photos: '照片', video: '视频', shrinking: '正在压缩照片…',
+    photo: '拍照', addPhoto: '再拍一张', photos: '照片', video: '视频', voice: '语音', voiceStop: '停止 {s}/{max} 秒', noMicrophone: '无法使用麦克风：请在浏览器设置里允许录音', shrinking: '正在压缩照片…',
     category: '问题类型', chooseCategory: '请选择问题类型', noCategory: '未选类型', description: '补充说明（可不填）', descriptionPlaceholder: '比如：井盖缺失，有人差点踩空',
     emergency: '紧急情况', emergencyHint: '危及人身安全时打开，指挥中心立即处理',
     location: '位置', locating: '正在定位…', located: '已定位（精度约 {meters} 米）', placedByHand: '已在地图上选定位置', noLocation: '无法获取定位，请在地图上选点并填写地点', place: '地点', placePlaceholder: '比如：金珠西路 88 号门口',
@@ -42,6 +42,9 @@ export default {
     media_required: '这类问题需要照片',
     too_many_media: '照片太多了',
     unsupported: '文件格式不支持，请上传照片、视频或录音',
+    unsupported_media_type: '文件格式不支持，请上传照片、视频或录音',
+    undecodable_media: '文件读不出来，请重新拍摄或录音',
+    audio_too_long: '录音太长了，请录短一点',
     file_too_large: '文件太大',
     master_not_found: '选的案件已经不在了，请重新上报',
     score_required: '请先打分',

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { MediaInfoSchema } from '../../schemas.js';
 
 export const VariantQuery = Type.Object({
-  variant: Type.Optional(Type.Union(['display', 'thumb', 'poster', 'video', 'original'].map((v) => Type.Literal(v)), { description: 'Which copy (default display)' })),
+  variant: Type.Optional(Type.Union(['display', 'thumb', 'poster', 'video', 'audio', 'original'].map((v) => Type.Literal(v)), { description: 'Which copy (default display): audio is a voice note as recorded' })),
 });
 
 const Region = Type.Object(
