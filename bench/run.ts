@@ -1,6 +1,7 @@
 // npm run bench: routing, media (photo throughput; the server's memory under 20 uploads at once), intake
 // (POST /reports on the real server under autocannon, against a bare Fastify route, per dialect), notification
-// delivery (outbox to a webhook receiver against a bare posting loop; commit-to-receipt lag), then for
+// delivery (outbox to a webhook receiver against a bare posting loop; commit-to-receipt lag), the rider
+// app's cold start on slow 3G in Chromium (against the landing page on the same network), then for
 // each dialect one synthetic 1,000,000-case city shared by the map and duplicate benchmarks; one table of
 // every result at the end. Benchmarks report, they do not gate: the process exits 0 even when a target is
 // missed (it exits non-zero only if a benchmark could not run).
@@ -14,6 +15,7 @@ import { benchDuplicates } from './duplicates.bench.js';
 import { run as runIntake } from './intake.bench.js';
 import { run as runMedia } from './media.bench.js';
 import { run as runNotify } from './notify.bench.js';
+import { run as runRider } from './rider.bench.js';
 import { benchMap } from './map.bench.js';
 import { formatTable, run as runRouting, type BenchResult } from './routing.bench.js';
 
@@ -26,6 +28,7 @@ results.push(...(await runRouting(log)));
 results.push(...(await runMedia(log)));
 results.push(...(await runIntake(log)));
 results.push(...(await runNotify(log)));
+results.push(...(await runRider(log)));
 results.push(...(await onEachCity(log, benchMap, benchDuplicates)));
 log('');
 log(formatTable(results));

@@ -25,6 +25,7 @@ export interface Config {
   logLevel: string;
   /** Bearer tokens expire after this many hours. */
   tokenTtlHours: number;
+  deviceSessionDays: number;
   /** How often the deadline sweep runs in `serve` (0 disables it). */
   sweepIntervalMs: number;
   /** Reports within this many metres of a unit's border are flagged for the dispatcher. */
@@ -144,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: env.LOG_LEVEL || 'info',
     tokenTtlHours: int(env.TOKEN_TTL_HOURS, 24 * 7, 'TOKEN_TTL_HOURS'),
+    deviceSessionDays: int(env.DEVICE_SESSION_DAYS, 180, 'DEVICE_SESSION_DAYS'),
     sweepIntervalMs: int(env.SWEEP_INTERVAL_MS, 60_000, 'SWEEP_INTERVAL_MS'),
     borderDistanceM: int(env.BORDER_DISTANCE_M, DEFAULT_BORDER_DISTANCE_M, 'BORDER_DISTANCE_M'),
     emergencySignAlertMinutes: positive(env.EMERGENCY_SIGN_ALERT_MINUTES, DEFAULT_EMERGENCY_SIGN_ALERT_MINUTES, 'EMERGENCY_SIGN_ALERT_MINUTES'),

@@ -4,6 +4,7 @@
 import type { CaseScope } from './domain/access.js';
 import type {
   CaseUpdate,
+  SessionRecord,
   CaseQuery,
   CaseRecord,
   Category,
@@ -212,10 +213,27 @@ export interface UserStore {
   /** Active users of these roles (supervisors to alert, admins to tell of a broken channel). */
   withRoles(roles: string[]): Promise<User[]>;
   byUsername(username: string): Promise<(User & { passwordHash: string }) | undefined>;
-  insertToken(tokenHash: string, userId: string, createdAt: string, expiresAt: string): Promise<void>;
-  /** The active user a live token belongs to. */
-  userForToken(tokenHash: string, now: string): Promise<User | undefined>;
+  insertToken(session: NewSession): Promise<void>;
+  /** The active user a live token belongs to, and the session's handle and last use. */
+  userForToken(tokenHash: string, now: string): Promise<{ user: User; sessionId: string | null; lastSeenAt: string | null } | undefined>;
+  /** Note a session's use (the service calls it at most once an hour per session). */
+  touchToken(tokenHash: string, at: string): Promise<void>;
   revokeToken(tokenHash: string, at: string): Promise<void>;
+  /** A user's live sessions (not ended, not expired), newest first, with the token hash to tell the caller's own. */
+  sessions(userId: string, now: string): Promise<(SessionRecord & { tokenHash: string })[]>;
+  /** End one live session of a user; false when there is no such live session. */
+  revokeSession(userId: string, id: string, at: string): Promise<boolean>;
+  /** End every live session of a user; how many there were. */
+  revokeSessions(userId: string, at: string): Promise<number>;
+}
+
+export interface NewSession {
+  tokenHash: string;
+  id: string;
+  userId: string;
+  device: string | null;
+  createdAt: string;
+  expiresAt: string;
 }
 
 /**

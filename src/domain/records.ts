@@ -12,6 +12,17 @@ import type { Action, CaseChanges, PendingExtension, Rating } from './workflow.j
 
 export type MediaKind = 'photo' | 'video' | 'audio';
 
+/** A signed-in session (a bearer token) as its owner and administrators see it: never the token. */
+export interface SessionRecord {
+  id: string;
+  /** The device named at sign-in ("Redmi Note 12"), or null for a plain login. */
+  device: string | null;
+  createdAt: string;
+  expiresAt: string;
+  /** Last use, to the hour; null when never used since sign-in. */
+  lastSeenAt: string | null;
+}
+
 export interface CaseRecord {
   id: string;
   ref: string;

@@ -2,10 +2,11 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { DomainError, invalid } from '../domain/errors.js';
+import { DomainError, invalid, notFound } from '../domain/errors.js';
 import { ROLES, type Role } from '../domain/types.js';
 import { newId } from '../domain/ids.js';
-import type { User } from '../domain/records.js';
+import type { SessionRecord, User } from '../domain/records.js';
+import { requireCapability } from '../domain/access.js';
 import type { Principal, ServiceContext } from './context.js';
 import type { Log, ThrottleService } from './throttle.service.js';
 
@@ -37,6 +38,8 @@ export class AuthService {
     private readonly ctx: ServiceContext,
     private readonly tokenTtlHours: number,
     private readonly throttle?: ThrottleService,
+    /** How long a device session lasts (a sign-in that named its device: the rider app on a phone). */
+    private readonly deviceSessionDays = 180,
   ) {}
 
   /**
@@ -44,7 +47,12 @@ export class AuthService {
    * before any password work; a failure counts against both, a success does not. An unknown username is
    * counted and locked like a real one, so lockouts say nothing about which accounts exist.
    */
-  async login(username: string, password: string, from: { address: string; log?: Log } = { address: 'local' }): Promise<{ token: string; expiresAt: string; user: User }> {
+  /**
+   * Log in. A sign-in that names its device (`device`: the rider app on a phone) opens a device session,
+   * which lasts deviceSessionDays (180 by default) until the rider signs out there, ends it from another
+   * device, or an administrator ends the account's sessions; any other lasts tokenTtlHours.
+   */
+  async login(username: string, password: string, from: { address: string; log?: Log } = { address: 'local' }, device?: string): Promise<{ token: string; expiresAt: string; sessionId: string; user: User }> {
     const attempt = await this.throttle?.loginAttempt(username, from.address, from.log);
     const found = await this.ctx.uow.autocommit.users.byUsername(username);
     dummyHash ??= hash('not-a-real-password');
@@ -56,10 +64,13 @@ export class AuthService {
     await attempt?.succeeded();
     const token = randomBytes(32).toString('base64url');
     const now = this.ctx.now();
-    const expiresAt = new Date(now.getTime() + this.tokenTtlHours * 3_600_000).toISOString();
-    await this.ctx.uow.autocommit.users.insertToken(tokenHash(token), found.id, now.toISOString(), expiresAt);
+    const label = device?.trim() || null;
+    const ttlMs = label ? this.deviceSessionDays * 86_400_000 : this.tokenTtlHours * 3_600_000;
+    const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+    const sessionId = newId(now.getTime());
+    await this.ctx.uow.autocommit.users.insertToken({ tokenHash: tokenHash(token), id: sessionId, userId: found.id, device: label, createdAt: now.toISOString(), expiresAt });
     const { passwordHash: _omit, ...user } = found;
-    return { token, expiresAt, user };
+    return { token, expiresAt, sessionId, user };
   }
 
   async logout(token: string): Promise<void> {
@@ -68,8 +79,41 @@ export class AuthService {
 
   /** The principal behind a bearer token, or undefined when it is unknown, expired or revoked. */
   async authenticate(token: string): Promise<Principal | undefined> {
-    const user = await this.ctx.uow.autocommit.users.userForToken(tokenHash(token), this.ctx.now().toISOString());
-    return user && this.ctx.principal(user);
+    const hashed = tokenHash(token);
+    const now = this.ctx.now();
+    const found = await this.ctx.uow.autocommit.users.userForToken(hashed, now.toISOString());
+    if (!found) return undefined;
+    // The session's last use, to the hour: one write an hour at most, whatever the traffic.
+    if (!found.lastSeenAt || now.getTime() - Date.parse(found.lastSeenAt) >= 3_600_000) await this.ctx.uow.autocommit.users.touchToken(hashed, now.toISOString());
+    return this.ctx.principal(found.user);
+  }
+
+  /** The caller's live sessions (their phones and browsers), newest first; `current` marks this one. */
+  async mySessions(principal: Principal, token: string): Promise<(SessionRecord & { current: boolean })[]> {
+    const mine = tokenHash(token);
+    return (await this.ctx.uow.autocommit.users.sessions(principal.user.id, this.ctx.now().toISOString())).map(({ tokenHash: hashed, ...s }) => ({ ...s, current: hashed === mine }));
+  }
+
+  /** End one of the caller's sessions (a lost phone, from another device); 404 session_not_found otherwise. */
+  async endMySession(principal: Principal, id: string): Promise<void> {
+    if (!(await this.ctx.uow.autocommit.users.revokeSession(principal.user.id, id, this.ctx.now().toISOString()))) throw notFound('session', id);
+  }
+
+  /** An administrator's view of an account's live sessions. */
+  async sessionsOf(principal: Principal, userId: string): Promise<SessionRecord[]> {
+    await this.manageable(principal, userId);
+    return (await this.ctx.uow.autocommit.users.sessions(userId, this.ctx.now().toISOString())).map(({ tokenHash: _hash, ...s }) => s);
+  }
+
+  /** An administrator ends every session of an account (a phone lost or sold, a rider leaving); how many. */
+  async endSessionsOf(principal: Principal, userId: string): Promise<number> {
+    await this.manageable(principal, userId);
+    return this.ctx.uow.autocommit.users.revokeSessions(userId, this.ctx.now().toISOString());
+  }
+
+  private async manageable(principal: Principal, userId: string): Promise<void> {
+    requireCapability(principal.actor, 'manage_users');
+    if (!(await this.ctx.uow.autocommit.users.find(userId))) throw notFound('user', userId);
   }
 
   async addUser(input: NewUser): Promise<User> {

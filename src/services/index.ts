@@ -72,6 +72,8 @@ export interface ServiceOptions {
   media?: Partial<MediaOptions>;
   evidence?: Partial<EvidenceOptions>;
   tokenTtlHours?: number;
+  /** How long a device session (a sign-in naming its device) lasts, in days (default 180). */
+  deviceSessionDays?: number;
   borderDistanceM?: number;
   mapLimits?: Partial<MapLimits>;
   /** Rate limits and login throttling; e.g. `{ report: { limit: 100_000, windowS: 60 } }` for a load test (limit 0 turns a rule off). */
@@ -109,7 +111,7 @@ export function servicesOver(uow: UnitOfWork, options: ServiceOptions = {}): Wir
   const dispatchRules = new DispatchRuleService(ctx);
   return {
     ctx,
-    auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7, throttle),
+    auth: new AuthService(ctx, options.tokenTtlHours ?? 24 * 7, throttle, options.deviceSessionDays),
     boundaries: new BoundaryService(ctx),
     reports: new ReportService(ctx, loader, actions, caseQueries, dispatchRules),
     actions,

@@ -18,6 +18,7 @@ import * as m009 from './migrations/009_notify.js';
 import * as m010 from './migrations/010_members.js';
 import * as m011 from './migrations/011_points.js';
 import * as m012 from './migrations/012_programme_notices.js';
+import * as m013 from './migrations/013_device_sessions.js';
 import type { DB } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
 import { cachingSqlite, namingPool } from './prepared.js';
@@ -99,6 +100,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010_members': m010,
   '011_points': m011,
   '012_programme_notices': m012,
+  '013_device_sessions': m013,
 };
 
 class StaticProvider implements MigrationProvider {

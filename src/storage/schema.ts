@@ -85,10 +85,16 @@ export interface UserTable {
 
 export interface AuthTokenTable {
   token_hash: string;
+  /** The session's public handle (013); never the token or its hash. */
+  id: string | null;
   user_id: string;
+  /** The device named at sign-in (013); null for a plain login. */
+  device: string | null;
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
+  /** Last use, kept to the hour (013). */
+  last_seen_at: string | null;
 }
 
 export interface MediaTable {

@@ -4,8 +4,8 @@ import { selectRows } from './compiled.js';
 import type { Kysely } from 'kysely';
 import type { Role } from '../domain/types.js';
 import type { DB, UserTable } from './schema.js';
-import type { User, UserAccount } from '../domain/records.js';
-import type { UserStore } from '../ports.js';
+import type { SessionRecord, User, UserAccount } from '../domain/records.js';
+import type { NewSession, UserStore } from '../ports.js';
 
 export const toUser = (r: Omit<UserTable, 'password_hash' | 'created_at'>): User => ({
   id: r.id,
@@ -73,8 +73,38 @@ export class UserRepository implements UserStore {
     return (await q.execute()).map(toUser);
   }
 
-  async insertToken(tokenHash: string, userId: string, createdAt: string, expiresAt: string): Promise<void> {
-    await this.db.insertInto('auth_tokens').values({ token_hash: tokenHash, user_id: userId, created_at: createdAt, expires_at: expiresAt, revoked_at: null }).execute();
+  async insertToken(s: NewSession): Promise<void> {
+    await this.db
+      .insertInto('auth_tokens')
+      .values({ token_hash: s.tokenHash, id: s.id, user_id: s.userId, device: s.device, created_at: s.createdAt, expires_at: s.expiresAt, revoked_at: null, last_seen_at: null })
+      .execute();
+  }
+
+  async touchToken(tokenHash: string, at: string): Promise<void> {
+    await this.db.updateTable('auth_tokens').set({ last_seen_at: at }).where('token_hash', '=', tokenHash).execute();
+  }
+
+  async sessions(userId: string, now: string): Promise<(SessionRecord & { tokenHash: string })[]> {
+    const rows = await this.db
+      .selectFrom('auth_tokens')
+      .select(['token_hash', 'id', 'device', 'created_at', 'expires_at', 'last_seen_at'])
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .limit(200)
+      .execute();
+    return rows.map((r) => ({ tokenHash: r.token_hash, id: r.id ?? r.token_hash.slice(0, 32), device: r.device, createdAt: r.created_at, expiresAt: r.expires_at, lastSeenAt: r.last_seen_at }));
+  }
+
+  async revokeSession(userId: string, id: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable('auth_tokens').set({ revoked_at: at }).where('user_id', '=', userId).where('id', '=', id).where('revoked_at', 'is', null).where('expires_at', '>', at).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async revokeSessions(userId: string, at: string): Promise<number> {
+    const result = await this.db.updateTable('auth_tokens').set({ revoked_at: at }).where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', at).executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /**
@@ -82,18 +112,18 @@ export class UserRepository implements UserStore {
    * (the token's hash, then its user), reading only what a principal needs (never the password hash).
    * Not cached: a logout or revocation in any process takes effect at once.
    */
-  async userForToken(tokenHash: string, now: string): Promise<User | undefined> {
+  async userForToken(tokenHash: string, now: string): Promise<{ user: User; sessionId: string | null; lastSeenAt: string | null } | undefined> {
     const [row] = await selectRows(this.db, 'userForToken', { tokenHash, now }, (v) =>
       this.db
         .selectFrom('auth_tokens as t')
         .innerJoin('users as u', 'u.id', 't.user_id')
-        .select(['u.id', 'u.username', 'u.display_name', 'u.phone', 'u.role', 'u.department_id', 'u.jurisdiction_id', 'u.locale', 'u.active', 'u.platform', 'u.station'])
+        .select(['u.id', 'u.username', 'u.display_name', 'u.phone', 'u.role', 'u.department_id', 'u.jurisdiction_id', 'u.locale', 'u.active', 'u.platform', 'u.station', 't.id as session_id', 't.last_seen_at'])
         .where('t.token_hash', '=', v.tokenHash)
         .where('t.revoked_at', 'is', null)
         .where('t.expires_at', '>', v.now)
         .where('u.active', '=', 1),
     );
-    return row && toUser(row);
+    return row && { user: toUser(row), sessionId: row.session_id, lastSeenAt: row.last_seen_at };
   }
 
   async revokeToken(tokenHash: string, at: string): Promise<void> {

@@ -141,7 +141,7 @@ describe.each(DIALECTS)('migrating ($name)', (dialect) => {
       const delivery = (id: string, caseId: string | null, event = 'e1') => ({ id, event_id: event, case_id: caseId, kind: 'new_report', channel_id: 'ch1', message: '{"caseRef":"NJ-1"}', status: 'dead', attempts: 8, next_at: at, last_error: 'HTTP 500', created_at: at });
       await db.insertInto('deliveries').values(delivery('d1', 'c1')).execute();
 
-      expect(await migrate(old)).toEqual(['012_programme_notices']);
+      expect(await migrate(old, '012_programme_notices')).toEqual(['012_programme_notices']);
       expect(await db.selectFrom('deliveries').select(['id', 'case_id', 'status', 'attempts', 'last_error', 'message']).execute()).toEqual([
         { id: 'd1', case_id: 'c1', status: 'dead', attempts: 8, last_error: 'HTTP 500', message: '{"caseRef":"NJ-1"}' },
       ]);
@@ -149,6 +149,25 @@ describe.each(DIALECTS)('migrating ($name)', (dialect) => {
       await expect(db.insertInto('deliveries').values(delivery('d3', 'c1')).execute()).rejects.toThrow();
       await expect(db.insertInto('deliveries').values(delivery('d4', 'no-such-case', 'e2')).execute()).rejects.toThrow();
       expect((await db.selectFrom('users').select(['platform', 'station']).executeTakeFirstOrThrow())).toEqual({ platform: null, station: null });
+    } finally {
+      await old.drop();
+    }
+  });
+
+  it('upgrades sign-in tokens: 013 gives every live token a session id of its own, and keeps it valid', async () => {
+    const old = await emptyDatabase(dialect);
+    try {
+      await migrate(old, '012_programme_notices');
+      const db = old.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+      const at = '2026-11-30T08:00:00.000Z';
+      await db.insertInto('users').values({ id: 'u1', username: 'rider', password_hash: 'x', display_name: 'R', role: 'reporter', phone: null, department_id: null, jurisdiction_id: null, locale: 'zh-CN', active: 1, created_at: at }).execute();
+      for (const hash of ['h1', 'h2']) await db.insertInto('auth_tokens').values({ token_hash: hash, user_id: 'u1', created_at: at, expires_at: '2026-12-30T08:00:00.000Z', revoked_at: null }).execute();
+      expect(await migrate(old)).toEqual(['013_device_sessions']);
+      const rows = await db.selectFrom('auth_tokens').select(['token_hash', 'id', 'device', 'last_seen_at']).orderBy('token_hash').execute();
+      expect(rows.map((r) => [r.token_hash, r.device, r.last_seen_at])).toEqual([['h1', null, null], ['h2', null, null]]);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(2);
+      for (const r of rows) expect(r.id).toMatch(/^[0-9a-f-]{36}$/);
+      await expect(db.insertInto('auth_tokens').values({ token_hash: 'h3', id: rows[0]!.id, user_id: 'u1', created_at: at, expires_at: at }).execute()).rejects.toThrow();
     } finally {
       await old.drop();
     }

@@ -5,6 +5,7 @@
 export interface Session {
   token: string;
   expiresAt: string;
+  sessionId?: string;
   user: { id: string; username: string; displayName: string; role: string; locale: string };
 }
 

@@ -11,7 +11,7 @@ const en: typeof zh = {
     photo: 'Take photo', addPhoto: 'Another photo', photos: 'Photos', video: 'Video', voice: 'Voice note', voiceStop: 'Stop {s}/{max} s', noMicrophone: 'The microphone is not available: allow recording in the browser settings', shrinking: 'Shrinking photos…',
     category: 'What is it?', chooseCategory: 'Choose what kind of problem it is', noCategory: 'No category', description: 'Details (optional)', descriptionPlaceholder: 'e.g. manhole cover missing, someone nearly fell in',
     emergency: 'Emergency', emergencyHint: 'Turn on when someone could get hurt: the command centre acts at once',
-    location: 'Location', locating: 'Finding your location…', located: 'Located (to about {meters} m)', placedByHand: 'Placed on the map', noLocation: 'No location from the phone: place the pin on the map and type the place', place: 'Place', placePlaceholder: 'e.g. outside No. 88 Jinzhu West Road',
+    location: 'Location', locating: 'Finding your location…', located: 'Located (to about {meters} m)', placedByHand: 'Placed on the map', mapLabel: 'Map: drag the red pin to where the problem is', noLocation: 'No location from the phone: place the pin on the map and type the place', place: 'Place', placePlaceholder: 'e.g. outside No. 88 Jinzhu West Road',
     nearbyTitle: 'Cases already open nearby: is it one of these?', metres: '{n} m', same: 'This one', sameChosen: 'Chosen: same problem',
     submit: 'Report', draft: 'Save draft', queued: 'Saved; sending', savedDraft: 'Draft saved', needPhoto: 'Take a photo first', needPlace: 'Turn on location or place the pin on the map', needSomething: 'Add a photo, a voice note or a few words',
   },
@@ -26,7 +26,7 @@ const en: typeof zh = {
   },
   inbox: { title: 'Messages', empty: 'No messages', markAll: 'Mark all read' },
   me: {
-    title: 'Me', account: 'Account', points: 'My points', pointsUnit: 'points', held: '{n} being redeemed', language: 'Language', signedInAs: 'Signed in as {name}',
+    title: 'Me', account: 'Account', devices: 'Signed-in devices', browser: 'Browser', lastSeen: 'Last used {at}', thisDevice: 'This device', endDevice: 'Sign it out', points: 'My points', pointsUnit: 'points', held: '{n} being redeemed', language: 'Language', signedInAs: 'Signed in as {name}',
     redeem: 'Redeem', redeemPlaceholder: 'How many points', redeemSubmit: 'Request', redemptionRequested: 'Requested {points} points ({yuan} yuan); paid after approval',
     why: { not_a_member: 'You are not a grid worker yet: verified food-safety reports earn points once you are', not_appointed: 'Your application is being reviewed: points start when you are appointed' },
   },

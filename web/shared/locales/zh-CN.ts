@@ -9,7 +9,7 @@ export default {
     photo: '拍照', addPhoto: '再拍一张', photos: '照片', video: '视频', voice: '语音', voiceStop: '停止 {s}/{max} 秒', noMicrophone: '无法使用麦克风：请在浏览器设置里允许录音', shrinking: '正在压缩照片…',
     category: '问题类型', chooseCategory: '请选择问题类型', noCategory: '未选类型', description: '补充说明（可不填）', descriptionPlaceholder: '比如：井盖缺失，有人差点踩空',
     emergency: '紧急情况', emergencyHint: '危及人身安全时打开，指挥中心立即处理',
-    location: '位置', locating: '正在定位…', located: '已定位（精度约 {meters} 米）', placedByHand: '已在地图上选定位置', noLocation: '无法获取定位，请在地图上选点并填写地点', place: '地点', placePlaceholder: '比如：金珠西路 88 号门口',
+    location: '位置', locating: '正在定位…', located: '已定位（精度约 {meters} 米）', placedByHand: '已在地图上选定位置', mapLabel: '地图：拖动红色图钉到问题所在位置', noLocation: '无法获取定位，请在地图上选点并填写地点', place: '地点', placePlaceholder: '比如：金珠西路 88 号门口',
     nearbyTitle: '附近已有这些案件，是同一个问题吗？', metres: '{n} 米', same: '就是这个', sameChosen: '已选：同一问题',
     submit: '上报', draft: '存为草稿', queued: '已保存，正在发送', savedDraft: '草稿已保存', needPhoto: '请先拍照', needPlace: '请打开定位或在地图上选点', needSomething: '请拍照、录音或写几句说明',
   },
@@ -24,7 +24,7 @@ export default {
   },
   inbox: { title: '消息', empty: '没有消息', markAll: '全部已读' },
   me: {
-    title: '我的', account: '账号', points: '我的积分', pointsUnit: '分', held: '{n} 分兑换中', language: '语言', signedInAs: '当前账号：{name}',
+    title: '我的', account: '账号', devices: '已登录的设备', browser: '浏览器', lastSeen: '最近使用：{at}', thisDevice: '本机', endDevice: '退出该设备', points: '我的积分', pointsUnit: '分', held: '{n} 分兑换中', language: '语言', signedInAs: '当前账号：{name}',
     redeem: '兑换积分', redeemPlaceholder: '兑换多少分', redeemSubmit: '申请兑换', redemptionRequested: '已申请兑换 {points} 分（{yuan} 元），审核后发放',
     why: { not_a_member: '你还不是网格员，上报食品安全问题核实后才能得积分', not_appointed: '网格员申请审核中，聘任后开始积分' },
   },
