@@ -87,7 +87,7 @@ async function serve(database: Database, config: Config): Promise<void> {
   const signals = signalsFor(database);
   const notify = senderOptions(config);
   const services = buildUseCases(database, { ...serviceOptions(config), notify, signals, tokenTtlHours: config.tokenTtlHours, deviceSessionDays: config.deviceSessionDays, borderDistanceM: config.borderDistanceM });
-  const app = await buildApp({ database, services, logLevel: config.logLevel, trustProxy: config.trustProxy });
+  const app = await buildApp({ database, services, logLevel: config.logLevel, trustProxy: config.trustProxy, web: { tiles: config.tiles } });
   // Background work (the deadline sweep, SWEEP_INTERVAL_MS, and the notification worker) unless WORKERS=off: src/jobs.
   const jobs = buildJobs(services, { sweepIntervalMs: config.workers ? config.sweepIntervalMs : 0, feedRetentionMs: config.workers ? FEED_RETENTION_MS : 0 }, app.log);
   const stop = async () => {

@@ -26,6 +26,8 @@ export interface Config {
   /** Bearer tokens expire after this many hours. */
   tokenTtlHours: number;
   deviceSessionDays: number;
+  /** The rider map's tile server (MAP_TILE_URL, MAP_TILE_COORD_SYS wgs84|gcj02, MAP_TILE_ATTRIBUTION, MAP_TILE_MAX_ZOOM); null: polygons only. */
+  tiles: { url: string; coordSys: 'wgs84' | 'gcj02'; attribution: string; maxZoom: number } | null;
   /** How often the deadline sweep runs in `serve` (0 disables it). */
   sweepIntervalMs: number;
   /** Reports within this many metres of a unit's border are flagged for the dispatcher. */
@@ -146,6 +148,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     tokenTtlHours: int(env.TOKEN_TTL_HOURS, 24 * 7, 'TOKEN_TTL_HOURS'),
     deviceSessionDays: int(env.DEVICE_SESSION_DAYS, 180, 'DEVICE_SESSION_DAYS'),
+    tiles: env.MAP_TILE_URL
+      ? {
+          url: env.MAP_TILE_URL,
+          coordSys: tileSystem(env.MAP_TILE_COORD_SYS),
+          attribution: env.MAP_TILE_ATTRIBUTION ?? '',
+          maxZoom: int(env.MAP_TILE_MAX_ZOOM, 18, 'MAP_TILE_MAX_ZOOM'),
+        }
+      : null,
     sweepIntervalMs: int(env.SWEEP_INTERVAL_MS, 60_000, 'SWEEP_INTERVAL_MS'),
     borderDistanceM: int(env.BORDER_DISTANCE_M, DEFAULT_BORDER_DISTANCE_M, 'BORDER_DISTANCE_M'),
     emergencySignAlertMinutes: positive(env.EMERGENCY_SIGN_ALERT_MINUTES, DEFAULT_EMERGENCY_SIGN_ALERT_MINUTES, 'EMERGENCY_SIGN_ALERT_MINUTES'),
@@ -174,4 +184,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: maxAttempts(env.NOTIFY_MAX_ATTEMPTS),
     },
   };
+}
+
+function tileSystem(value: string | undefined): 'wgs84' | 'gcj02' {
+  if (value === undefined || value === '' || value === 'wgs84') return 'wgs84';
+  if (value === 'gcj02') return 'gcj02';
+  throw new Error(`MAP_TILE_COORD_SYS must be wgs84 or gcj02 (got ${JSON.stringify(value)}): the system the tiles are drawn in (Amap and Tencent tiles are gcj02)`);
 }

@@ -73,11 +73,29 @@ export function listWebFiles(root: string): Map<string, WebFile> {
   return files;
 }
 
+/** A tile server for the rider's map (MAP_TILE_URL and friends); without one the map draws the polygons alone. */
+export interface TileOptions {
+  /** A Leaflet URL template: {z}/{x}/{y}, and {s} for the subdomains 1-4 (Amap's webrd0{s}). */
+  url: string;
+  coordSys: 'wgs84' | 'gcj02';
+  attribution: string;
+  maxZoom: number;
+}
+
 export interface WebOptions {
   /** The build's folder (default dist/web). */
   root?: string;
-  /** Extra origins the app may load map tiles from (MAP_TILE_URL's host), for the pages' CSP. */
-  tileOrigins?: string[];
+  /** The map's tiles, if any: told to the app at /rider/config.json, and their origin allowed in its CSP. */
+  tiles?: TileOptions | null;
+}
+
+/** The origin a tile template loads from, for the CSP ({s} becomes a wildcard subdomain). */
+export function tileOrigin(url: string): string {
+  const match = /^(https?:)\/\/([^/?#]+)/i.exec(url);
+  if (!match) throw new Error(`MAP_TILE_URL must start with http:// or https:// (got ${JSON.stringify(url.slice(0, 80))})`);
+  const host = match[2]!.replace(/^[^.]*\{s\}[^.]*\./, '*.');
+  if (/[{}\s;,']/.test(host)) throw new Error(`MAP_TILE_URL's host may hold {s} only as its first label (got ${JSON.stringify(match[2])})`);
+  return `${match[1]!.toLowerCase()}//${host}`;
 }
 
 /** What the app's pages may load: its own files, photos it made (blob:), and the configured map tiles. */
@@ -104,7 +122,8 @@ export function appCsp(tileOrigins: string[] = []): string {
 export function registerWeb(app: FastifyInstance, options: WebOptions = {}): void {
   const root = options.root ?? DEFAULT_WEB_ROOT;
   const files = listWebFiles(root);
-  const csp = appCsp(options.tileOrigins);
+  const tiles = options.tiles ?? null;
+  const csp = appCsp(tiles ? [tileOrigin(tiles.url)] : []);
   const riderPage = files.get('/rider/index.html');
 
   const send = async (request: FastifyRequest, reply: FastifyReply, file: WebFile) => {
@@ -126,6 +145,8 @@ export function registerWeb(app: FastifyInstance, options: WebOptions = {}): voi
   // Only GET and HEAD: the app's files never take a body.
   const routes = { schema: { hide: true } } as const;
   app.get('/rider', routes, async (_request, reply) => reply.redirect('/rider/'));
+  // What the app needs to know of this server's setup: the map's tiles.
+  app.get('/rider/config.json', routes, async (_request, reply) => reply.header('cache-control', 'no-cache').send({ tiles }));
   app.get('/rider/*', routes, async (request, reply) => {
     const path = request.url.split('?')[0]!;
     const file = files.get(path);

@@ -29,6 +29,8 @@ export interface DuplicateCandidate {
   description: string;
   distanceM: number;
   reportedAt: string;
+  /** A photo of the case the command centre published (faces and plates blurred), to judge by; null when none is. */
+  photo: string | null;
 }
 
 export const relatedCategories = (category: Category, all: Category[]): Category[] =>
@@ -57,24 +59,45 @@ export class DuplicateService {
       excludeId,
       limit: 200,
     });
-    return rows
+    const picked = rows
       .map((c) => ({ c, d: distanceM([point.lon, point.lat], [c.lon, c.lat]) }))
       .filter(({ d }) => d <= radius)
       // Same category first, then nearest.
       .sort((a, b) => Number(b.c.categoryId === category.id) - Number(a.c.categoryId === category.id) || a.d - b.d)
-      .slice(0, MAX_CANDIDATES)
+      .slice(0, MAX_CANDIDATES);
+    const photos = await this.publishedPhotos(picked.map(({ c }) => c.id));
+    return picked
       .map(({ c, d }) => {
         const cat = byId.get(c.categoryId)!;
         return {
           id: c.id,
           ref: c.ref,
-          category: { id: cat.id, code: cat.code, name: locale === 'en' ? cat.names.en : cat.names.zh },
+          category: { id: cat.id, code: cat.code, name: locale === 'en' ? cat.names.en : locale === 'bo' ? cat.names.bo : cat.names.zh },
           status: c.status,
           statusText: statusWords(c.status, locale),
           description: [...c.description].slice(0, 80).join(''),
           distanceM: Math.round(d),
           reportedAt: c.reportedAt,
+          photo: photos.get(c.id) ?? null,
         };
       });
+  }
+
+  /**
+   * For each case, the public copy of its first published photo (the report's before the others). Only a
+   * published copy: a reporter sees other people's cases through what the command centre chose to show.
+   */
+  private async publishedPhotos(caseIds: string[]): Promise<Map<string, string>> {
+    if (caseIds.length === 0) return new Map();
+    const media = this.ctx.uow.autocommit.media;
+    const links = await media.linksOf(caseIds);
+    const records = await media.findMany([...new Set(links.map((l) => l.mediaId))]);
+    const published = new Set(records.filter((m) => m.kind === 'photo' && m.publicKey).map((m) => m.id));
+    const found = new Map<string, string>();
+    const order = (role: string) => (role === 'before' ? 0 : 1);
+    for (const link of [...links].sort((a, b) => order(a.role) - order(b.role) || a.eventSeq - b.eventSeq)) {
+      if (published.has(link.mediaId) && !found.has(link.caseId)) found.set(link.caseId, `/api/v1/public/media/${link.mediaId}`);
+    }
+    return found;
   }
 }

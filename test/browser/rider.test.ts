@@ -174,6 +174,17 @@ describe('the rider app (Chromium)', () => {
     await page.click('[data-test=voice]');
     await page.waitForSelector('.thumb audio');
     await page.getByRole('button', { name: world.category('07-999').names.zh }).click();
+    // The phone's fix is a street off: the rider drags the pin on the map (grid polygons, no tile server).
+    const pin = page.locator('[data-test=map] .pin');
+    await pin.waitFor();
+    await expect.poll(() => page.locator('[data-test=map] path.leaflet-interactive').count()).toBeGreaterThan(0);
+    await page.locator('[data-test=map]').scrollIntoViewIfNeeded();
+    const box = (await pin.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2 - 30, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => page.locator('[data-test=location]').innerText()).toBe('已在地图上选定位置');
     await page.click('[data-test=submit]');
     const row = page.locator('[data-test=queue] [data-status]').first();
     await expect.poll(() => page.locator('[data-test=queue] [data-status]').count()).toBe(2);
@@ -186,6 +197,26 @@ describe('the rider app (Chromium)', () => {
     expect(info.mime).toMatch(/^audio\/(webm|ogg)$/);
     expect(info.durationS).toBeGreaterThan(1.5);
     expect(info.durationS).toBeLessThan(10);
+    // Where the pin was put: east and north of the phone's fix, by the few metres 40 px are at zoom 17.
+    const placed = await world.services.caseQueries.myReports(await world.as('solang'), 1, 1, 'zh-CN');
+    const at = placed.items[0]!.location;
+    expect(at.lon).toBeGreaterThan(world.najinPoint.lon);
+    expect(at.lat).toBeGreaterThan(world.najinPoint.lat);
+    expect(at.lon - world.najinPoint.lon).toBeLessThan(0.001);
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it('applies to be a grid worker from 我的 and shows where the application stands', async () => {
+    world.clock.advance(11); // (the open application form's rate limit counts per ten minutes)
+    await page.goto(`${base}/rider/me`);
+    await page.locator('[data-test=join]').click();
+    await page.waitForSelector('[data-test=apply]');
+    await page.fill('input[name=phone]', '13912345678');
+    await page.locator('[data-test=apply] button[type=submit]').click();
+    await page.waitForSelector('[data-test=membership]');
+    const mine = await world.services.members.mine(await world.as('solang'));
+    expect(mine.status).toBe('applicant');
+    expect(await page.locator('[data-test=membership]').innerText()).toContain('已报名，待站点推荐');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

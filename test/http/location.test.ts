@@ -241,6 +241,20 @@ describe.each(DIALECTS)('location over HTTP ($name)', (dialect) => {
       expect(ids(await nearby('pema', north(spot, 5), manhole)).sort()).toEqual([first.id, second.id].sort());
     });
 
+    it('shows a candidate’s photo to judge by only once the command centre has published it (blurred where needed)', async () => {
+      const here = north(spot, 8);
+      expect((await nearby('pema', here, manhole)).find((c) => c.id === first.id)!.photo).toBeNull();
+      const photo = first.media[0]!;
+      expect((await api.post('dispatcher', `/api/v1/media/${photo}/publish`, { regions: [{ x: 0, y: 0, width: 0.3, height: 0.3 }] })).statusCode).toBe(200);
+      const url = (await nearby('pema', here, manhole)).find((c) => c.id === first.id)!.photo;
+      expect(url).toBe(`/api/v1/public/media/${photo}`);
+      const image = await world.app.inject({ method: 'GET', url: url! });
+      expect(image.statusCode).toBe(200);
+      expect(image.headers['content-type']).toBe('image/webp');
+      // The rider's own photo stays theirs: without publication another rider gets nothing.
+      expect((await api.get('pema', `/api/v1/media/${photo}`)).statusCode).toBe(404);
+    });
+
     it('the radius is the category’s: 40 m is too far for a manhole (30 m) but near enough for a transformer (80 m)', async () => {
       const p = east(spot, 40);
       expect(ids(await nearby('tenzin', p, manhole))).not.toContain(first.id);

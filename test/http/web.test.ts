@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { DEFAULT_WEB_ROOT } from '../../src/http/web.js';
+import { DEFAULT_WEB_ROOT, tileOrigin } from '../../src/http/web.js';
 import { DIALECTS } from '../support/db.js';
 import { buildWorld, type World } from '../support/world.js';
 
@@ -108,6 +108,24 @@ describe('the browser app, served', () => {
       await app.close();
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+
+  it('tells the app of no tile server by default, and of a configured one with its origin allowed in the CSP', async () => {
+    const none = await get('/rider/config.json');
+    expect(none.statusCode).toBe(200);
+    expect(none.json()).toEqual({ tiles: null });
+    const tiles = { url: 'https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}', coordSys: 'gcj02' as const, attribution: '© 高德地图', maxZoom: 18 };
+    const app = await buildApp({ database: world.database, services: world.services, web: { tiles } });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/rider/config.json' })).json()).toEqual({ tiles });
+      const page = await app.inject({ method: 'GET', url: '/rider/' });
+      expect(String(page.headers['content-security-policy'])).toContain("img-src 'self' blob: data: https://*.is.autonavi.com");
+    } finally {
+      await app.close();
+    }
+    expect(() => tileOrigin('ftp://tiles.example/{z}/{x}/{y}.png')).toThrow(/http/);
+    expect(tileOrigin('https://tile.openstreetmap.org/{z}/{x}/{y}.png')).toBe('https://tile.openstreetmap.org');
+    expect(() => tileOrigin("https://a.example';script-src *;/{z}")).toThrow();
   });
 
   it('keeps the rider entry under its JavaScript budget (150 KB gzipped), as the build measured it', () => {

@@ -15,6 +15,7 @@ export const router = createRouter({
     { path: '/reports/:id', name: 'case', component: () => import('./views/CaseView.vue'), props: true },
     { path: '/inbox', name: 'inbox', component: () => import('./views/InboxView.vue') },
     { path: '/me', name: 'me', component: () => import('./views/MeView.vue') },
+    { path: '/me/join', name: 'join', component: () => import('./views/JoinView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });

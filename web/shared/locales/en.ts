@@ -30,6 +30,12 @@ const en: typeof zh = {
     redeem: 'Redeem', redeemPlaceholder: 'How many points', redeemSubmit: 'Request', redemptionRequested: 'Requested {points} points ({yuan} yuan); paid after approval',
     why: { not_a_member: 'You are not a grid worker yet: verified food-safety reports earn points once you are', not_appointed: 'Your application is being reviewed: points start when you are appointed' },
   },
+  join: {
+    title: 'Join as a grid worker', apply: 'Apply to be a grid worker', myStatus: 'My grid-worker application', intro: 'Najin riders as mobile grid workers: report street problems; verified food-safety reports earn points that redeem for cash.',
+    name: 'Name (as on your ID card)', phone: 'Mobile number', workerType: 'I am a', platform: 'Platform', station: 'Station (optional)', area: 'Subdistrict', guardian: 'Also join as a food-safety guardian', guardianHint: 'Looking out for food-safety hazards', note: 'Note (optional)', submit: 'Apply',
+    appointment: 'Appointment number {number}',
+    status: { applicant: 'Applied: waiting for the station', recommended: 'Recommended: under review', approved: 'Approved: to be appointed', appointed: 'Appointed', suspended: 'Suspended', retired: 'Retired', rejected: 'Not accepted' },
+  },
   errors: {
     offline: 'No network; it will be retried automatically',
     invalid_credentials: 'Wrong username or password',
@@ -54,6 +60,10 @@ const en: typeof zh = {
     reopen_requires_dissatisfied_rating: 'Rate it "dissatisfied" first to ask for it to be reopened',
     insufficient_points: 'Not enough points',
     not_a_member: 'You are not a grid worker yet',
+    already_a_member: 'You have already applied',
+    phone_already_applied: 'This mobile number has already applied',
+    unknown_platform: 'Choose your platform',
+    invalid_phone: 'That is not a mobile number: 11 digits',
     validation_failed: 'Something is wrong in the form: {message}',
     unknown: 'Something went wrong: {message}',
   },

@@ -28,6 +28,12 @@ export default {
     redeem: '兑换积分', redeemPlaceholder: '兑换多少分', redeemSubmit: '申请兑换', redemptionRequested: '已申请兑换 {points} 分（{yuan} 元），审核后发放',
     why: { not_a_member: '你还不是网格员，上报食品安全问题核实后才能得积分', not_appointed: '网格员申请审核中，聘任后开始积分' },
   },
+  join: {
+    title: '网格员报名', apply: '报名成为网格员', myStatus: '我的网格员申请', intro: '纳金小哥流动网格员：上报街面问题，食品安全问题核实后积分兑现金。',
+    name: '姓名（与身份证一致）', phone: '手机号', workerType: '身份', platform: '所属平台', station: '站点（可不填）', area: '报名街道', guardian: '同时报名“舌尖守护者”', guardianHint: '专门发现食品安全隐患', note: '备注（可不填）', submit: '提交报名',
+    appointment: '聘任编号 {number}',
+    status: { applicant: '已报名，待站点推荐', recommended: '站点已推荐，待审核', approved: '审核通过，待聘任', appointed: '已聘任', suspended: '暂停', retired: '已退出', rejected: '未通过' },
+  },
   errors: {
     offline: '没有网络，稍后会自动重试',
     invalid_credentials: '账号或密码不对',
@@ -52,6 +58,10 @@ export default {
     reopen_requires_dissatisfied_rating: '先评价“不满意”，才能要求重新办理',
     insufficient_points: '积分不够',
     not_a_member: '你还不是网格员',
+    already_a_member: '你已经报过名了',
+    phone_already_applied: '这个手机号已经报过名了',
+    unknown_platform: '请选择所属平台',
+    invalid_phone: '手机号不对：请填 11 位手机号',
     validation_failed: '填写的内容有误：{message}',
     unknown: '出错了：{message}',
   },

@@ -222,6 +222,7 @@ export const DuplicateCandidateSchema = Obj({
   description: Type.String(),
   distanceM: Type.Number(),
   reportedAt: Type.String(),
+  photo: Nullable(Type.String({ description: 'The public copy of a photo the command centre published (blurred where needed), or null' })),
 });
 
 const withDuplicates = <P extends TProperties>(view: TObject<P>) =>
