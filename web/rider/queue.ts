@@ -14,6 +14,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { ref } from 'vue';
 import { ApiError, call, loadSession } from '../shared/api.js';
 import { onReconnect } from './network.js';
+import { RESUMABLE_ABOVE, uploadResumable, type UploadState } from './resumable.js';
 
 export type QueueStatus = 'draft' | 'pending' | 'sending' | 'sent' | 'failed';
 export type CoordSys = 'wgs84' | 'gcj02' | 'bd09';
@@ -23,6 +24,10 @@ export interface QueuedFile {
   type: string;
   kind: 'photo' | 'video' | 'audio';
   blob: Blob;
+  /** A video's resumable upload, once started: where it is, and its media id when done. */
+  upload?: UploadState;
+  /** Bytes of it the server has. */
+  sent?: number;
 }
 
 export interface ReportForm {
@@ -154,9 +159,12 @@ export function reportRequest(item: QueuedReport): FormData {
   if (f.address.trim()) report.address = f.address.trim();
   if (f.emergency) report.urgency = 'emergency';
   if (f.duplicateOf) report.duplicateOf = f.duplicateOf;
+  // Videos already uploaded resumably go by their media id; the rest travel in the form.
+  const uploaded = item.files.flatMap((file) => (file.upload?.mediaId ? [file.upload.mediaId] : []));
+  if (uploaded.length) report.media = uploaded;
   const form = new FormData();
   form.append('report', JSON.stringify(report));
-  item.files.forEach((file, i) => form.append(`file${i}`, file.blob, file.name));
+  item.files.forEach((file, i) => !file.upload?.mediaId && form.append(`file${i}`, file.blob, file.name));
   return form;
 }
 
@@ -195,25 +203,36 @@ async function sendDue(): Promise<void> {
     // Holding the lock, a report still marked sending is one whose tab or phone died on the way: its key makes sending it again safe.
     const due = items.filter((i) => (i.status === 'pending' && i.nextAttemptAt <= Date.now()) || i.status === 'sending').sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
     if (!due) return;
-    await put({ ...due, status: 'sending', attempts: due.attempts + 1 });
+    let current: QueuedReport = { ...due, status: 'sending', attempts: due.attempts + 1 };
+    await put(current);
     try {
-      const view = await call<{ id: string; ref: string }>('/reports', { form: reportRequest(due), headers: { 'idempotency-key': due.id } });
+      // Large videos first, resumably; what each upload reached is kept, so the next try goes on from there.
+      for (let i = 0; i < current.files.length; i++) {
+        const file = current.files[i]!;
+        if (file.kind !== 'video' || file.blob.size <= RESUMABLE_ABOVE || file.upload?.mediaId) continue;
+        await uploadResumable(file.blob, file.name, file.upload ?? { url: null, mediaId: null }, async (upload, sent) => {
+          current = { ...current, files: current.files.map((f, j) => (j === i ? { ...f, upload, sent } : f)) };
+          await put(current);
+        });
+      }
+      const uploadedDue = current;
+      const view = await call<{ id: string; ref: string }>('/reports', { form: reportRequest(uploadedDue), headers: { 'idempotency-key': due.id } });
       // The server has the media now: the phone keeps only what the list shows.
-      await put({ ...due, status: 'sent', attempts: due.attempts + 1, files: [], error: null, caseId: view.id, caseRef: view.ref });
+      await put({ ...current, status: 'sent', files: [], error: null, caseId: view.id, caseRef: view.ref });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
-        await put({ ...due, status: 'pending', attempts: due.attempts + 1, error: { status: 401, code: error.code, message: error.message } });
+        await put({ ...current, status: 'pending', error: { status: 401, code: error.code, message: error.message } });
         return;
       }
       if (transient(error)) {
         const e = error instanceof ApiError ? error : new ApiError(0, 'offline', String(error));
         const waitMs = e.retryAfterS ? e.retryAfterS * 1000 : backoffMs(due.attempts + 1, e.offline);
-        await put({ ...due, status: 'pending', attempts: due.attempts + 1, nextAttemptAt: Date.now() + waitMs, error: e.offline ? null : { status: e.status, code: e.code, message: e.message } });
+        await put({ ...current, status: 'pending', nextAttemptAt: Date.now() + waitMs, error: e.offline ? null : { status: e.status, code: e.code, message: e.message } });
         scheduleFlush(waitMs);
         return;
       }
       const e = error as ApiError;
-      await put({ ...due, status: 'failed', attempts: due.attempts + 1, error: { status: e.status, code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } });
+      await put({ ...current, status: 'failed', error: { status: e.status, code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } });
     }
   }
 }

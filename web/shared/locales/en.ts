@@ -18,7 +18,7 @@ const en: typeof zh = {
   queue: {
     title: 'Waiting to send', empty: 'Nothing waiting to be sent',
     status: { draft: 'Draft', pending: 'Waiting', sending: 'Sending', sent: 'Sent', failed: 'Failed' },
-    sentAs: 'Case {ref}', edit: 'Edit and resend', remove: 'Delete draft',
+    sentAs: 'Case {ref}', uploading: 'Uploading the video: {percent}% (it resumes after a drop)', edit: 'Edit and resend', remove: 'Delete draft',
   },
   reports: {
     title: 'My reports', empty: 'No reports yet', steps: 'Progress', before: 'Reported photos', after: 'After the fix', mergedInto: 'Joined case {ref}',

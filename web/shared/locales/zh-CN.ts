@@ -16,7 +16,7 @@ export default {
   queue: {
     title: '待发送', empty: '没有待发送的上报',
     status: { draft: '草稿', pending: '等待发送', sending: '发送中', sent: '已发送', failed: '发送失败' },
-    sentAs: '案件编号 {ref}', edit: '修改后重发', remove: '删除草稿',
+    sentAs: '案件编号 {ref}', uploading: '视频上传中 {percent}%（断网后会接着传）', edit: '修改后重发', remove: '删除草稿',
   },
   reports: {
     title: '我的上报', empty: '还没有上报', steps: '办理进度', before: '上报照片', after: '处置后照片', mergedInto: '已并入案件 {ref}',
