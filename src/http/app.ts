@@ -106,7 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       // Multipart forms (several photos, or a report with its photos); per-request limits in uploads.ts.
-      await api.register(multipart, { limits: { fileSize: Math.max(options.services.media.limits.photoBytes, options.services.media.limits.videoBytes) } });
+      await api.register(multipart, { limits: { fileSize: options.services.media.largest } });
       await api.register(authRoutes(options.services));
       await api.register(caseRoutes(options.services));
       await api.register(referenceRoutes(options.services));

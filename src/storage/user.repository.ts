@@ -91,10 +91,13 @@ export class UserRepository implements UserStore {
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
+      // Every token has an id since 013 (new ones from sign-in, older ones from the migration).
+      .where('id', 'is not', null)
+      .$narrowType<{ id: string }>()
       .orderBy('created_at', 'desc')
       .limit(200)
       .execute();
-    return rows.map((r) => ({ tokenHash: r.token_hash, id: r.id ?? r.token_hash.slice(0, 32), device: r.device, createdAt: r.created_at, expiresAt: r.expires_at, lastSeenAt: r.last_seen_at }));
+    return rows.map((r) => ({ tokenHash: r.token_hash, id: r.id, device: r.device, createdAt: r.created_at, expiresAt: r.expires_at, lastSeenAt: r.last_seen_at }));
   }
 
   async revokeSession(userId: string, id: string, at: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 // The rider's own cases as the server tells them (GET /me/reports, GET /cases/{id}: the reporter's view,
 // each step in plain words), and the two things a rider may do once it is closed: rate it, or reopen it.
-import { call, loadSession } from '../shared/api.js';
+import { call, request } from '../shared/api.js';
 
 export interface TimelineEntry { at: string; action: string; status: string; text: string; evidence: string[] }
 export interface EvidenceItem { media: { id: string; kind: string; mime: string }; eventSeq: number }
@@ -31,8 +31,6 @@ export const act = (id: string, action: 'rate' | 'reopen', body: Record<string, 
 
 /** A photo of the rider's own case, fetched with the session (the media route checks who asks). */
 export async function mediaUrl(id: string): Promise<string> {
-  const session = loadSession();
-  const answer = await fetch(`/api/v1/media/${encodeURIComponent(id)}?variant=thumb`, { headers: session ? { authorization: `Bearer ${session.token}` } : {} });
-  if (!answer.ok) throw new Error(`media ${answer.status}`);
+  const answer = await request(`/api/v1/media/${encodeURIComponent(id)}?variant=thumb`);
   return URL.createObjectURL(await answer.blob());
 }

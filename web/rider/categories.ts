@@ -1,6 +1,7 @@
 // Problem categories, named in the rider's language, kept on the phone for the days without signal.
 import { ref } from 'vue';
 import { call } from '../shared/api.js';
+import { inLanguage } from '../shared/i18n.js';
 
 export interface Category {
   id: string;
@@ -37,7 +38,7 @@ export async function refreshCategories(): Promise<void> {
 
 export function categoryName(category: Category | undefined, locale: string): string {
   if (!category) return '';
-  return locale === 'bo' ? category.names.bo : locale === 'en' ? category.names.en : category.names.zh;
+  return inLanguage(category.names, locale);
 }
 
 /** An icon from Vant's set for each of the Najin catalogue's categories (部件/事件 codes), a plain one otherwise. */

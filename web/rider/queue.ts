@@ -89,10 +89,15 @@ export async function refreshQueue(): Promise<void> {
   queueCounts.value = counts;
 }
 
-async function put(item: QueuedReport): Promise<void> {
-  await (await db()).put('reports', { ...item, updatedAt: new Date().toISOString() });
+/** The screens (this tab's and the others') read the queue again. */
+async function changed(): Promise<void> {
   await refreshQueue();
   channel?.postMessage('changed');
+}
+
+async function put(item: QueuedReport): Promise<void> {
+  await (await db()).put('reports', { ...item, updatedAt: new Date().toISOString() });
+  await changed();
 }
 
 export async function getQueued(id: string): Promise<QueuedReport | undefined> {
@@ -132,8 +137,7 @@ export async function saveReport(input: { id?: string; form: ReportForm; files: 
 /** Drop a draft or a failed report (the rider's own choice; a sent one just leaves the list). */
 export async function removeQueued(id: string): Promise<void> {
   await (await db()).delete('reports', id);
-  await refreshQueue();
-  channel?.postMessage('changed');
+  await changed();
 }
 
 /** Send a failed or waiting report again now. */
@@ -226,7 +230,7 @@ async function sendDue(): Promise<void> {
       }
       if (transient(error)) {
         const e = error instanceof ApiError ? error : new ApiError(0, 'offline', String(error));
-        const waitMs = e.retryAfterS ? e.retryAfterS * 1000 : backoffMs(due.attempts + 1, e.offline);
+        const waitMs = e.retryAfterS ? e.retryAfterS * 1000 : backoffMs(current.attempts, e.offline);
         await put({ ...current, status: 'pending', nextAttemptAt: Date.now() + waitMs, error: e.offline ? null : { status: e.status, code: e.code, message: e.message } });
         scheduleFlush(waitMs);
         return;

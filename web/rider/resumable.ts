@@ -3,7 +3,7 @@
 // address is kept with the queued report, so after a lost connection, a closed app or a reboot the next
 // try asks the server how far it got (HEAD) and sends only the rest.
 
-import { ApiError, loadSession } from '../shared/api.js';
+import { ApiError, request, type RequestOptions } from '../shared/api.js';
 
 export const CHUNK_BYTES = 512 * 1024;
 /** Videos above this go resumable; smaller files travel inside the report's own form. */
@@ -14,23 +14,8 @@ export interface UploadState {
   mediaId: string | null;
 }
 
-async function tus(url: string, init: RequestInit): Promise<Response> {
-  const session = loadSession();
-  const headers = new Headers(init.headers);
-  headers.set('tus-resumable', '1.0.0');
-  if (session) headers.set('authorization', `Bearer ${session.token}`);
-  let answer: Response;
-  try {
-    answer = await fetch(url, { ...init, headers, cache: 'no-store' });
-  } catch {
-    throw new ApiError(0, 'offline', 'No connection to Gridline.');
-  }
-  if (!answer.ok) {
-    const body = (await answer.json().catch(() => null)) as { error?: { code?: string; message?: string; field?: string } } | null;
-    throw new ApiError(answer.status, body?.error?.code ?? `http_${answer.status}`, body?.error?.message ?? answer.statusText, body?.error?.field);
-  }
-  return answer;
-}
+/** A tus request: the protocol's version header on top of the app's own request (session, errors). */
+const tus = (url: string, init: RequestOptions) => request(url, { ...init, headers: { ...init.headers, 'tus-resumable': '1.0.0' } });
 
 const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 

@@ -57,31 +57,47 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { 'accept-language': language, ...options.headers };
-  const session = options.anonymous ? null : loadSession();
+export interface RequestOptions extends Omit<RequestInit, 'headers'> {
+  headers?: Record<string, string>;
+  /** Send without the session (sign-in). */
+  anonymous?: boolean;
+}
+
+/**
+ * One request to Gridline (`url` is the whole path, /api/v1/...) with the session and the user's language;
+ * the answer when it is a 2xx, otherwise an ApiError with the server's code (status 0: no answer at all).
+ * call() is this for JSON; the resumable upload and media copies use it for their headers and bytes.
+ */
+export async function request(url: string, options: RequestOptions = {}): Promise<Response> {
+  const { anonymous, headers: extra, ...init } = options;
+  const headers: Record<string, string> = { 'accept-language': language, ...extra };
+  const session = anonymous ? null : loadSession();
   if (session) headers.authorization = `Bearer ${session.token}`;
+  let answer: Response;
+  try {
+    answer = await fetch(url, { ...init, headers, cache: 'no-store' });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, 'offline', 'No connection to Gridline.');
+  }
+  if (answer.ok) return answer;
+  const text = await answer.text().catch(() => '');
+  const e = (text ? (safeJson(text) as { error?: { code?: string; message?: string; field?: string; details?: { retryAfterS?: number } } } | null) : null)?.error;
+  if (answer.status === 401 && session) saveSession(null);
+  throw new ApiError(answer.status, e?.code ?? `http_${answer.status}`, e?.message ?? answer.statusText, e?.field, e?.details?.retryAfterS);
+}
+
+export async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { ...options.headers };
   let body: BodyInit | undefined;
   if (options.form) body = options.form;
   else if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.body);
   }
-  let answer: Response;
-  try {
-    answer = await fetch(`/api/v1${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body, signal: options.signal, cache: 'no-store' });
-  } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiError(0, 'offline', 'No connection to Gridline.');
-  }
+  const answer = await request(`/api/v1${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body, signal: options.signal, anonymous: options.anonymous });
   const text = await answer.text();
-  const json = text ? safeJson(text) : null;
-  if (!answer.ok) {
-    const e = (json as { error?: { code?: string; message?: string; field?: string; details?: { retryAfterS?: number } } } | null)?.error;
-    if (answer.status === 401 && session) saveSession(null);
-    throw new ApiError(answer.status, e?.code ?? `http_${answer.status}`, e?.message ?? answer.statusText, e?.field, e?.details?.retryAfterS);
-  }
-  return json as T;
+  return (text ? safeJson(text) : null) as T;
 }
 
 function safeJson(text: string): unknown {

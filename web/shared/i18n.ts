@@ -35,6 +35,11 @@ export function setLanguage(code: Language): void {
 }
 setLanguage(i18n.global.locale.value as Language);
 
+/** A name kept in the three languages (categories, units, programme options), in this one: Chinese where it has none. */
+export function inLanguage(names: { zh?: string; en?: string; bo?: string }, locale: string): string {
+  return (locale === 'bo' ? names.bo : locale === 'en' ? names.en : names.zh) || names.zh || '';
+}
+
 /** A refusal in the user's language: the server's code if we know it, its own message otherwise. */
 export function errorText(error: unknown): string {
   const t = i18n.global.t;
