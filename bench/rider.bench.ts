@@ -7,7 +7,9 @@
 // any page can cost on that network. Also reported: the same load with the service worker's shell (a
 // return visit), and the bytes the cold load moved.
 //
-// Needs the build (npm run build:web) and a Chromium (test/support/browser.ts). Knobs: BENCH_RIDER_RUNS (5).
+// Needs the build (npm run build:web) and a Chromium (test/support/browser.ts). Knobs: BENCH_RIDER_RUNS (5);
+// BENCH_RIDER_WATERFALL=1 prints every request of the last cold load (start, first byte, end, bytes), to
+// see where the time goes.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,7 @@ import { launchBrowser, listen } from '../test/support/browser.js';
 import { runIfMain, type BenchResult } from './routing.bench.js';
 
 const RUNS = Number(process.env.BENCH_RIDER_RUNS ?? 5);
+const WATERFALL = process.env.BENCH_RIDER_WATERFALL === '1';
 const SLOW_3G = { offline: false, latency: 400, downloadThroughput: 50_000, uploadThroughput: 50_000 };
 const CPU_SLOWDOWN = 4;
 const TARGET_MS = 3_000;
@@ -54,6 +57,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult[]> {
       const c = await load(chrome.browser, `${base}/rider/`, '.category', init, 'block');
       cold.push(c.ms);
       coldBytes = c.bytes;
+      if (WATERFALL && i === RUNS - 1) for (const line of c.waterfall) log(`  ${line}`);
       warm.push((await load(chrome.browser, `${base}/rider/`, '.category', init, 'allow', true)).ms);
     }
     const l = median(landing);
@@ -73,9 +77,21 @@ export async function run(log: (line: string) => void): Promise<BenchResult[]> {
   }
 }
 
+/** In the page: when `selector` first matches, the time of the next frame (from the navigation's start) in window.__benchSeenAt. */
+const seenAt = (selector: string) => `(() => {
+  const seen = () => {
+    if (!document.querySelector(${JSON.stringify(selector)})) return false;
+    requestAnimationFrame(() => (window.__benchSeenAt = performance.now()));
+    return true;
+  };
+  const observer = new MutationObserver(() => seen() && observer.disconnect());
+  observer.observe(document, { subtree: true, childList: true });
+})();`;
+
 /** One load in a fresh context (nothing cached), throttled, timed from navigation to `ready` on screen. */
-async function load(browser: Browser, url: string, ready: string, init: string, serviceWorkers: 'allow' | 'block', primeFirst = false): Promise<{ ms: number; bytes: number }> {
-  const context: BrowserContext = await browser.newContext({ viewport: { width: 360, height: 640 }, serviceWorkers });
+async function load(browser: Browser, url: string, ready: string, init: string, serviceWorkers: 'allow' | 'block', primeFirst = false): Promise<{ ms: number; bytes: number; waterfall: string[] }> {
+  // A Chinese phone: the rider's language is the app's first.
+  const context: BrowserContext = await browser.newContext({ viewport: { width: 360, height: 640 }, locale: 'zh-CN', serviceWorkers });
   try {
     await context.addInitScript(init);
     const page = await context.newPage();
@@ -91,11 +107,26 @@ async function load(browser: Browser, url: string, ready: string, init: string, 
     await cdp.send('Network.emulateNetworkConditions', SLOW_3G);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
     let bytes = 0;
-    cdp.on('Network.loadingFinished', (event: { encodedDataLength: number }) => (bytes += event.encodedDataLength));
-    const started = performance.now();
+    const requests = new Map<string, { url: string; sent: number; firstByte?: number; done?: number; bytes?: number }>();
+    cdp.on('Network.requestWillBeSent', (event: { requestId: string; timestamp: number; request: { url: string } }) => requests.set(event.requestId, { url: event.request.url, sent: event.timestamp }));
+    cdp.on('Network.responseReceived', (event: { requestId: string; timestamp: number }) => { const r = requests.get(event.requestId); if (r) r.firstByte = event.timestamp; });
+    cdp.on('Network.loadingFinished', (event: { requestId: string; timestamp: number; encodedDataLength: number }) => {
+      bytes += event.encodedDataLength;
+      const r = requests.get(event.requestId);
+      if (r) Object.assign(r, { done: event.timestamp, bytes: event.encodedDataLength });
+    });
+    // Timed in the page: from the navigation's start to the first frame painted with `ready` in it (a
+    // selector polled from outside would add its own lag under the CPU throttling, a few hundred ms).
+    await page.addInitScript(seenAt(ready));
     await page.goto(url, { waitUntil: 'commit' });
     await page.waitForSelector(ready, { timeout: 60_000 });
-    return { ms: performance.now() - started, bytes };
+    const ms = (await (await page.waitForFunction('window.__benchSeenAt', undefined, { timeout: 60_000 })).jsonValue()) as number;
+    const all = [...requests.values()];
+    const page0 = all.filter((r) => r.url === url);
+    const zero = Math.min(...(page0.length > 0 ? page0 : all).map((r) => r.sent));
+    const at = (t?: number) => (t === undefined ? '   -' : String(Math.round((t - zero) * 1000)).padStart(5));
+    const waterfall = all.map((r) => `${at(r.sent)} ${at(r.firstByte)} ${at(r.done)} ms ${String(Math.round((r.bytes ?? 0) / 1024)).padStart(4)} KB ${r.url.replace(/^https?:\/\/[^/]+/, '')}`);
+    return { ms, bytes, waterfall: [`ready at ${Math.round(ms)} ms; requests (sent, first byte, done):`, ...waterfall] };
   } finally {
     await context.close();
   }

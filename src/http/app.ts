@@ -13,6 +13,7 @@ import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { registerRateLimit } from './rate-limit.js';
 import { checkResponses } from './response-check.js';
+import { registerCompression } from './compression.js';
 import { registerWeb, type WebOptions } from './web.js';
 import { JSON_BODY_LIMIT, registerValidation } from './validation.js';
 import { Health, withLang } from './schemas.js';
@@ -84,6 +85,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerValidation(app);
   // Under the test runner every answer is checked against its response schema (response-check.ts).
   if (options.checkResponses ?? Boolean(process.env.VITEST)) checkResponses(app);
+  // JSON answers compressed for clients that accept it (after the check above has read them).
+  registerCompression(app);
   // Every API route validates its whole query string before its handler: `lang` included.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/')) route.schema = { ...route.schema, querystring: withLang(route.schema?.querystring) };

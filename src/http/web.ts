@@ -9,7 +9,8 @@
 // year; the pages, the manifest and the service worker are revalidated every time, so an update reaches
 // riders at their next visit.
 
-import { readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +42,18 @@ interface WebFile {
   gz: boolean;
   /** Content-hashed (under /assets/): never changes at this address. */
   immutable: boolean;
+  /** A page's inline scripts, by their CSP hashes ('sha256-…'): the only inline code its policy allows. */
+  scriptHashes: string[];
+}
+
+/** The CSP hash of every inline <script> of a page (one with a src is allowed as 'self' instead). */
+export function inlineScriptHashes(html: string): string[] {
+  const hashes: string[] = [];
+  for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+    if (/\bsrc\s*=/i.test(match[1]!) || match[2]!.length === 0) continue;
+    hashes.push(`'sha256-${createHash('sha256').update(match[2]!).digest('base64')}'`);
+  }
+  return hashes;
 }
 
 /** Every file of the build by its address ('/rider/sw.js', '/assets/rider-1a2b.js'), compressed copies aside. */
@@ -65,7 +78,9 @@ export function listWebFiles(root: string): Map<string, WebFile> {
             return false;
           }
         };
-        files.set(address, { path, type: TYPES[extname(name)]!, br: has('.br'), gz: has('.gz'), immutable: address.startsWith('/assets/') });
+        const type = TYPES[extname(name)]!;
+        const scriptHashes = type.startsWith('text/html') ? inlineScriptHashes(readFileSync(path, 'utf8')) : [];
+        files.set(address, { path, type, br: has('.br'), gz: has('.gz'), immutable: address.startsWith('/assets/'), scriptHashes });
       }
     }
   };
@@ -98,11 +113,11 @@ export function tileOrigin(url: string): string {
   return `${match[1]!.toLowerCase()}//${host}`;
 }
 
-/** What the app's pages may load: its own files, photos it made (blob:), and the configured map tiles. */
-export function appCsp(tileOrigins: string[] = []): string {
+/** What the app's pages may load: its own files, photos it made (blob:), the configured map tiles, and the page's own inline scripts by hash. */
+export function appCsp(tileOrigins: string[] = [], scriptHashes: string[] = []): string {
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    ["script-src 'self'", ...scriptHashes].join(' '),
     // Vant and Leaflet position things with inline styles.
     "style-src 'self' 'unsafe-inline'",
     `img-src 'self' blob: data: ${tileOrigins.join(' ')}`.trim(),
@@ -123,7 +138,7 @@ export function registerWeb(app: FastifyInstance, options: WebOptions = {}): voi
   const root = options.root ?? DEFAULT_WEB_ROOT;
   const files = listWebFiles(root);
   const tiles = options.tiles ?? null;
-  const csp = appCsp(tiles ? [tileOrigin(tiles.url)] : []);
+  const origins = tiles ? [tileOrigin(tiles.url)] : [];
   const riderPage = files.get('/rider/index.html');
 
   const send = async (request: FastifyRequest, reply: FastifyReply, file: WebFile) => {
@@ -135,7 +150,7 @@ export function registerWeb(app: FastifyInstance, options: WebOptions = {}): voi
     reply.header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     // Pages and the service worker get the app's policy (a worker's own answer sets what it may fetch);
     // everything else keeps helmet's default-src 'none'.
-    if (file.type.startsWith('text/html') || file.path.endsWith('sw.js')) reply.header('content-security-policy', csp);
+    if (file.type.startsWith('text/html') || file.path.endsWith('sw.js')) reply.header('content-security-policy', appCsp(origins, file.scriptHashes));
     return reply.type(file.type).send(bytes);
   };
 

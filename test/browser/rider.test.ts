@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { cjkFont, launchBrowser, listen, type TestBrowser } from '../support/browser.js';
+import { cjkFont, launchBrowser, launchPersistent, listen, type TestBrowser } from '../support/browser.js';
 import { act, countCases } from '../support/cases.js';
 import { DIALECTS } from '../support/db.js';
 import { handMadeMovie } from '../support/media.js';
@@ -256,6 +256,91 @@ describe('the rider app (Chromium)', () => {
     const mine = await world.services.members.mine(await world.as('solang'));
     expect(mine.status).toBe('applicant');
     expect(await page.locator('[data-test=membership]').innerText()).toContain('已报名，待站点推荐');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
+
+// Background Sync needs a browser profile on disk (Chromium keeps it from private windows), so this test has
+// its own browser and server.
+describe('the rider app with its profile on disk (Chromium)', () => {
+  let world: World;
+  let base: string;
+  let chrome: Awaited<ReturnType<typeof launchPersistent>>;
+  let context: BrowserContext;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    world = await buildWorld(SQLITE, new Date().toISOString());
+    base = await listen(world.app);
+    chrome = await launchPersistent({
+      viewport: { width: 360, height: 640 },
+      locale: 'zh-CN',
+      // (Chrome grants Background Sync to every site it has open; its headless mode asks.)
+      permissions: ['geolocation', 'background-sync'],
+      geolocation: { latitude: world.najinPoint.lat, longitude: world.najinPoint.lon, accuracy: 15 },
+    });
+    context = chrome.context;
+    await cjkFont(context);
+  }, 60_000);
+
+  afterAll(async () => {
+    await chrome?.close();
+    await world?.close();
+  });
+
+  it('sends a report queued without signal when the network returns, with the app closed (Background Sync)', async (test) => {
+    let page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${base}/rider/`);
+    await page.waitForURL(/\/rider\/signin/);
+    await page.fill('input[name=username]', 'solang');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.category');
+    await page.waitForFunction(`navigator.serviceWorker.getRegistration('/rider/').then((r) => Boolean(r && r.active))`, null, { timeout: 15_000 });
+    // The headless shell of @sparticuz/chromium has no Background Sync (Debian's Chromium has: .ci/run installs it).
+    if (!(await page.evaluate(`navigator.serviceWorker.ready.then((r) => r.sync.getTags()).then(() => true, () => false)`))) {
+      console.warn('skipped: this Chromium has no Background Sync (scripts/install-browser.sh installs one that has)');
+      test.skip();
+    }
+    const casesBefore = await countCases(world.database);
+
+    await context.setOffline(true);
+    const photo = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#6a7' } }).jpeg().toBuffer();
+    await page.setInputFiles('[data-test=take-photo] input', { name: 'IMG_0002.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.waitForSelector('.thumb img');
+    await page.getByRole('button', { name: world.category('01-031').names.zh }).click();
+    await page.fill('textarea', '路灯一直在闪');
+    await page.click('[data-test=submit]');
+    await expect.poll(() => page.locator('[data-test=queue] [data-status=pending]').count()).toBe(1);
+    // The app asked the browser to wake its service worker once the network is back.
+    expect(await page.evaluate(`navigator.serviceWorker.ready.then((r) => r.sync.getTags())`)).toContain('gridline-queue');
+
+    // The rider closes the app; the signal comes back while it is closed.
+    await page.close();
+    expect(await countCases(world.database)).toBe(casesBefore);
+    await context.setOffline(false);
+    // The browser wakes the worker (Chromium would on its own when its network changes; a test's "offline"
+    // is only emulated, so the test fires the same event through the DevTools protocol).
+    const outside = await context.newPage();
+    const cdp = await context.newCDPSession(outside);
+    const registrations: { registrationId: string; scopeURL: string }[] = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (event: { registrations: { registrationId: string; scopeURL: string }[] }) => registrations.push(...event.registrations));
+    await cdp.send('ServiceWorker.enable');
+    await expect.poll(() => registrations.find((r) => r.scopeURL === `${base}/rider/`)).toBeTruthy();
+    const { registrationId } = registrations.find((r) => r.scopeURL === `${base}/rider/`)!;
+    await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: base, registrationId, tag: 'gridline-queue', lastChance: false });
+
+    await expect.poll(() => countCases(world.database), { timeout: 30_000 }).toBe(casesBefore + 1);
+    const latest = (await world.services.caseQueries.myReports(await world.as('solang'), 1, 1, 'zh-CN')).items[0]!;
+    expect(latest.description).toBe('路灯一直在闪');
+    // Opened again, the app shows it sent, with its case number, and nothing is sent twice.
+    page = outside;
+    await page.goto(`${base}/rider/`);
+    await page.waitForSelector('[data-test=queue] [data-status=sent]');
+    expect(await page.locator('[data-test=queue] [data-status]').first().innerText()).toContain(latest.ref);
+    await page.waitForTimeout(500);
+    expect(await countCases(world.database)).toBe(casesBefore + 1);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

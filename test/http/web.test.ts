@@ -3,13 +3,14 @@
 // the app's own CSP, and nothing outside the build reachable. Needs the build (`npm run build:web`;
 // `npm test` runs it first).
 
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { DEFAULT_WEB_ROOT, tileOrigin } from '../../src/http/web.js';
+import { DEFAULT_WEB_ROOT, inlineScriptHashes, tileOrigin } from '../../src/http/web.js';
 import { DIALECTS } from '../support/db.js';
 import { buildWorld, type World } from '../support/world.js';
 
@@ -77,10 +78,27 @@ describe('the browser app, served', () => {
     expect(sw.headers['cache-control']).toBe('no-cache');
     expect(String(sw.headers['content-security-policy'])).toContain("connect-src 'self'");
     // Its precache list is the rider's shell: the entry and what it loads statically, not the lazily loaded screens.
-    const shell = JSON.parse(/const SHELL = (\[.*\]);/.exec(sw.body)![1]!) as string[];
+    // (The worker is minified: its list is the array that starts with the page.)
+    const shell = /\[([`"']\/rider\/[`"'][^\]]*)\]/.exec(sw.body)![1]!.split(',').map((f) => f.slice(1, -1));
     expect(shell).toContain('/rider/');
     expect(shell).toContain(entry);
     expect(shell.some((f) => /ReportsView|InboxView|MeView|CaseView/.test(f))).toBe(false);
+    // ...and what the report screen loads after its first paint: a rider offline from the first visit on
+    // still gets the map, the toast and a switch of language. One missing file and the worker never installs.
+    for (const part of [/\/assets\/MapPicker-[\w-]+\.js$/, /\/assets\/toast-[\w-]+\.js$/, /\/assets\/en-[\w-]+\.js$/, /\/assets\/bo-[\w-]+\.js$/]) expect(shell.some((f) => part.test(f)), String(part)).toBe(true);
+    for (const file of shell) expect((await get(file)).statusCode, file).toBe(200);
+  });
+
+  it("allows the page's one inline script by its hash, and the script fills in where the languages are", async () => {
+    const page = await get('/rider/');
+    const script = /<script>([\s\S]*?)<\/script>/.exec(page.body)![1]!;
+    expect(String(page.headers['content-security-policy'])).toContain(`'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(inlineScriptHashes(page.body)).toHaveLength(1);
+    const languages = JSON.parse(/var languages = (\{[^}]*\})/.exec(script)![1]!) as Record<string, string>;
+    expect(Object.keys(languages).sort()).toEqual(['bo', 'en']);
+    for (const file of Object.values(languages)) expect((await get(file)).statusCode).toBe(200);
+    // No other page or file gets a script hash it does not carry.
+    expect(String((await get('/rider/sw.js')).headers['content-security-policy'])).not.toContain('sha256-');
   });
 
   it('refuses what is not in the build: 404 in the error format, nothing outside it readable', async () => {

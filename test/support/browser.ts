@@ -6,11 +6,12 @@
 // test's pages Noto Sans SC from @fontsource/noto-sans-sc (a dev dependency), the way a phone would have
 // it installed: the app's CSS is unchanged and names the font among the phone fonts it may find.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { chromium as playwright, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium as playwright, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 
 const require = createRequire(import.meta.url);
@@ -38,6 +39,22 @@ export interface TestBrowser {
 export async function launchBrowser(): Promise<TestBrowser> {
   const browser = await playwright.launch({ executablePath: await chromiumPath(), headless: true, args: FLAGS });
   return { browser, close: () => browser.close() };
+}
+
+/**
+ * A Chromium with a profile on disk, for what Chromium keeps from private (incognito) windows, as every
+ * context of launchBrowser() is one: Background Sync. The profile goes when it closes.
+ */
+export async function launchPersistent(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'gridline-chromium-'));
+  const context = await playwright.launchPersistentContext(profile, { ...options, executablePath: await chromiumPath(), headless: true, args: FLAGS });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }
 
 const FONT_DIR = join(require.resolve('@fontsource/noto-sans-sc/package.json'), '..');

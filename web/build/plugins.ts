@@ -1,40 +1,48 @@
 // Build steps of the browser app that no stock plugin does the way riders need:
 //  - riderPwa: the rider's web manifest, its icons (drawn from one SVG with sharp) and its own service
-//    worker, whose precache list is exactly the rider entry's shell (its HTML, the JavaScript and CSS its
-//    entry loads statically), never the console's or a lazily loaded screen's;
+//    worker, whose precache list is exactly the rider's shell (its HTML, the JavaScript and CSS its entry
+//    loads statically, and what the report screen loads after it), never the console's or another screen's;
 //  - precompress: a .br and a .gz beside every text file, so the server answers compressed bytes without
 //    compressing on each request (src/http/web.ts picks the one the browser accepts);
 //  - entrySizes: each entry's JavaScript, raw and gzipped, printed after every build and written to
-//    sizes.json, where a test holds the rider under its budget.
+//    sizes.json, where a test holds the rider under its budget;
+//  - precompileMessages: the locale files' messages compiled at build time (vue-i18n's message format to
+//    its AST), so the app ships vue-i18n without its message compiler and a broken message fails the build.
 
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { baseCompile } from '@intlify/message-compiler';
 import sharp from 'sharp';
-import type { Plugin, ResolvedConfig, Rollup } from 'vite';
+import { build, transformWithOxc, type Plugin, type ResolvedConfig, type Rollup } from 'vite';
 
 type OutputBundle = Rollup.OutputBundle;
 type OutputChunk = Rollup.OutputChunk;
 
 const isChunk = (item: OutputBundle[string]): item is OutputChunk => item.type === 'chunk';
 
-/** The files an entry loads before it runs: its chunk, the chunks it imports statically, their CSS. */
-export function entryClosure(bundle: OutputBundle, name: string): { js: string[]; css: string[] } {
-  const entry = Object.values(bundle).find((item) => isChunk(item) && item.isEntry && item.name === name) as OutputChunk | undefined;
-  if (!entry) return { js: [], css: [] };
+/** The files some chunks need before they run: the chunks, the chunks they import statically, their CSS. */
+export function chunkClosure(bundle: OutputBundle, roots: OutputChunk[]): { js: string[]; css: string[] } {
   const js = new Set<string>();
   const css = new Set<string>();
   const visit = (file: string) => {
     if (js.has(file)) return;
     const chunk = bundle[file];
     if (!chunk || !isChunk(chunk)) return;
-    js.add(file);
+    // A chunk of CSS alone (icons.ts) is no file of its own: Vite drops its empty JavaScript.
+    if (chunk.code.replace(/\/\*[\s\S]*?\*\//g, '').trim() !== '') js.add(file);
     for (const c of (chunk as OutputChunk & { viteMetadata?: { importedCss: Set<string> } }).viteMetadata?.importedCss ?? []) css.add(c);
     for (const imported of chunk.imports) visit(imported);
   };
-  visit(entry.fileName);
+  for (const root of roots) visit(root.fileName);
   return { js: [...js], css: [...css] };
+}
+
+/** The files an entry loads before it runs. */
+export function entryClosure(bundle: OutputBundle, name: string): { js: string[]; css: string[] } {
+  const entry = Object.values(bundle).find((item) => isChunk(item) && item.isEntry && item.name === name) as OutputChunk | undefined;
+  return entry ? chunkClosure(bundle, [entry]) : { js: [], css: [] };
 }
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">
@@ -45,7 +53,7 @@ const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">
 </svg>`;
 
 /** The rider's manifest, icons and service worker (served at /rider/sw.js, so its scope is /rider/). */
-export function riderPwa(): Plugin {
+export function riderPwa(options: { serviceWorker: string; keep: RegExp }): Plugin {
   return {
     name: 'gridline-rider-pwa',
     apply: 'build',
@@ -72,11 +80,109 @@ export function riderPwa(): Plugin {
       };
       this.emitFile({ type: 'asset', fileName: 'rider/manifest.webmanifest', source: JSON.stringify(manifest, null, 2) });
 
-      const { js, css } = entryClosure(bundle, 'rider');
-      const shell = ['/rider/', ...js.map((f) => `/${f}`), ...css.map((f) => `/${f}`), '/rider/manifest.webmanifest', ...icons.map((i) => i.src)];
+      // The entry, and what the report screen loads once it is on screen or when asked (the map, the toast,
+      // the icon font, the languages): all of it works without signal from the first visit on.
+      const entry = Object.values(bundle).find((item): item is OutputChunk => isChunk(item) && item.isEntry && item.name === 'rider');
+      const later = Object.values(bundle).filter((item): item is OutputChunk => isChunk(item) && options.keep.test(item.facadeModuleId ?? ''));
+      if (!entry) return this.error('the rider entry is not in the build');
+      const { js, css } = chunkClosure(bundle, [entry, ...later]);
+      const shell = ['/rider/', ...[...js, ...css].map((f) => `/${f}`), '/rider/manifest.webmanifest', ...icons.map((i) => i.src)];
       const version = createHash('sha256').update(shell.join('\n')).update(js.map((f) => (bundle[f] as OutputChunk).code).join('')).digest('hex').slice(0, 16);
-      const template = readFileSync(new URL('./sw-template.js', import.meta.url), 'utf8');
-      this.emitFile({ type: 'asset', fileName: 'rider/sw.js', source: template.replace('__VERSION__', JSON.stringify(version)).replace('__SHELL__', JSON.stringify(shell)) });
+      this.emitFile({ type: 'asset', fileName: 'rider/sw.js', source: await buildServiceWorker(options.serviceWorker, { __SW_VERSION__: JSON.stringify(version), __SW_SHELL__: JSON.stringify(shell) }) });
+    },
+  };
+}
+
+/**
+ * A service worker as one classic script (module workers are not everywhere yet), built on its own from
+ * TypeScript: it shares the app's modules (the queue's sending) without sharing its chunks.
+ */
+async function buildServiceWorker(entry: string, define: Record<string, string>): Promise<string> {
+  const output = await build({
+    configFile: false,
+    logLevel: 'warn',
+    define,
+    build: {
+      write: false,
+      target: 'es2020',
+      minify: true,
+      lib: { entry, formats: ['iife'], name: 'gridlineServiceWorker', fileName: () => 'sw.js' },
+    },
+  });
+  const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => ('output' in o ? o.output : [])).filter((item) => item.type === 'chunk');
+  if (chunks.length !== 1) throw new Error(`the service worker built into ${chunks.length} files; it must be one`);
+  return chunks[0]!.code;
+}
+
+type Messages = { [key: string]: string | Messages };
+
+/** Every message of a locale tree compiled to vue-i18n's AST; a message that does not parse is an error naming its key. */
+export function compileMessages(messages: Messages, path: string[] = []): Record<string, unknown> {
+  const compiled: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(messages)) {
+    const at = [...path, key];
+    if (typeof value !== 'string') {
+      compiled[key] = compileMessages(value, at);
+      continue;
+    }
+    const { ast } = baseCompile(value, {
+      jit: true,
+      location: false,
+      minify: true,
+      onError: (error) => {
+        throw new Error(`message ${at.join('.')} (${JSON.stringify(value)}): ${error.message}`);
+      },
+    });
+    compiled[key] = ast;
+  }
+  return compiled;
+}
+
+/**
+ * The locale files (`include`: TypeScript modules whose default export is the message tree) become their
+ * compiled trees. vue-i18n then formats them without its compiler (`__INTLIFY_DROP_MESSAGE_COMPILER__`
+ * and the runtime build in vite.config.ts): 7 KB less JavaScript, and no compiling on a slow phone.
+ */
+export function precompileMessages(options: { include: RegExp }): Plugin {
+  return {
+    name: 'gridline-precompile-messages',
+    enforce: 'pre',
+    async load(id) {
+      if (!options.include.test(id)) return null;
+      const source = readFileSync(id, 'utf8');
+      const { code } = await transformWithOxc(source, id, { lang: 'ts' });
+      const module = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default: Messages };
+      try {
+        return `export default ${JSON.stringify(compileMessages(module.default))};\n`;
+      } catch (error) {
+        this.error(`${id}: ${(error as Error).message}`);
+      }
+    },
+  };
+}
+
+/**
+ * The rider's page learns where the language files are (`/* gridline:languages *\/` in its inline script
+ * becomes `{"en": "/assets/en-….js", …}`), so it can preload the rider's language with the app's code
+ * rather than after it: one round trip less for an English or Tibetan rider.
+ */
+export function languageFiles(options: { page: string; include: RegExp }): Plugin {
+  return {
+    name: 'gridline-language-files',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle(_options, bundle) {
+      const page = bundle[options.page];
+      if (!page || page.type !== 'asset') return this.error(`${options.page} is not in the build`);
+      const files: Record<string, string> = {};
+      for (const item of Object.values(bundle)) {
+        const match = isChunk(item) ? options.include.exec(item.facadeModuleId ?? '') : null;
+        if (match) files[match[1]!] = `/${item.fileName}`;
+      }
+      const html = String(page.source);
+      const marker = '{} /* gridline:languages */';
+      if (!html.includes(marker)) return this.error(`${options.page} has no ${marker} to fill in`);
+      page.source = html.replace(marker, JSON.stringify(files));
     },
   };
 }

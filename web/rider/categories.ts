@@ -16,7 +16,16 @@ export interface Category {
 
 const KEY = 'gridline.categories';
 
+interface Early {
+  /** The page's own request (index.html): the list, or null for anything but a good answer. */
+  categories?: Promise<{ items: Category[] } | null>;
+  /** Its answer, once here: the first screen shows it at once. */
+  categoriesList?: { items: Category[] } | null;
+}
+const early = (window as { gridlineEarly?: Early }).gridlineEarly ?? {};
+
 function cached(): Category[] {
+  if (early.categoriesList) return early.categoriesList.items.filter((c) => c.active);
   try {
     return JSON.parse(localStorage.getItem(KEY) ?? '[]') as Category[];
   } catch {
@@ -26,11 +35,20 @@ function cached(): Category[] {
 
 export const categories = ref<Category[]>(cached());
 
+async function fetchCategories(): Promise<Category[]> {
+  // The page's answer once; after it (or instead of a refusal) the API client, which knows what a refusal means.
+  const list = await early.categories;
+  delete early.categories;
+  return (list ?? (await call<{ items: Category[] }>('/categories'))).items;
+}
+
 export async function refreshCategories(): Promise<void> {
   try {
-    const answer = await call<{ items: Category[] }>('/categories');
-    categories.value = answer.items.filter((c) => c.active);
-    localStorage.setItem(KEY, JSON.stringify(categories.value));
+    const next = (await fetchCategories()).filter((c) => c.active);
+    const text = JSON.stringify(next);
+    // The same list as on screen (the page's early answer) draws nothing again.
+    if (text !== JSON.stringify(categories.value)) categories.value = next;
+    localStorage.setItem(KEY, text);
   } catch {
     // Offline: the copy from last time serves.
   }

@@ -3,7 +3,7 @@
 // address is kept with the queued report, so after a lost connection, a closed app or a reboot the next
 // try asks the server how far it got (HEAD) and sends only the rest.
 
-import { ApiError, request, type RequestOptions } from '../shared/api.js';
+import { ApiError, request, type RequestOptions, type Session } from '../shared/api.js';
 
 export const CHUNK_BYTES = 512 * 1024;
 /** Videos above this go resumable; smaller files travel inside the report's own form. */
@@ -15,7 +15,7 @@ export interface UploadState {
 }
 
 /** A tus request: the protocol's version header on top of the app's own request (session, errors). */
-const tus = (url: string, init: RequestOptions) => request(url, { ...init, headers: { ...init.headers, 'tus-resumable': '1.0.0' } });
+const tus = (url: string, session: Session, init: RequestOptions) => request(url, { ...init, session, headers: { ...init.headers, 'tus-resumable': '1.0.0' } });
 
 const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 
@@ -23,13 +23,13 @@ const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().enco
  * Send `blob` resumably, from wherever the server says it stands; `progress` is told of the upload's address
  * as soon as it exists (to keep with the report) and of each chunk. Returns the media id.
  */
-export async function uploadResumable(blob: Blob, name: string, state: UploadState, progress: (state: UploadState, sent: number) => Promise<void>): Promise<string> {
+export async function uploadResumable(blob: Blob, name: string, state: UploadState, session: Session, progress: (state: UploadState, sent: number) => Promise<void>): Promise<string> {
   if (state.mediaId) return state.mediaId;
   let url = state.url;
   let offset = 0;
   if (url) {
     try {
-      const head = await tus(url, { method: 'HEAD' });
+      const head = await tus(url, session, { method: 'HEAD' });
       const done = head.headers.get('gridline-media-id');
       if (done) return done;
       offset = Number(head.headers.get('upload-offset') ?? 0);
@@ -40,14 +40,14 @@ export async function uploadResumable(blob: Blob, name: string, state: UploadSta
     }
   }
   if (!url) {
-    const created = await tus('/api/v1/uploads', { method: 'POST', headers: { 'upload-length': String(blob.size), 'upload-metadata': `filename ${b64(name)},filetype ${b64(blob.type || 'application/octet-stream')}` } });
+    const created = await tus('/api/v1/uploads', session, { method: 'POST', headers: { 'upload-length': String(blob.size), 'upload-metadata': `filename ${b64(name)},filetype ${b64(blob.type || 'application/octet-stream')}` } });
     url = created.headers.get('location');
     if (!url) throw new ApiError(0, 'offline', 'The upload was not started.');
     offset = 0;
     await progress({ url, mediaId: null }, 0);
   }
   for (;;) {
-    const answer = await tus(url, { method: 'PATCH', headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) }, body: blob.slice(offset, offset + CHUNK_BYTES) });
+    const answer = await tus(url, session, { method: 'PATCH', headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) }, body: blob.slice(offset, offset + CHUNK_BYTES) });
     const mediaId = answer.headers.get('gridline-media-id');
     if (mediaId) {
       await progress({ url, mediaId }, blob.size);

@@ -37,9 +37,15 @@ export function loadSession(): Session | null {
   }
 }
 
+const sessionListeners: ((session: Session | null) => void)[] = [];
+
+/** Told of every sign-in and sign-out (the rider's queue keeps a copy for its service worker). */
+export const onSessionChange = (listener: (session: Session | null) => void): void => void sessionListeners.push(listener);
+
 export function saveSession(session: Session | null): void {
   if (session) localStorage.setItem(SESSION_KEY, JSON.stringify(session));
   else localStorage.removeItem(SESSION_KEY);
+  for (const listener of sessionListeners) listener(session);
 }
 
 let language = 'zh-CN';
@@ -54,6 +60,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Send without the session (sign-in). */
   anonymous?: boolean;
+  /** Send with this session rather than the page's (the service worker has no localStorage). */
+  session?: Session;
   signal?: AbortSignal;
 }
 
@@ -61,6 +69,8 @@ export interface RequestOptions extends Omit<RequestInit, 'headers'> {
   headers?: Record<string, string>;
   /** Send without the session (sign-in). */
   anonymous?: boolean;
+  /** Send with this session rather than the page's; a 401 then leaves the page's sign-in to the page. */
+  session?: Session;
 }
 
 /**
@@ -69,9 +79,9 @@ export interface RequestOptions extends Omit<RequestInit, 'headers'> {
  * call() is this for JSON; the resumable upload and media copies use it for their headers and bytes.
  */
 export async function request(url: string, options: RequestOptions = {}): Promise<Response> {
-  const { anonymous, headers: extra, ...init } = options;
+  const { anonymous, session: given, headers: extra, ...init } = options;
   const headers: Record<string, string> = { 'accept-language': language, ...extra };
-  const session = anonymous ? null : loadSession();
+  const session = anonymous ? null : (given ?? loadSession());
   if (session) headers.authorization = `Bearer ${session.token}`;
   let answer: Response;
   try {
@@ -83,7 +93,7 @@ export async function request(url: string, options: RequestOptions = {}): Promis
   if (answer.ok) return answer;
   const text = await answer.text().catch(() => '');
   const e = (text ? (safeJson(text) as { error?: { code?: string; message?: string; field?: string; details?: { retryAfterS?: number } } } | null) : null)?.error;
-  if (answer.status === 401 && session) saveSession(null);
+  if (answer.status === 401 && session && !given) saveSession(null);
   throw new ApiError(answer.status, e?.code ?? `http_${answer.status}`, e?.message ?? answer.statusText, e?.field, e?.details?.retryAfterS);
 }
 
@@ -95,7 +105,7 @@ export async function call<T>(path: string, options: CallOptions = {}): Promise<
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.body);
   }
-  const answer = await request(`/api/v1${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body, signal: options.signal, anonymous: options.anonymous });
+  const answer = await request(`/api/v1${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body, signal: options.signal, anonymous: options.anonymous, session: options.session });
   const text = await answer.text();
   return (text ? safeJson(text) : null) as T;
 }
