@@ -177,15 +177,15 @@ async function checkMovie(w: Walker, top: Box[]): Promise<void> {
     one(mdia, 'mdhd', 'mdia');
     const stbl = await w.within(one(await w.within(one(mdia, 'minf', 'mdia')), 'stbl', 'minf'));
     one(stbl, 'stsd', 'stbl');
-    if (!fragmented) await checkChunkOffsets(w.r, stbl, mdats);
+    if (!fragmented) await checkChunkOffsets(w.r, stbl, mdats, 'video');
   }
   if (videoTracks === 0) throw bad('no video track');
 }
 
 /** Every chunk of a track starts inside an mdat's payload. */
-async function checkChunkOffsets(r: Reader, stbl: Box[], mdats: Box[]): Promise<void> {
+async function checkChunkOffsets(r: Reader, stbl: Box[], mdats: Box[], what: 'video' | 'sound'): Promise<void> {
   const table = first(stbl, 'stco') ?? first(stbl, 'co64');
-  if (!table) throw bad('a video track without chunk offsets (stco/co64)');
+  if (!table) throw bad(`a ${what} track without chunk offsets (stco/co64)`);
   const wide = table.type === 'co64';
   const entry = wide ? 8 : 4;
   const head = await r.read(table.body, 8);
@@ -197,8 +197,141 @@ async function checkChunkOffsets(r: Reader, stbl: Box[], mdats: Box[]): Promise<
   const data = await r.read(table.body + 8, bytes);
   for (let i = 0; i < count; i++) {
     const offset = wide ? Number(data.readBigUInt64BE(i * 8)) : data.readUInt32BE(i * 4);
-    if (!mdats.some((m) => offset >= m.body && offset < m.end)) throw bad(`chunk ${i + 1} of a video track lies outside the media data`);
+    if (!mdats.some((m) => offset >= m.body && offset < m.end)) throw bad(`chunk ${i + 1} of a ${what} track lies outside the media data`);
   }
+}
+
+// ---- sound alone (voice notes from Safari) -----------------------------------------------------------------
+
+/** An MP4 that holds one sound track and no video: what Safari's MediaRecorder makes of a voice note. */
+export interface IsoSound {
+  codec: 'aac' | 'opus';
+  durationS: number;
+  /** The boxes that may carry words, a place or a time (udta, meta): blanked in the copy that is served. */
+  metadata: { start: number; end: number }[];
+}
+
+/**
+ * The sound of an MP4 voice note: null when the file has a video track (a video, for checkContainer), its
+ * codec, length and metadata boxes when it holds one sound track alone, ContainerError for anything else.
+ * The length comes from the track's own header (mdhd) in a plain file and from the fragments' sample
+ * durations (trun, with tfhd's and trex's defaults) in a fragmented one, as Safari records them live.
+ */
+export async function isoSoundFile(file: string): Promise<IsoSound | null> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    return await isoSoundOf(fileReader(handle, size));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The same on bytes in memory. */
+export function isoSound(bytes: Buffer): Promise<IsoSound | null> {
+  return isoSoundOf(bufferReader(bytes));
+}
+
+const METADATA = new Set(['udta', 'meta']);
+const SOUND_CODECS: Record<string, IsoSound['codec']> = { mp4a: 'aac', Opus: 'opus' };
+
+async function isoSoundOf(r: Reader): Promise<IsoSound | null> {
+  const w = new Walker(r);
+  const top = await w.children(0, r.length, 'the file');
+  if (top[0]?.type !== 'ftyp') throw bad(`the file starts with ${top[0]?.type ?? 'nothing'}, not ftyp`);
+  const moovBox = one(top, 'moov', 'the file');
+  const moov = await w.within(moovBox);
+  one(moov, 'mvhd', 'moov');
+  const metadata = [...top, ...moov].filter((b) => METADATA.has(b.type));
+  const sounds: { tkhd: Box; mdhd: Box; stbl: Box[] }[] = [];
+  for (const trak of moov.filter((b) => b.type === 'trak')) {
+    const inTrak = await w.within(trak);
+    metadata.push(...inTrak.filter((b) => METADATA.has(b.type)));
+    const tkhd = one(inTrak, 'tkhd', 'trak');
+    const mdia = await w.within(one(inTrak, 'mdia', 'trak'));
+    const handler = await handlerOf(r, one(mdia, 'hdlr', 'mdia'));
+    if (handler === 'vide') return null;
+    if (handler !== 'soun') continue;
+    sounds.push({ tkhd, mdhd: one(mdia, 'mdhd', 'mdia'), stbl: await w.within(one(await w.within(one(mdia, 'minf', 'mdia')), 'stbl', 'minf')) });
+  }
+  if (sounds.length !== 1) throw bad(sounds.length === 0 ? 'no sound track' : `${sounds.length} sound tracks`);
+  const { tkhd, mdhd, stbl } = sounds[0]!;
+
+  const tk = await r.read(tkhd.body, 24);
+  const trackId = tk[0] === 1 ? (tk.length >= 24 ? tk.readUInt32BE(20) : -1) : tk.length >= 16 ? tk.readUInt32BE(12) : -1;
+  const md = await r.read(mdhd.body, 32);
+  const v1 = md[0] === 1;
+  if (md.length < (v1 ? 32 : 20) || trackId < 0) throw bad('the sound track header is cut off');
+  const timescale = md.readUInt32BE(v1 ? 20 : 12);
+  const declared = v1 ? Number(md.readBigUInt64BE(24)) : md.readUInt32BE(16);
+  if (timescale === 0) throw bad('the sound track has no timescale');
+
+  const stsd = one(stbl, 'stsd', 'stbl');
+  const entry = await r.read(stsd.body, 16);
+  if (entry.length < 16 || entry.readUInt32BE(4) < 1) throw bad('the sound track describes no samples');
+  const format = entry.toString('latin1', 12, 16);
+  const codec = SOUND_CODECS[format];
+  if (!codec) throw bad(`a sound track coded as ${JSON.stringify(format)}, not AAC or Opus`);
+
+  const mvex = first(moov, 'mvex');
+  let ticks: number;
+  if (!mvex) {
+    await checkChunkOffsets(r, stbl, top.filter((b) => b.type === 'mdat'), 'sound');
+    ticks = declared;
+  } else {
+    ticks = await fragmentTicks(w, top, await w.within(mvex), trackId);
+  }
+  if (!(ticks > 0)) throw bad('a sound track with no sound in it');
+  return { codec, durationS: Math.round((ticks / timescale) * 1000) / 1000, metadata: metadata.map((b) => ({ start: b.start, end: b.end })) };
+}
+
+/** A full box's flags (24 bits after its version byte). */
+const flagsOf = (head: Buffer) => head.readUInt32BE(0) & 0xffffff;
+
+/** The length of a fragmented track in its timescale: every sample of every fragment (moof > traf > trun). */
+async function fragmentTicks(w: Walker, top: Box[], mvex: Box[], trackId: number): Promise<number> {
+  let trexDefault = 0;
+  for (const trex of mvex.filter((b) => b.type === 'trex')) {
+    const t = await w.r.read(trex.body, 16);
+    if (t.length >= 16 && t.readUInt32BE(4) === trackId) trexDefault = t.readUInt32BE(12);
+  }
+  const moofs = top.filter((b) => b.type === 'moof');
+  if (moofs.length === 0 || !first(top, 'mdat')) throw bad('a fragmented file without moof and mdat');
+  let ticks = 0;
+  for (const moof of moofs) {
+    for (const traf of (await w.within(moof)).filter((b) => b.type === 'traf')) {
+      const inTraf = await w.within(traf);
+      const tfhd = one(inTraf, 'tfhd', 'traf');
+      const th = await w.r.read(tfhd.body, 28);
+      if (th.length < 8) throw bad('tfhd is cut off');
+      if (th.readUInt32BE(4) !== trackId) continue;
+      const tf = flagsOf(th);
+      let at = 8 + (tf & 0x01 ? 8 : 0) + (tf & 0x02 ? 4 : 0);
+      let fallback = trexDefault;
+      if (tf & 0x08) {
+        if (th.length < at + 4) throw bad('tfhd is cut off');
+        fallback = th.readUInt32BE(at);
+      }
+      for (const trun of inTraf.filter((b) => b.type === 'trun')) {
+        const head = await w.r.read(trun.body, 8);
+        if (head.length < 8) throw bad('trun is cut off');
+        const flags = flagsOf(head);
+        const count = head.readUInt32BE(4);
+        at = 8 + (flags & 0x01 ? 4 : 0) + (flags & 0x04 ? 4 : 0);
+        const stride = 4 * [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length;
+        const bytes = count * stride;
+        if (trun.body + at + bytes > trun.end) throw bad('trun lists more samples than it holds');
+        if (!(flags & 0x100)) {
+          ticks += count * fallback;
+          continue;
+        }
+        if (bytes > MAX_TABLE_BYTES) throw bad(`trun is larger than ${MAX_TABLE_BYTES} bytes`);
+        const table = await w.r.read(trun.body + at, bytes);
+        for (let i = 0; i < count; i++) ticks += table.readUInt32BE(i * stride);
+      }
+    }
+  }
+  return ticks;
 }
 
 // ---- HEIF -----------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import exifr from 'exifr';
 import sharp, { type Metadata } from 'sharp';
 import { DomainError } from '../domain/errors.js';
 import { AudioError, sniffAudio } from './audio.js';
-import { checkContainerFile } from './container.js';
+import { checkContainerFile, isoSoundFile, type IsoSound } from './container.js';
 import { sniffMedia } from './sniff.js';
 import { HEAD_BYTES } from './spool.js';
 import type { AcceptedMime, MediaKind, MediaLimits, ProcessedMedia } from './types.js';
@@ -77,18 +77,30 @@ export interface MediaFile {
 /**
  * Everything the platform needs from an upload in a file. Throws DomainError: 'invalid' empty_upload,
  * 'unsupported' unsupported_media_type / undecodable_media, 'too_large' file_too_large / image_too_large.
- * Tools write into `workDir` (the caller's, private, removed by the caller), where `cleanVideo` stays.
+ * Tools write into `workDir` (the caller's, private, removed by the caller), where `cleanCopy` stays.
  */
 export async function processFile(input: MediaFile, limits: MediaLimits, tools: MediaTools, workDir: string): Promise<ProcessedMedia> {
-  const { kind, mime } = await sniffMedia(input.head);
+  let { kind, mime } = await sniffMedia(input.head);
+  // An MP4 with sound alone is a voice note, whatever its brand says (Safari records them as iso5).
+  let sound: IsoSound | null = null;
+  if (mime === 'video/mp4' || mime === 'audio/mp4') {
+    try {
+      sound = await isoSoundFile(input.path);
+    } catch (error) {
+      // Not a sound file: a video's own check says what is wrong with it.
+      if (mime === 'audio/mp4') throw undecodable('audio', error);
+    }
+    if (sound) ({ kind, mime } = { kind: 'audio', mime: 'audio/mp4' });
+    else if (mime === 'audio/mp4') ({ kind, mime } = { kind: 'video', mime: 'video/mp4' });
+  }
   checkFileSize(kind, input.bytes, limits);
   await checkStructure(input.path, kind, mime);
-  if (kind === 'audio') return processAudio(input.path, limits);
+  if (kind === 'audio') return processAudio(input.path, limits, sound, workDir);
   return kind === 'photo' ? processPhoto(input.path, mime, limits, tools, workDir) : processVideo(input.path, mime, limits, tools, workDir);
 }
 
 /** What processMedia makes of bytes in memory: the same, with the clean video's bytes. */
-export type ProcessedBytes = Omit<ProcessedMedia, 'cleanVideo'> & { cleanVideo: Buffer | null };
+export type ProcessedBytes = Omit<ProcessedMedia, 'cleanCopy'> & { cleanCopy: Buffer | null };
 
 /**
  * processFile for bytes in memory (tests, benchmarks). `tools` defaults to detectTools(); pass
@@ -100,7 +112,7 @@ export async function processMedia(bytes: Buffer, limits: MediaLimits, tools?: M
     const file = path.join(dir, 'upload');
     await fs.writeFile(file, bytes, { mode: 0o600 });
     const media = await processFile({ path: file, bytes: bytes.length, head: bytes.subarray(0, HEAD_BYTES) }, limits, available, dir);
-    return { ...media, cleanVideo: media.cleanVideo === null ? null : await fs.readFile(media.cleanVideo) };
+    return { ...media, cleanCopy: media.cleanCopy === null ? null : await fs.readFile(media.cleanCopy) };
   });
 }
 
@@ -190,7 +202,7 @@ async function processHeif(input: string, mime: AcceptedMime, limits: MediaLimit
 }
 
 const photoFields = (mime: AcceptedMime, facts: CaptureFacts) =>
-  ({ kind: 'photo', mime, durationS: null, poster: null, cleanVideo: null, ...facts }) as const;
+  ({ kind: 'photo', mime, durationS: null, poster: null, cleanCopy: null, ...facts }) as const;
 
 /** Dimensions, orientation and EXIF from the header alone. No pixel limit here: nothing is decoded, and
  *  the dimensions it reports are what checkPixels judges. */
@@ -349,16 +361,16 @@ async function processVideo(input: string, mime: AcceptedMime, limits: MediaLimi
   const known = { ...size, ...facts };
   if (!tools.ffmpeg) return { ...base, ...known, ...(await videoPlaceholders(limits)) };
   const frame = await posterFrame(tools.ffmpeg, input, dir, known.durationS, limits);
-  const cleanVideo = await stripVideo(tools.ffmpeg, input, dir, mime);
+  const cleanCopy = await stripVideo(tools.ffmpeg, input, dir, mime);
   const copies = await renderCopies(frame, await readHeader(frame, 'video'), false, limits, 'video');
-  return { ...base, ...known, poster: copies.display, thumb: copies.thumb, cleanVideo, preview: 'full' };
+  return { ...base, ...known, poster: copies.display, thumb: copies.thumb, cleanCopy, preview: 'full' };
 }
 
 async function videoPlaceholders(limits: MediaLimits) {
   return {
     poster: await placeholder('video', Math.min(limits.displayPx, 640)),
     thumb: await placeholder('video', limits.thumbPx),
-    cleanVideo: null,
+    cleanCopy: null,
     preview: 'no_ffmpeg' as const,
   };
 }
@@ -452,17 +464,19 @@ async function stripVideo(ffmpeg: string, input: string, dir: string, mime: Acce
 
 /**
  * A voice note is kept as it was recorded (a phone's MediaRecorder writes no place or time into it): its
- * whole structure is checked and its length measured from the bytes (audio.ts), and one longer than
- * limits.audioSeconds is refused. Its thumbnail is a placeholder with a sound glyph.
+ * whole structure is checked and its length measured from the bytes (audio.ts for WebM and Ogg,
+ * container.ts for MP4), and one longer than limits.audioSeconds is refused. An MP4 may carry tags (udta,
+ * meta: an exported memo can hold where it was made): the copy that is served has them blanked, box for
+ * box, so no offset in the file moves. Its thumbnail is a placeholder with a sound glyph.
  */
-async function processAudio(input: string, limits: MediaLimits): Promise<ProcessedMedia> {
-  let info;
+async function processAudio(input: string, limits: MediaLimits, sound: IsoSound | null, workDir: string): Promise<ProcessedMedia> {
+  let info: { mime: AcceptedMime; durationS: number } | null;
   try {
-    info = sniffAudio(await fs.readFile(input));
+    info = sound ? { mime: 'audio/mp4', durationS: sound.durationS } : sniffAudio(await fs.readFile(input));
   } catch (error) {
     throw undecodable('audio', error);
   }
-  if (!info) throw undecodable('audio', new AudioError('not WebM or Ogg'));
+  if (!info) throw undecodable('audio', new AudioError('not WebM, Ogg or MP4'));
   if (info.durationS > limits.audioSeconds) {
     throw new DomainError('too_large', 'audio_too_long', `This voice note is ${Math.round(info.durationS)} s long; the most is ${limits.audioSeconds} s. Record a shorter one.`, {
       kind: 'audio',
@@ -481,9 +495,29 @@ async function processAudio(input: string, limits: MediaLimits): Promise<Process
     display: null,
     thumb: await placeholder('audio', limits.thumbPx),
     poster: null,
-    cleanVideo: null,
+    cleanCopy: sound && sound.metadata.length > 0 ? await blankBoxes(input, sound.metadata, path.join(workDir, 'voice-clean.m4a')) : null,
     preview: 'full',
   };
+}
+
+/** A copy of `input` in which each of `boxes` is a `free` box of the same size, full of zeros. */
+async function blankBoxes(input: string, boxes: { start: number; end: number }[], output: string): Promise<string> {
+  await fs.copyFile(input, output, fsConstants.COPYFILE_EXCL);
+  const handle = await fs.open(output, 'r+');
+  try {
+    for (const box of boxes) {
+      // The size fields stay (a 64-bit size too): only the type and the payload change.
+      const head = Buffer.alloc(8);
+      await handle.read(head, 0, 8, box.start);
+      const headerBytes = head.readUInt32BE(0) === 1 ? 16 : 8;
+      await handle.write(Buffer.from('free', 'latin1'), 0, 4, box.start + 4);
+      const zeros = Buffer.alloc(Math.min(64 * 1024, box.end - box.start - headerBytes));
+      for (let at = box.start + headerBytes; at < box.end; at += zeros.length) await handle.write(zeros, 0, Math.min(zeros.length, box.end - at), at);
+    }
+  } finally {
+    await handle.close();
+  }
+  return output;
 }
 
 // ---------------------------------------------------------------------------------------------------------

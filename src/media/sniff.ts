@@ -14,7 +14,7 @@ export interface SniffedMedia {
 }
 
 /** What the refusal message offers instead. */
-export const ACCEPTED_DESCRIPTION = 'a photo (JPEG, PNG, WebP or HEIC/HEIF), a video (MP4 or MOV) or a voice note (WebM or Ogg with Opus)';
+export const ACCEPTED_DESCRIPTION = 'a photo (JPEG, PNG, WebP or HEIC/HEIF), a video (MP4 or MOV) or a voice note (WebM or Ogg with Opus, or MP4 with AAC)';
 
 const PHOTO = (mime: AcceptedMime): SniffedMedia => ({ kind: 'photo', mime });
 const VIDEO = (mime: AcceptedMime): SniffedMedia => ({ kind: 'video', mime });
@@ -38,6 +38,10 @@ const ACCEPTED_BY_FILE_TYPE: Readonly<Record<string, SniffedMedia>> = {
   'video/webm': AUDIO('audio/webm'),
   'audio/ogg': AUDIO('audio/ogg'),
   'audio/opus': AUDIO('audio/ogg'),
+  // An MP4 that says it is audio (M4A); Safari's recordings say iso5 and look like a video until their
+  // tracks are read (process.ts: an MP4 with sound alone is a voice note).
+  'audio/x-m4a': AUDIO('audio/mp4'),
+  'audio/mp4': AUDIO('audio/mp4'),
 };
 
 /** HEVC-coded HEIF brands (single image, sequence, multi-layer). */

@@ -57,7 +57,7 @@ export type { MediaKind } from '../domain/records.js';
 import type { MediaKind } from '../domain/records.js';
 
 /** The accepted types, recognised from the bytes alone. */
-export const ACCEPTED_MIME = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'video/mp4', 'video/quicktime', 'audio/webm', 'audio/ogg'] as const;
+export const ACCEPTED_MIME = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'video/mp4', 'video/quicktime', 'audio/webm', 'audio/ogg', 'audio/mp4'] as const;
 export type AcceptedMime = (typeof ACCEPTED_MIME)[number];
 
 export interface MediaLimits {
@@ -111,7 +111,7 @@ export interface ProcessedMedia {
   poster: Buffer | null;
   /** A video copy with every metadata atom removed (ffmpeg remux), as a file in the work directory the
    *  caller gave processFile; null when ffmpeg is missing. */
-  cleanVideo: string | null;
+  cleanCopy: string | null;
   /** 'full' when every copy was made from the content; otherwise why a placeholder stands in. */
   preview: 'full' | 'no_ffmpeg' | 'no_heif_decoder';
 }

@@ -243,7 +243,7 @@ export class MediaService {
       put(p.display, 'image/webp'),
       put(p.thumb, 'image/webp'),
       put(p.poster, 'image/webp'),
-      p.cleanVideo ? this.store.putFile(p.cleanVideo, p.mime).then((r) => r.key) : null,
+      p.cleanCopy ? this.store.putFile(p.cleanCopy, p.mime).then((r) => r.key) : null,
     ]);
     return {
       kind: p.kind,
@@ -359,9 +359,10 @@ export class MediaService {
       case 'display':
         return record.kind === 'video' ? webp(record.posterKey, 'poster') : record.kind === 'audio' ? webp(record.thumbKey, 'thumb') : webp(record.displayKey ?? record.thumbKey, 'display');
       case 'audio':
-        // A voice note is kept as recorded (no place or time in it): whoever may see the case may hear it.
+        // A voice note as recorded (no place or time in it; an MP4's tags blanked in its clean copy):
+        // whoever may see the case may hear it.
         if (record.kind !== 'audio') throw invalid('variant', `This media item is a ${record.kind}: ask for display or thumb.`, 'not_audio');
-        return streamed(record.storageKey, false);
+        return streamed(record.cleanKey ?? record.storageKey, false);
       case 'video':
         if (record.kind !== 'video') throw invalid('variant', `This media item is a ${record.kind}: ask for display or thumb.`, 'not_a_video');
         if (record.cleanKey) return streamed(record.cleanKey, false);

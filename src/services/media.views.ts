@@ -21,7 +21,7 @@ export interface MediaInfo {
 }
 
 export function extension(mime: string): string {
-  return { 'image/jpeg': '.jpg', 'image/png': '.png', 'image/webp': '.webp', 'image/heic': '.heic', 'image/heif': '.heif', 'video/mp4': '.mp4', 'video/quicktime': '.mov', 'audio/webm': '.webm', 'audio/ogg': '.ogg' }[mime] ?? '';
+  return { 'image/jpeg': '.jpg', 'image/png': '.png', 'image/webp': '.webp', 'image/heic': '.heic', 'image/heif': '.heif', 'video/mp4': '.mp4', 'video/quicktime': '.mov', 'audio/webm': '.webm', 'audio/ogg': '.ogg', 'audio/mp4': '.m4a' }[mime] ?? '';
 }
 
 export function mediaInfo(record: MediaRecord, mayOriginal: boolean): MediaInfo {

@@ -30,6 +30,27 @@ async function phonePhoto(): Promise<Buffer> {
   return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).withMetadata({ orientation: 6 }).toBuffer();
 }
 
+/** Opened signed out, the app asks to sign in; signed in, it shows the report screen. */
+async function signIn(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/rider/`);
+  await page.waitForURL(/\/rider\/signin/);
+  await page.fill('input[name=username]', 'solang');
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.category');
+}
+
+/** On the report screen: a tap starts a voice note from the (fake) microphone, a tap two seconds later keeps it. */
+async function recordVoiceNote(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/rider/`);
+  await page.waitForSelector('.category');
+  await page.click('[data-test=voice]');
+  await expect.poll(() => page.locator('[data-test=voice]').getAttribute('aria-pressed')).toBe('true');
+  await page.waitForTimeout(2_500);
+  await page.click('[data-test=voice]');
+  await page.waitForSelector('.thumb audio');
+}
+
 describe('the rider app (Chromium)', () => {
   let world: World;
   let base: string;
@@ -69,12 +90,7 @@ describe('the rider app (Chromium)', () => {
   const queueRow = () => page.locator('[data-test=queue] [data-status]');
 
   it('signs in once, keeps a report made offline through a reload, and sends it exactly once when the signal returns', async () => {
-    await page.goto(`${base}/rider/`);
-    await page.waitForURL(/\/rider\/signin/);
-    await page.fill('input[name=username]', 'solang');
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.category');
+    await signIn(page, base);
     // Signed in once on this phone: a device session named after it, for 180 days.
     const sessions = await world.services.auth.sessionsOf(await world.as('admin'), world.users.get('solang')!.id);
     expect(sessions).toHaveLength(1);
@@ -171,13 +187,7 @@ describe('the rider app (Chromium)', () => {
 
   it('files a voice note with no words: recorded on the phone, sent, measured by the server and playable', async () => {
     world.clock.advance(1); // (the world's clock stands still: this report comes a minute after the last)
-    await page.goto(`${base}/rider/`);
-    await page.waitForSelector('.category');
-    await page.click('[data-test=voice]');
-    await expect.poll(() => page.locator('[data-test=voice]').getAttribute('aria-pressed')).toBe('true');
-    await page.waitForTimeout(2_500);
-    await page.click('[data-test=voice]');
-    await page.waitForSelector('.thumb audio');
+    await recordVoiceNote(page, base);
     await page.getByRole('button', { name: world.category('07-999').names.zh }).click();
     // The phone's fix is a street off: the rider drags the pin on the map (grid polygons, no tile server).
     const pin = page.locator('[data-test=map] .pin');
@@ -260,8 +270,9 @@ describe('the rider app (Chromium)', () => {
   }, 60_000);
 });
 
-// Background Sync needs a browser profile on disk (Chromium keeps it from private windows), so this test has
-// its own browser and server.
+// Background Sync needs a browser profile on disk (Chromium keeps it from private windows), so these tests
+// have their own browser and server: a report sent with the app closed, and a voice note recorded as MP4 as
+// an iPhone records it.
 describe('the rider app with its profile on disk (Chromium)', () => {
   let world: World;
   let base: string;
@@ -276,7 +287,7 @@ describe('the rider app with its profile on disk (Chromium)', () => {
       viewport: { width: 360, height: 640 },
       locale: 'zh-CN',
       // (Chrome grants Background Sync to every site it has open; its headless mode asks.)
-      permissions: ['geolocation', 'background-sync'],
+      permissions: ['geolocation', 'background-sync', 'microphone'],
       geolocation: { latitude: world.najinPoint.lat, longitude: world.najinPoint.lon, accuracy: 15 },
     });
     context = chrome.context;
@@ -291,12 +302,7 @@ describe('the rider app with its profile on disk (Chromium)', () => {
   it('sends a report queued without signal when the network returns, with the app closed (Background Sync)', async (test) => {
     let page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${base}/rider/`);
-    await page.waitForURL(/\/rider\/signin/);
-    await page.fill('input[name=username]', 'solang');
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.category');
+    await signIn(page, base);
     await page.waitForFunction(`navigator.serviceWorker.getRegistration('/rider/').then((r) => Boolean(r && r.active))`, null, { timeout: 15_000 });
     // The headless shell of @sparticuz/chromium has no Background Sync (Debian's Chromium has: .ci/run installs it).
     if (!(await page.evaluate(`navigator.serviceWorker.ready.then((r) => r.sync.getTags()).then(() => true, () => false)`))) {
@@ -342,5 +348,26 @@ describe('the rider app with its profile on disk (Chromium)', () => {
     await page.waitForTimeout(500);
     expect(await countCases(world.database)).toBe(casesBefore + 1);
     expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it("records a voice note as MP4 where that is all the browser offers (an iPhone's Safari), and the server takes it", async () => {
+    world.clock.advance(1);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Safari's MediaRecorder makes MP4 only (AAC); this Chromium is told to offer MP4 alone (it puts Opus in it).
+    await page.addInitScript(`MediaRecorder.isTypeSupported = ((offers) => (type) => type.startsWith('audio/mp4') && offers.call(MediaRecorder, type))(MediaRecorder.isTypeSupported);`);
+    await recordVoiceNote(page, base);
+    await page.getByRole('button', { name: world.category('07-999').names.zh }).click();
+    await page.click('[data-test=submit]');
+    const latestReport = async () => (await world.services.caseQueries.myReports(await world.as('solang'), 1, 1, 'zh-CN')).items[0];
+    await expect.poll(async () => (await latestReport())?.category.code, { timeout: 20_000 }).toBe('07-999');
+    const latest = (await latestReport())!;
+    await page.locator('[data-test=queue] [data-status=sent]', { hasText: latest.ref }).waitFor();
+    const info = await world.services.media.info(await world.as('solang'), latest.media[0]!);
+    expect(info).toMatchObject({ kind: 'audio', mime: 'audio/mp4' });
+    expect(info.durationS).toBeGreaterThan(1.5);
+    expect(info.durationS).toBeLessThan(10);
+    expect(pageErrors).toEqual([]);
+    await page.close();
   }, 60_000);
 });

@@ -8,6 +8,7 @@ import { buildWorld, type World } from '../support/world.js';
 import { Api, expectError, type MediaJson } from './support.js';
 
 const WEBM = readFileSync(new URL('../fixtures/voice-3s.webm', import.meta.url));
+const SAFARI = readFileSync(new URL('../fixtures/voice-3s-safari.m4a', import.meta.url));
 
 describe.each(DIALECTS)('voice notes over HTTP ($name)', (dialect) => {
   let world: World;
@@ -33,6 +34,22 @@ describe.each(DIALECTS)('voice notes over HTTP ($name)', (dialect) => {
     expect(played.headers['content-disposition'] ?? '').not.toMatch(/attachment/);
     expect(Buffer.compare(played.rawPayload, WEBM)).toBe(0);
     expect((await api.get('solang', `/api/v1/media/${note!.id}?variant=thumb`)).headers['content-type']).toBe('image/webp');
+  });
+
+  it("takes an iPhone's note (AAC in MP4, which calls itself a video) as a voice note, played back without its tags", async () => {
+    const res = await api.postForm('solang', '/api/v1/media', [{ name: 'file', value: SAFARI, filename: 'voice.m4a', type: 'audio/mp4' }]);
+    expect(res.statusCode, res.body).toBe(201);
+    const [note] = res.json<{ media: MediaJson[] }>().media;
+    expect(note).toMatchObject({ kind: 'audio', mime: 'audio/mp4', bytes: SAFARI.length, width: null, height: null, preview: 'full' });
+    expect(note!.durationS).toBeCloseTo(3, 0);
+    const played = await api.get('solang', note!.urls.display);
+    expect(played.statusCode).toBe(200);
+    expect(played.headers['content-type']).toMatch(/^audio\/mp4/);
+    // The same recording, its tag box (the encoder's name here; a place or a title elsewhere) blanked.
+    expect(played.rawPayload.length).toBe(SAFARI.length);
+    expect(SAFARI.includes(Buffer.from('Lavf', 'latin1'))).toBe(true);
+    expect(played.rawPayload.includes(Buffer.from('Lavf', 'latin1'))).toBe(false);
+    expect(played.rawPayload.subarray(0, 600).equals(SAFARI.subarray(0, 600))).toBe(true);
   });
 
   it('files a report that is only a voice note (no words), which the dispatcher can play and another rider cannot', async () => {

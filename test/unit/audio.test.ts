@@ -1,12 +1,15 @@
 // Voice notes as phones record them: a real WebM/Opus recording from Chromium's MediaRecorder (3 s, no
-// Duration in its header, as live recordings are) and hand-built Ogg files, measured from their bytes; and
-// what is refused (video in WebM, several tracks, cut short, junk) with a bounded walk.
+// Duration in its header, as live recordings are), hand-built Ogg files and AAC in MP4 as Safari records it,
+// measured from their bytes; and what is refused (video in WebM, several tracks, cut short, junk) with a
+// bounded walk.
 
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AudioError, oggAudio, sniffAudio, webmAudio } from '../../src/media/audio.js';
+import { checkContainer, ContainerError, isoSound } from '../../src/media/container.js';
 import { DEFAULT_MEDIA_LIMITS } from '../../src/media/types.js';
+import { handMadeMovie } from '../support/media.js';
 import { NO_MEDIA_TOOLS, processMedia } from '../../src/media/process.js';
 import { sniffMedia } from '../../src/media/sniff.js';
 
@@ -115,6 +118,81 @@ describe('voice notes', () => {
         }
       }),
       { numRuns: 300, seed: 20261203 },
+    );
+  });
+});
+
+// Safari (every browser on an iPhone) records a voice note as AAC in a fragmented MP4 that calls itself
+// iso5, like a video: its length is in its fragments, not its header. The fixture was made by ffmpeg in the
+// same shape (empty moov, one moof per second, default-base-is-moof); the second is a plain M4A memo with a
+// title in its tags, as a memo exported from another app would have.
+const SAFARI = readFileSync(new URL('../fixtures/voice-3s-safari.m4a', import.meta.url));
+const MEMO = readFileSync(new URL('../fixtures/voice-memo-located.m4a', import.meta.url));
+
+describe('voice notes in MP4 (Safari)', () => {
+  it('measures a fragmented recording from its samples, and takes it as a voice note though its brand says video', async () => {
+    expect(await sniffMedia(SAFARI.subarray(0, 4096))).toEqual({ kind: 'video', mime: 'video/mp4' });
+    const sound = (await isoSound(SAFARI))!;
+    expect(sound.codec).toBe('aac');
+    expect(sound.durationS).toBeGreaterThan(2.9);
+    expect(sound.durationS).toBeLessThan(3.2);
+    const media = await processMedia(SAFARI, DEFAULT_MEDIA_LIMITS, NO_MEDIA_TOOLS);
+    expect(media).toMatchObject({ kind: 'audio', mime: 'audio/mp4', width: null, height: null, gps: null, takenAt: null, display: null, poster: null, preview: 'full', durationS: sound.durationS });
+  });
+
+  it('measures a plain M4A from its track header, and serves a copy with its tags blanked and nothing else moved', async () => {
+    expect(await sniffMedia(MEMO.subarray(0, 4096))).toEqual({ kind: 'audio', mime: 'audio/mp4' });
+    expect(MEMO.includes(Buffer.from('纳金路'))).toBe(true);
+    const media = await processMedia(MEMO, DEFAULT_MEDIA_LIMITS, NO_MEDIA_TOOLS);
+    expect(media).toMatchObject({ kind: 'audio', mime: 'audio/mp4' });
+    expect(media.durationS).toBeCloseTo(3, 1);
+    const clean = media.cleanCopy!;
+    expect(clean.length).toBe(MEMO.length);
+    expect(clean.includes(Buffer.from('纳金路'))).toBe(false);
+    expect(clean.includes(Buffer.from('Lavf', 'latin1'))).toBe(false);
+    // Still the same sound, chunk for chunk: the blanked boxes kept their sizes.
+    expect((await isoSound(clean))!.durationS).toBe(media.durationS);
+    await expect(checkContainer(clean, 'video')).rejects.toThrow(/^no video track$/);
+  });
+
+  it('refuses one over the length limit, one with two sound tracks, one coded otherwise, and one cut short', async () => {
+    await expect(processMedia(SAFARI, { ...DEFAULT_MEDIA_LIMITS, audioSeconds: 2 }, NO_MEDIA_TOOLS)).rejects.toMatchObject({ code: 'audio_too_long' });
+    // mdhd's duration (version 0: at 16 past its payload) says 200 s: the plain file is measured from it.
+    const long = Buffer.from(MEMO);
+    const mdhd = long.indexOf(Buffer.from('mdhd', 'latin1')) + 4;
+    long.writeUInt32BE(long.readUInt32BE(mdhd + 12) * 200, mdhd + 16);
+    await expect(processMedia(long, DEFAULT_MEDIA_LIMITS, NO_MEDIA_TOOLS)).rejects.toMatchObject({ code: 'audio_too_long', details: { limitS: 120 } });
+    const alac = Buffer.from(SAFARI);
+    alac.write('alac', alac.indexOf(Buffer.from('mp4a', 'latin1')), 'latin1');
+    await expect(isoSound(alac)).rejects.toThrow(/coded as "alac"/);
+    await expect(processMedia(SAFARI.subarray(0, SAFARI.length - 500), DEFAULT_MEDIA_LIMITS, NO_MEDIA_TOOLS)).rejects.toMatchObject({ kind: 'unsupported' });
+    // A second sound track: the one trak copied in after the first (moov's size grows by as much).
+    const moovAt = MEMO.indexOf(Buffer.from('moov', 'latin1')) - 4;
+    const trakAt = MEMO.indexOf(Buffer.from('trak', 'latin1')) - 4;
+    const trak = MEMO.subarray(trakAt, trakAt + MEMO.readUInt32BE(trakAt));
+    const doubled = Buffer.concat([MEMO.subarray(0, trakAt + trak.length), trak, MEMO.subarray(trakAt + trak.length)]);
+    doubled.writeUInt32BE(MEMO.readUInt32BE(moovAt) + trak.length, moovAt);
+    await expect(isoSound(doubled)).rejects.toThrow(/2 sound tracks/);
+  });
+
+  it('takes an MP4 with a video track as a video, never as a voice note', async () => {
+    expect(await isoSound(await handMadeMovie())).toBeNull();
+  });
+
+  it('answers any cut or tail of an MP4 voice note with a measurement or a ContainerError, quickly', () => {
+    fc.assert(
+      fc.asyncProperty(fc.constantFrom(SAFARI, MEMO), fc.nat(12_000), fc.uint8Array({ maxLength: 2000 }), async (file, cut, tail) => {
+        const bytes = Buffer.concat([file.subarray(0, cut), Buffer.from(tail)]);
+        const started = performance.now();
+        try {
+          const sound = await isoSound(bytes);
+          if (sound) expect(sound.durationS).toBeGreaterThan(0);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ContainerError);
+        }
+        expect(performance.now() - started).toBeLessThan(200);
+      }),
+      { numRuns: 300, seed: 20261204 },
     );
   });
 });

@@ -101,7 +101,7 @@ describe('photos', () => {
   it.each(['jpeg', 'png', 'webp'] as const)('accepts %s from its bytes and makes WebP display and thumb copies', async (format) => {
     const media = await processMedia(await photo(format, 2000, 1000), LIMITS, NO_MEDIA_TOOLS);
     expect(media).toMatchObject({ kind: 'photo', mime: `image/${format}`, width: 2000, height: 1000, preview: 'full' });
-    expect(media).toMatchObject({ durationS: null, poster: null, cleanVideo: null, takenAt: null, gps: null });
+    expect(media).toMatchObject({ durationS: null, poster: null, cleanCopy: null, takenAt: null, gps: null });
     expect(await expectCleanWebp(media.display, LIMITS.displayPx)).toEqual({ width: 1600, height: 800 });
     expect(await expectCleanWebp(media.thumb, LIMITS.thumbPx)).toEqual({ width: 320, height: 160 });
   });
@@ -323,7 +323,7 @@ describe('videos', () => {
     expect((await formatTags(mp4, 'check-in.mp4')).location).toBe(LOCATION);
     const media = await processMedia(mp4, LIMITS, tools);
     await expectFullVideo(media, 'video/mp4');
-    const clean = media.cleanVideo as Buffer;
+    const clean = media.cleanCopy as Buffer;
     expect(clean.toString('latin1', 4, 8)).toBe('ftyp');
     const tags = await formatTags(clean, 'check-clean.mp4');
     expect(Object.keys(tags).filter((k) => /location|creation_time|©xyz/i.test(k))).toEqual([]);
@@ -335,7 +335,7 @@ describe('videos', () => {
     expect(mov.toString('latin1', 4, 10)).toBe('ftypqt');
     const media = await processMedia(mov, LIMITS, tools);
     await expectFullVideo(media, 'video/quicktime');
-    const clean = media.cleanVideo as Buffer;
+    const clean = media.cleanCopy as Buffer;
     expect(clean.toString('latin1', 4, 10)).toBe('ftypqt');
     expect(await formatTags(clean, 'check-clean.mov')).not.toHaveProperty('location');
     expect(clean.includes(Buffer.from('+29.6500'))).toBe(false);
@@ -359,7 +359,7 @@ describe('videos', () => {
   it('without ffmpeg: placeholder poster and thumb, no clean copy, preview no_ffmpeg', async () => {
     const movie = handMadeMovie();
     const media = await processMedia(movie, LIMITS, NO_MEDIA_TOOLS);
-    expect(media).toMatchObject({ kind: 'video', mime: 'video/mp4', durationS: null, cleanVideo: null, display: null, preview: 'no_ffmpeg' });
+    expect(media).toMatchObject({ kind: 'video', mime: 'video/mp4', durationS: null, cleanCopy: null, display: null, preview: 'no_ffmpeg' });
     await expectCleanWebp(media.poster, LIMITS.displayPx);
     await expectCleanWebp(media.thumb, LIMITS.thumbPx);
     const again = await processMedia(handMadeMovie({ quicktime: true }), LIMITS, NO_MEDIA_TOOLS);

@@ -1,7 +1,10 @@
 // Build steps of the browser app that no stock plugin does the way riders need:
 //  - riderPwa: the rider's web manifest, its icons (drawn from one SVG with sharp) and its own service
-//    worker, whose precache list is exactly the rider's shell (its HTML, the JavaScript and CSS its entry
-//    loads statically, and what the report screen loads after it), never the console's or another screen's;
+//    worker (web/rider/sw.ts, built into one classic script), whose precache list is exactly the rider's
+//    shell (its HTML, the JavaScript and CSS its entry loads statically, and what the report screen loads
+//    after it), never the console's or another screen's;
+//  - languageFiles: the addresses of the language files written into the rider's page, which preloads
+//    the rider's own;
 //  - precompress: a .br and a .gz beside every text file, so the server answers compressed bytes without
 //    compressing on each request (src/http/web.ts picks the one the browser accepts);
 //  - entrySizes: each entry's JavaScript, raw and gzipped, printed after every build and written to

@@ -1,11 +1,13 @@
 // Voice notes: many riders would rather say it than type it (Tibetan speakers especially). Recorded with
-// MediaRecorder as Opus in WebM (Chrome, every Android browser) or Ogg (Firefox), at a low bitrate that
-// keeps two minutes under half a megabyte; the server measures and limits the length itself.
+// MediaRecorder as Opus in WebM (Chrome, every Android browser), Ogg (Firefox) or AAC in MP4 (Safari on an
+// iPhone), at a low bitrate that keeps two minutes under half a megabyte; the server measures and limits
+// the length itself.
 
 import type { QueuedFile } from './queue.js';
 
 /** What the server takes, in the order we prefer. */
-const TYPES = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/webm'];
+const TYPES = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/webm', 'audio/mp4'];
+const EXTENSIONS: Record<string, string> = { 'audio/webm': 'webm', 'audio/ogg': 'ogg', 'audio/mp4': 'm4a' };
 export const VOICE_MAX_SECONDS = 120;
 
 export const voiceSupported = (): boolean => typeof MediaRecorder === 'function' && Boolean(navigator.mediaDevices?.getUserMedia) && TYPES.some((t) => MediaRecorder.isTypeSupported(t));
@@ -30,7 +32,7 @@ export async function startRecording(onStop: (file: QueuedFile) => void): Promis
     recorder.onstop = () => {
       for (const track of stream.getTracks()) track.stop();
       const type = recorder.mimeType.split(';')[0] || 'audio/webm';
-      const file: QueuedFile = { name: `voice.${type === 'audio/ogg' ? 'ogg' : 'webm'}`, type, kind: 'audio', blob: new Blob(chunks, { type }) };
+      const file: QueuedFile = { name: `voice.${EXTENSIONS[type] ?? 'webm'}`, type, kind: 'audio', blob: new Blob(chunks, { type }) };
       resolve(file);
       if (!cancelled) (resolveStop ?? onStop)(file);
     };
