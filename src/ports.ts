@@ -102,6 +102,8 @@ export interface CaseStore {
   idempotencyKey(scope: string, key: string): Promise<{ requestHash: string; caseId: string } | undefined>;
   saveIdempotencyKey(record: IdempotencyRecord): Promise<void>;
   list(q: CaseQuery): Promise<{ items: CaseRecord[]; total: number }>;
+  /** The cases a KPI over [from, to) may count, among those the reader may see (a superset), at most `limit`. */
+  kpiCandidates(visibility: CaseScope, from: string, to: string, limit: number): Promise<CaseRecord[]>;
 }
 
 /** A case's append-only events. */

@@ -28,7 +28,9 @@ export type Capability =
   | 'manage_redemptions'
   | 'manage_programme'
   /** Upload photos and videos (evidence comes from reporters and staff; administrators keep reference data). */
-  | 'send_media';
+  | 'send_media'
+  /** The figures (KPIs) of the cases one may see: a command centre's area, a department's own cases. */
+  | 'view_kpis';
 
 export const CAPABILITIES: Record<Capability, readonly Role[]> = {
   manage_users: ['admin'],
@@ -46,6 +48,7 @@ export const CAPABILITIES: Record<Capability, readonly Role[]> = {
   manage_redemptions: ['supervisor', 'admin'],
   manage_programme: ['admin'],
   send_media: ['reporter', 'dispatcher', 'supervisor', 'handler', 'regulator'],
+  view_kpis: ['dispatcher', 'supervisor', 'handler', 'regulator', 'admin'],
 };
 
 export const may = (actor: Pick<Actor, 'role'>, capability: Capability): boolean => CAPABILITIES[capability].includes(actor.role);

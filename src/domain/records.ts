@@ -198,6 +198,8 @@ export interface CaseFilters {
   reportedFrom?: string;
   /** Reported before (UTC ISO). */
   reportedTo?: string;
+  /** These cases only (a KPI's drill-down: a page of the cases behind a figure). */
+  ids?: string[];
 }
 
 /** The list query a repository runs: the filters, whose cases the reader may see, the time, and the page. */

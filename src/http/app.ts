@@ -14,6 +14,7 @@ import { registerErrorHandler } from './errors.js';
 import { registerRateLimit } from './rate-limit.js';
 import { checkResponses } from './response-check.js';
 import { registerCompression } from './compression.js';
+import { kpiRoutes } from './routes/kpis/index.js';
 import { registerWeb, type WebOptions } from './web.js';
 import { JSON_BODY_LIMIT, registerValidation } from './validation.js';
 import { Health, withLang } from './schemas.js';
@@ -121,6 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(memberRoutes(options.services));
       await api.register(pointsRoutes(options.services));
       await api.register(eventRoutes(options.services));
+      await api.register(kpiRoutes(options.services));
     },
     { prefix: '/api/v1' },
   );

@@ -13,7 +13,7 @@ import type { MediaInfo } from '../services/media.views.js';
 
 // ---- requests ----
 
-export const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+export const literals = <T extends readonly string[]>(values: T, options: { description?: string } = {}) => Type.Union(values.map((v) => Type.Literal(v)), options);
 
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 

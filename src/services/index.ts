@@ -18,6 +18,7 @@ import { ActionService } from './cases/act.js';
 import { CaseQueryService } from './cases/queries.js';
 import { ReportService } from './cases/report.js';
 import { CaseLoader } from './cases/shared.js';
+import { KpiService } from './kpi.service.js';
 import { MemberService } from './members.service.js';
 import { PointsService } from './points.service.js';
 import { DispatchRuleService } from './dispatch-rules.service.js';
@@ -40,6 +41,8 @@ export interface Services {
   caseQueries: CaseQueryService;
   /** 自动派单: the auto-dispatch rules reports are matched against. */
   dispatchRules: DispatchRuleService;
+  /** The figures (KPIs) of a period, their breakdowns and the cases behind each. */
+  kpis: KpiService;
   /** Grid workers: applications, recruitment steps, members, certificates. */
   members: MemberService;
   /** Points for verified food-safety reports: rule sets, reversals, a member's ledger. */
@@ -117,6 +120,7 @@ export function servicesOver(uow: UnitOfWork, options: ServiceOptions = {}): Wir
     actions,
     caseQueries,
     dispatchRules,
+    kpis: new KpiService(ctx, caseQueries),
     members: new MemberService(ctx),
     points: new PointsService(ctx),
     duplicates: new DuplicateService(ctx),

@@ -2,7 +2,8 @@
 // that tie a retried request to the case it made. Events, clocks, map cells and counters have rooms of their
 // own (event, clock, cell and counter repositories); a new report writes into all of them at once here.
 
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
+import type { CaseScope } from '../domain/access.js';
 import type { CaseStatus } from '../domain/types.js';
 import type { CaseUpdate, CaseQuery, CaseRecord, EventRecord, IdempotencyRecord, NewCase } from '../domain/records.js';
 import type { CaseStore } from '../ports.js';
@@ -141,6 +142,30 @@ export class CaseRepository implements CaseStore {
     await this.db.insertInto('idempotency_keys').values(idempotencyRow(record)).execute();
   }
 
+  /**
+   * Every case the reader may see that a KPI over [from, to) can count, and perhaps some it cannot: reported
+   * before `to`, and not closed before `from` unless it has an event in the period (a closing since undone
+   * has one). At most `limit` (the caller asks for one more than it takes, to know there were more).
+   */
+  async kpiCandidates(visibility: CaseScope, from: string, to: string, limit: number): Promise<CaseRecord[]> {
+    const rows = await this.db
+      .selectFrom('cases')
+      .selectAll('cases')
+      .where((eb) => visible(eb, visibility))
+      .where('cases.reported_at', '<', to)
+      .where((eb) =>
+        eb.or([
+          eb('cases.closed_at', 'is', null),
+          eb('cases.closed_at', '>=', from),
+          eb.exists(eb.selectFrom('case_events as e').select('e.id').whereRef('e.case_id', '=', 'cases.id').where('e.at', '>=', from).where('e.at', '<', to)),
+        ]),
+      )
+      .orderBy('cases.id')
+      .limit(limit)
+      .execute();
+    return rows.map(toCase);
+  }
+
   async list(q: CaseQuery): Promise<{ items: CaseRecord[]; total: number }> {
     let query = this.db.selectFrom('cases').where((eb) => visible(eb, q.visibility));
     if (q.status?.length) query = query.where('cases.status', 'in', q.status);
@@ -152,6 +177,7 @@ export class CaseRepository implements CaseStore {
     if (q.nearBorder !== undefined) query = query.where('cases.near_border', '=', q.nearBorder ? 1 : 0);
     if (q.reportedFrom) query = query.where('cases.reported_at', '>=', q.reportedFrom);
     if (q.reportedTo) query = query.where('cases.reported_at', '<', q.reportedTo);
+    if (q.ids) query = q.ids.length ? query.where('cases.id', 'in', q.ids) : query.where(sql<SqlBool>`1 = 0`);
     if (q.overdue !== undefined) {
       const overdue = (eb: CaseEb) =>
         eb.exists(

@@ -28,6 +28,8 @@ describe('the access policy', () => {
       manage_programme: ['admin'],
       run_sweep: ['supervisor', 'admin'].sort((a, b) => ROLES.indexOf(a as Role) - ROLES.indexOf(b as Role)),
       send_media: ROLES.filter((r) => r !== 'admin' && r !== 'employer'),
+      // Figures: every staff role over what it may see; never a rider or a platform's station.
+      view_kpis: ROLES.filter((r) => r !== 'reporter' && r !== 'employer'),
     });
   });
 

@@ -222,3 +222,14 @@ describe('KPI formulas on hand-built histories', () => {
     expect(percentile([1, 2, 3], 1)).toBe(3);
   });
 });
+
+describe('the definitions in the README', () => {
+  it('are the ones the API answers with, word for word', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const key of [...RATE_KEYS, ...TIME_KEYS]) {
+      const d = KPI_DEFINITIONS[key];
+      expect(readme, key).toContain(`| ${d.name.zh} ${d.name.en} (\`${key}\`) | ${d.numerator} | ${d.denominator} |`);
+    }
+  });
+});

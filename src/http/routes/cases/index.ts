@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/index.js';
+import type { DimensionFilter } from '../../../services/kpi.service.js';
 import { invalid } from '../../../domain/errors.js';
 import { authenticated, localeOf, principalOf } from '../../auth.js';
 import { IdParams, Items, PageOf } from '../../schemas.js';
@@ -12,6 +13,20 @@ import { ActionBody, ActionParams, AnyCaseView, CaseListQuery, CaseViewSchema, D
 function located<T extends { location: { lat: number; lon: number; coordSys: string } }>(view: T, coordSys: CoordSys | undefined): T {
   if (!coordSys || coordSys === 'wgs84') return view;
   return { ...view, location: { ...convert(view.location, 'wgs84', coordSys), coordSys } };
+}
+
+/** The cases behind a figure of GET /kpis (its drill-down), a page at a time. */
+async function kpiCases(services: Services, request: FastifyRequest, q: CaseListQuery) {
+  const from = instant(q.from, 'from');
+  const to = instant(q.to, 'to');
+  if (!from || !to) throw invalid(from ? 'to' : 'from', 'A figure is of a period: give from and to with kpi.', 'period_required');
+  if (q.status?.length || q.overdue !== undefined || q.outside !== undefined || q.nearBorder !== undefined) {
+    throw invalid('kpi', 'The cases behind a figure are filtered by its breakdown only (department, category, grid, community, subdistrict, member, channel, urgency).', 'kpi_filter_unsupported');
+  }
+  const where: DimensionFilter = {};
+  const dims = { department: q.department, category: q.category, grid: q.grid, community: q.community, subdistrict: q.subdistrict, member: q.member, channel: q.channel, urgency: q.urgency };
+  for (const [dimension, value] of Object.entries(dims)) if (value !== undefined) where[dimension as keyof DimensionFilter] = value;
+  return services.kpis.cases(principalOf(request), { figure: q.kpi!, part: q.part ?? 'denominator', from: new Date(from), to: new Date(to), excludeExtended: q.excludeExtended, where, page: q.page, pageSize: q.pageSize }, localeOf(request));
 }
 
 /** An ISO date-time as UTC ISO text; a valid-looking but impossible time (a leap second) is a 400. */
@@ -92,6 +107,12 @@ export const caseRoutes = (services: Services): FastifyPluginAsyncTypebox =>
 
     app.get('/cases', { config: { rateLimit: 'read' }, schema: { tags: ['cases'], summary: 'Cases the caller may see, newest first', querystring: CaseListQuery, response: { 200: PageOf(CaseViewSchema) } } }, async (request) => {
       const q = request.query;
+      if (q.kpi) {
+        const page = await kpiCases(services, request as FastifyRequest, q);
+        return { ...page, items: page.items.map((view) => located(view, q.coord_sys)) };
+      }
+      const kpiOnly = (['part', 'excludeExtended', 'community', 'subdistrict', 'member', 'channel'] as const).find((k) => q[k] !== undefined);
+      if (kpiOnly) throw invalid(kpiOnly, `${kpiOnly} filters the cases behind a figure: give kpi (and from, to) with it.`, 'kpi_required');
       const page = await services.caseQueries.listViews(
         principalOf(request),
         {

@@ -2,6 +2,7 @@
 
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import type { ClockView as ClockViewType } from '../../../domain/deadlines.js';
+import { RATE_KEYS, TIME_KEYS } from '../../../domain/kpi.js';
 import { REQUESTED_ACTIONS } from '../../../domain/workflow.js';
 import { CHANNELS, CLOSURE_TYPES, URGENCIES } from '../../../domain/types.js';
 import type { CaseView, ReporterCaseView } from '../../../services/case.views.js';
@@ -65,8 +66,15 @@ export const CaseListQuery = Type.Object({
   overdue: Type.Optional(Type.Boolean()),
   outside: Type.Optional(Type.Boolean({ description: 'The "outside" queue: points outside every known unit' })),
   nearBorder: Type.Optional(Type.Boolean({ description: 'Reports within a few metres of a border' })),
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'Reported at or after (ISO 8601)' })),
-  to: Type.Optional(Type.String({ format: 'date-time', description: 'Reported before (ISO 8601)' })),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Reported at or after (ISO 8601); with kpi, the start of the figure\'s period' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Reported before (ISO 8601); with kpi, the end of the figure\'s period' })),
+  kpi: Type.Optional(literals([...RATE_KEYS, ...TIME_KEYS], { description: 'The cases behind this figure of GET /kpis over from..to (its drill-down): department, category, grid and urgency then mean the figure\'s breakdown (the department as of the period\'s end), and `none` a group without one' })),
+  part: Type.Optional(literals(['numerator', 'denominator'] as const, { description: 'With kpi: the cases of its numerator or of its denominator (default); a time\'s are the cases measured' })),
+  excludeExtended: Type.Optional(Type.Boolean({ description: 'With kpi=on_time_closure: as GET /kpis with excludeExtended' })),
+  community: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'With kpi: a community\'s cases' })),
+  subdistrict: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'With kpi: a subdistrict\'s cases' })),
+  member: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'With kpi: the reports of one grid worker (member id)' })),
+  channel: Type.Optional(literals(CHANNELS, { description: 'With kpi: the cases reported through this channel' })),
   ...Paging,
   lang: Type.Optional(Lang),
   coord_sys: Type.Optional(CoordSystem),

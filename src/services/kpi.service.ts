@@ -1,0 +1,202 @@
+// The KPI use cases: the figures of a period over the cases the reader may see (a command centre its area,
+// a department its own cases), broken down as asked, and the cases behind any figure. The formulas are the
+// domain's (domain/kpi.ts); this reads each candidate case's events and hands them over.
+//
+// Computed from the events on every request, bounded: a period of at most MAX_PERIOD_DAYS and at most
+// MAX_CASES cases in it (413 kpi_too_many_cases beyond, saying to narrow it). Rollups maintained on each
+// transition are the next step for city scale (issue 13's 1,000,000-case target).
+
+import { caseScope, requireCapability } from '../domain/access.js';
+import { DomainError, invalid } from '../domain/errors.js';
+import {
+  breakdown,
+  digest,
+  DIMENSIONS,
+  figures,
+  KPI_DEFINITIONS,
+  measure,
+  membership,
+  TIME_KEYS,
+  type CaseDigest,
+  type Dimension,
+  type FigureSet,
+  type KpiCase,
+  type KpiKey,
+  type KpiOptions,
+  type Period,
+  type RateKey,
+  type TimeKey,
+} from '../domain/kpi.js';
+import type { CaseRecord } from '../domain/records.js';
+import type { Locale } from '../domain/wording.js';
+import { pick, type CaseView } from './case.views.js';
+import type { CaseQueryService, Page } from './cases/queries.js';
+import type { Principal, ServiceContext } from './context.js';
+
+export const MAX_PERIOD_DAYS = 366;
+export const MAX_CASES = 200_000;
+const EVENT_BATCH = 500;
+
+export interface KpiQuery extends KpiOptions {
+  from: Date;
+  to: Date;
+  /** The breakdowns wanted, besides the whole. */
+  by?: Dimension[];
+}
+
+/** In a drill-down's filter: the group without one (cases with no department yet, no grid...). */
+export const NONE = 'none';
+
+/** Keep only the cases of one group of a breakdown: a department, a grid... (NONE: the group without one). */
+export type DimensionFilter = Partial<Record<Dimension, string>>;
+
+export interface KpiGroup {
+  key: string | null;
+  /** The group's name in the reader's language, where it has one (a department, a category, a unit). */
+  name: string | null;
+  figures: FigureSet;
+}
+
+export interface KpiReport {
+  period: { from: string; to: string };
+  /** The record as it stood at this moment (the period's end, or now for a period not over yet). */
+  asOf: string;
+  options: { excludeExtended: boolean };
+  /** Cases read to compute the figures (those the period can count, among those the reader may see). */
+  casesRead: number;
+  definitions: typeof KPI_DEFINITIONS;
+  overall: FigureSet;
+  breakdowns: Partial<Record<Dimension, KpiGroup[]>>;
+}
+
+export class KpiService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly caseQueries: CaseQueryService,
+  ) {}
+
+  async report(principal: Principal, q: KpiQuery, locale: Locale): Promise<KpiReport> {
+    const { period, asOf, options } = this.check(principal, q);
+    const digests = await this.digests(principal, period, asOf);
+    const names = await this.names(locale);
+    const breakdowns: Partial<Record<Dimension, KpiGroup[]>> = {};
+    for (const dimension of new Set(q.by ?? [])) {
+      breakdowns[dimension] = breakdown(digests, dimension, period, options).map((g) => ({ ...g, name: g.key === null ? null : (names(dimension, g.key) ?? null) }));
+    }
+    return {
+      period: { from: period.from.toISOString(), to: period.to.toISOString() },
+      asOf: asOf.toISOString(),
+      options: { excludeExtended: Boolean(options.excludeExtended) },
+      casesRead: digests.length,
+      definitions: KPI_DEFINITIONS,
+      overall: figures(digests, period, options),
+      breakdowns,
+    };
+  }
+
+  /**
+   * The cases behind one figure (its numerator or denominator; the measured cases of a time), newest
+   * first, a page at a time, as the case list shows them: the count is the figure's.
+   */
+  async cases(
+    principal: Principal,
+    q: KpiQuery & { figure: KpiKey; part: 'numerator' | 'denominator'; where?: DimensionFilter; page?: number; pageSize?: number },
+    locale: Locale,
+  ): Promise<Page<CaseView>> {
+    const { period, asOf, options } = this.check(principal, q);
+    const digests = await this.digests(principal, period, asOf);
+    const counted = (d: CaseDigest) => {
+      if ((TIME_KEYS as readonly string[]).includes(q.figure)) return measure(q.figure as TimeKey, d, period) !== null;
+      const m = membership(q.figure as RateKey, d, period, options);
+      return q.part === 'numerator' ? m.numerator : m.denominator;
+    };
+    const matching = digests
+      .filter((d) => Object.entries(q.where ?? {}).every(([dimension, value]) => d.dims[dimension as Dimension] === (value === NONE ? null : value)))
+      .filter(counted)
+      .sort((a, b) => b.reportedAt - a.reportedAt || (a.id < b.id ? 1 : -1));
+    const pageSize = Math.min(Math.max(1, q.pageSize ?? 20), 100);
+    const page = Math.max(1, q.page ?? 1);
+    const ids = matching.slice((page - 1) * pageSize, page * pageSize).map((d) => d.id);
+    const views = await this.caseQueries.listViews(principal, { ids, pageSize }, locale);
+    // The list's own order is the same (newest first); its total is the page's, the figure's is ours.
+    return { ...views, total: matching.length, page, pageSize };
+  }
+
+  private check(principal: Principal, q: KpiQuery): { period: Period; asOf: Date; options: KpiOptions } {
+    requireCapability(principal.actor, 'view_kpis', 'Figures are for the command centre, supervisors and departments.');
+    if (!(q.from.getTime() < q.to.getTime())) throw invalid('to', 'The period must end after it starts: give `to` later than `from`.', 'period_reversed');
+    const days = (q.to.getTime() - q.from.getTime()) / 86_400_000;
+    if (days > MAX_PERIOD_DAYS) throw invalid('to', `A period is at most ${MAX_PERIOD_DAYS} days; this one is ${Math.ceil(days)}. Ask for a year or less.`, 'period_too_long');
+    for (const dimension of q.by ?? []) if (!(DIMENSIONS as readonly string[]).includes(dimension)) throw invalid('by', `Unknown breakdown ${JSON.stringify(dimension)}: use ${DIMENSIONS.join(', ')}.`, 'unknown_dimension');
+    const now = this.ctx.now();
+    const period = { from: q.from, to: q.to };
+    return { period, asOf: q.to.getTime() < now.getTime() ? q.to : now, options: { excludeExtended: q.excludeExtended } };
+  }
+
+  /** Each case the period can count, read from its events as they stood at `asOf`. */
+  private async digests(principal: Principal, period: Period, asOf: Date): Promise<CaseDigest[]> {
+    const repos = this.ctx.uow.autocommit;
+    const records = await repos.cases.kpiCandidates(caseScope(principal.actor), period.from.toISOString(), period.to.toISOString(), MAX_CASES + 1);
+    if (records.length > MAX_CASES) {
+      throw new DomainError('too_large', 'kpi_too_many_cases', `This period holds more than ${MAX_CASES.toLocaleString('en')} cases of your area: ask for a shorter period.`, { maxCases: MAX_CASES });
+    }
+    const units = await this.ctx.routing();
+    const ancestor = (unitId: string | null, level: 'community' | 'subdistrict'): string | null => {
+      for (let unit = unitId ? units.unit(unitId) : undefined; unit; unit = unit.parentId ? units.unit(unit.parentId) : undefined) if (unit.level === level) return unit.id;
+      return null;
+    };
+    const memberOf = new Map<string, string | null>();
+    for (const reporterId of new Set(records.map((r) => r.reporterId))) memberOf.set(reporterId, (await repos.members.memberByUser(reporterId))?.id ?? null);
+    const out: CaseDigest[] = [];
+    for (let i = 0; i < records.length; i += EVENT_BATCH) {
+      const batch = records.slice(i, i + EVENT_BATCH);
+      const events = await repos.events.eventsFor(batch.map((r) => r.id));
+      const byCase = new Map<string, typeof events>();
+      for (const e of events) {
+        const list = byCase.get(e.caseId);
+        if (list) list.push(e);
+        else byCase.set(e.caseId, [e]);
+      }
+      for (const record of batch) out.push(digest(kpiCase(record, byCase.get(record.id) ?? [], ancestor, memberOf.get(record.reporterId) ?? null), asOf));
+    }
+    return out;
+  }
+
+  /** A breakdown key's name in the reader's language. */
+  private async names(locale: Locale): Promise<(dimension: Dimension, key: string) => string | undefined> {
+    const reference = await this.ctx.reference();
+    const units = await this.ctx.routing();
+    return (dimension, key) => {
+      if (dimension === 'department') {
+        const d = reference.departmentById.get(key);
+        return d ? pick(d.names, locale) : undefined;
+      }
+      if (dimension === 'category') {
+        const c = reference.categoryById.get(key);
+        return c ? pick(c.names, locale) : undefined;
+      }
+      if (dimension === 'grid' || dimension === 'community' || dimension === 'subdistrict') {
+        const u = units.unit(key);
+        return u ? pick(u.names, locale) : undefined;
+      }
+      return undefined;
+    };
+  }
+}
+
+function kpiCase(record: CaseRecord, events: KpiCase['events'], ancestor: (unitId: string | null, level: 'community' | 'subdistrict') => string | null, memberId: string | null): KpiCase {
+  return {
+    id: record.id,
+    reportedAt: record.reportedAt,
+    channel: record.channel,
+    urgency: record.urgency,
+    categoryId: record.categoryId,
+    gridId: record.gridId,
+    communityId: ancestor(record.gridId ?? record.jurisdictionId, 'community'),
+    subdistrictId: ancestor(record.gridId ?? record.jurisdictionId, 'subdistrict'),
+    memberId,
+    departmentId: record.departmentId,
+    events,
+  };
+}
+

@@ -1,0 +1,125 @@
+// The figures over HTTP, on cases taken through the real workflow: GET /kpis for a month, overall and by
+// department, each figure's drill-down (the case list with kpi=...) naming exactly its count, who may see
+// which figures, and refusals a person can act on.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RATE_KEYS, TIME_KEYS } from '../../src/domain/kpi.js';
+import { act } from '../support/cases.js';
+import { DIALECTS } from '../support/db.js';
+import { buildWorld, type World } from '../support/world.js';
+import { Api, expectError } from './support.js';
+
+interface Rate { numerator: number; denominator: number; value: number | null; cases: { numerator: string; denominator: string } }
+interface Times { count: number; meanMin: number | null; medianMin: number | null; p90Min: number | null; cases: string }
+type Figures = Record<string, Rate | Times>;
+interface Answer { asOf: string; casesRead: number; definitions: Record<string, { name: { zh: string } }>; overall: Figures; breakdowns: { department?: { key: string | null; name: string | null; figures: Figures }[] } }
+
+const MAY = 'from=2025-05-01T00:00:00.000Z&to=2025-06-01T00:00:00.000Z';
+
+describe.each(DIALECTS)('KPIs over HTTP ($name)', (dialect) => {
+  let world: World;
+  let api: Api;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    world = await buildWorld(dialect);
+    api = new Api(world);
+    await api.loginAll(['supervisor', 'dispatcher', 'municipal', 'solang']);
+    const municipal = world.department('nj-municipal').id;
+    // Handled in time: accepted, dispatched, signed, resolved, verified, closed, rated 5.
+    ids.done = await world.report('solang');
+    for (const action of ['accept', 'file'] as const) await act(world, 'dispatcher', ids.done, action);
+    await act(world, 'dispatcher', ids.done, 'dispatch', { departmentId: municipal });
+    world.clock.advance(20);
+    await act(world, 'municipal', ids.done, 'sign');
+    world.clock.advance(60);
+    await act(world, 'municipal', ids.done, 'resolve', { note: '已更换井盖', media: [await world.photo('municipal')] });
+    await act(world, 'dispatcher', ids.done, 'verify');
+    await act(world, 'dispatcher', ids.done, 'close', { closureType: 'fixed' });
+    await act(world, 'solang', ids.done, 'rate', { score: 5 });
+    // Dispatched and never signed: three days on, its signing is late, its handling deadline later in May.
+    ids.waiting = await world.report('solang', { lat: world.najinPoint.lat + 0.002 });
+    for (const action of ['accept', 'file'] as const) await act(world, 'dispatcher', ids.waiting, action);
+    await act(world, 'dispatcher', ids.waiting, 'dispatch', { departmentId: municipal });
+    // A duplicate of the open one, and one not accepted (不予受理).
+    ids.duplicate = await world.report('solang');
+    await act(world, 'dispatcher', ids.duplicate, 'merge', { masterCaseId: ids.waiting });
+    ids.rejected = await world.report('solang', { lat: world.najinPoint.lat - 0.002 });
+    await act(world, 'dispatcher', ids.rejected, 'reject', { reason: '不在本街道' });
+    world.clock.advance(3 * 24 * 60);
+  });
+  afterAll(async () => world?.close());
+
+  const kpis = async (username: string, query: string) => {
+    const res = await api.get(username, `/api/v1/kpis?${query}`);
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json<Answer>();
+  };
+  const listed = async (username: string, url: string) => {
+    const res = await api.get(username, `${url}&pageSize=100`);
+    expect(res.statusCode, res.body).toBe(200);
+    const page = res.json<{ items: { id: string }[]; total: number }>();
+    expect(page.items).toHaveLength(page.total);
+    return page.items.map((c) => c.id).sort();
+  };
+  const sorted = (...names: string[]) => names.map((n) => ids[n]!).sort();
+
+  it("gives May's figures as they stand, each with its definition", async () => {
+    const answer = await kpis('supervisor', MAY);
+    const o = answer.overall as Record<string, Rate>;
+    expect(o.completion).toMatchObject({ numerator: 2, denominator: 3 });
+    expect(o.duplicate).toMatchObject({ numerator: 1, denominator: 4, value: 0.25 });
+    expect(o.closure).toMatchObject({ numerator: 1, denominator: 2, value: 0.5 });
+    expect(o.on_time_closure).toMatchObject({ numerator: 1, denominator: 2 });
+    expect(o.response).toMatchObject({ numerator: 1, denominator: 2 });
+    expect(o.satisfaction).toMatchObject({ numerator: 1, denominator: 1, value: 1 });
+    expect(o.rework).toMatchObject({ numerator: 0, denominator: 1, value: 0 });
+    expect((answer.overall.to_sign as Times).count).toBe(1);
+    expect((answer.overall.to_sign as Times).meanMin).toBe(20);
+    expect((answer.overall.to_close as Times).count).toBe(1);
+    expect(answer.definitions.on_time_closure!.name.zh).toBe('按期结案率');
+    // The month is not over: the figures are as of now.
+    expect(answer.asOf).toBe(world.clock.now().toISOString());
+  });
+
+  it('lists exactly the cases behind every figure, overall and for a department', async () => {
+    const answer = await kpis('supervisor', `${MAY}&by=department`);
+    const o = answer.overall as Record<string, Rate>;
+    expect(await listed('supervisor', o.completion!.cases.numerator)).toEqual(sorted('done', 'rejected'));
+    expect(await listed('supervisor', o.completion!.cases.denominator)).toEqual(sorted('done', 'waiting', 'rejected'));
+    expect(await listed('supervisor', o.duplicate!.cases.numerator)).toEqual(sorted('duplicate'));
+    for (const key of RATE_KEYS) {
+      const rate = o[key]!;
+      expect((await listed('supervisor', rate.cases.numerator)).length, `${key} numerator`).toBe(rate.numerator);
+      expect((await listed('supervisor', rate.cases.denominator)).length, `${key} denominator`).toBe(rate.denominator);
+    }
+    for (const key of TIME_KEYS) expect((await listed('supervisor', (answer.overall[key] as Times).cases)).length, key).toBe((answer.overall[key] as Times).count);
+    const groups = answer.breakdowns.department!;
+    const municipal = groups.find((g) => g.key === world.department('nj-municipal').id)!;
+    expect(municipal.name).toBe(world.department('nj-municipal').names.zh);
+    expect(municipal.figures.closure).toMatchObject({ numerator: 1, denominator: 2 });
+    expect(await listed('supervisor', (municipal.figures.closure as Rate).cases.denominator)).toEqual(sorted('done', 'waiting'));
+    // The cases that never reached a department are a group of their own, listed as such.
+    const none = groups.find((g) => g.key === null)!;
+    expect(await listed('supervisor', (none.figures.completion as Rate).cases.denominator)).toEqual(sorted('rejected'));
+    for (const key of RATE_KEYS) expect(groups.reduce((n, g) => n + (g.figures[key] as Rate).denominator, 0), key).toBe(o[key]!.denominator);
+  });
+
+  it("shows a department its own cases' figures, and none to a rider", async () => {
+    const mine = await kpis('municipal', MAY);
+    expect((mine.overall.completion as Rate).denominator).toBe(2);
+    expect(mine.casesRead).toBe(2);
+    expectError(await api.get('solang', `/api/v1/kpis?${MAY}`), 403, 'role_not_allowed');
+    expectError(await api.get(null, `/api/v1/kpis?${MAY}`), 401);
+  });
+
+  it('refuses a period that ends before it starts or runs over a year, an unknown breakdown, and a drill-down without its figure or period', async () => {
+    expectError(await api.get('supervisor', '/api/v1/kpis?from=2025-06-01T00:00:00Z&to=2025-05-01T00:00:00Z'), 400, 'period_reversed');
+    expectError(await api.get('supervisor', '/api/v1/kpis?from=2024-01-01T00:00:00Z&to=2025-06-01T00:00:00Z'), 400, 'period_too_long');
+    expect((await api.get('supervisor', `/api/v1/kpis?${MAY}&by=planet`)).statusCode).toBe(400);
+    expect((await api.get('supervisor', '/api/v1/kpis?from=2025-05-01T00:00:00Z')).statusCode).toBe(400);
+    expectError(await api.get('supervisor', '/api/v1/cases?part=numerator'), 400, 'kpi_required');
+    expectError(await api.get('supervisor', '/api/v1/cases?kpi=closure&from=2025-05-01T00:00:00Z'), 400, 'period_required');
+    expectError(await api.get('supervisor', `/api/v1/cases?kpi=closure&${MAY}&overdue=true`), 400, 'kpi_filter_unsupported');
+  });
+});
