@@ -35,21 +35,41 @@ export async function writeCsv<Row>(out: Writable, columns: Column<Row>[], rows:
   out.end();
 }
 
+/** One sheet of a workbook: its name, columns, rows and optional totals row. */
+export interface Sheet<Row> {
+  name: string;
+  columns: Column<Row>[];
+  rows: Iterable<Row>;
+  totals?: (string | number | null)[];
+}
+
+/** A sheet of rows of any type, for a workbook of sheets of different rows. */
+export type AnySheet = Sheet<unknown>;
+export const sheet = <Row>(s: Sheet<Row>): AnySheet => s as unknown as AnySheet;
+
 /** Write an xlsx of one sheet with the streaming writer: bold header, frozen first row, a bold totals row. */
-export async function writeXlsx<Row>(out: Writable, sheetName: string, columns: Column<Row>[], rows: Iterable<Row>, totals?: (string | number | null)[]): Promise<void> {
+export function writeXlsx<Row>(out: Writable, sheetName: string, columns: Column<Row>[], rows: Iterable<Row>, totals?: (string | number | null)[]): Promise<void> {
+  return writeWorkbook(out, [sheet({ name: sheetName, columns, rows, ...(totals ? { totals } : {}) })]);
+}
+
+/** Write an xlsx of several sheets, one after another, each as writeXlsx writes its one. */
+export async function writeWorkbook(out: Writable, sheets: AnySheet[]): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   workbook.creator = 'Gridline';
-  const sheet = workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = columns.map((c) => ({ header: c.header, width: c.width ?? Math.max(10, c.header.length * 2 + 2) }));
-  sheet.getRow(1).font = { bold: true };
-  sheet.getRow(1).commit();
   const cell = (v: string | number | null) => (typeof v === 'string' ? safeText(v) : v);
-  for (const row of rows) sheet.addRow(columns.map((c) => cell(c.value(row)))).commit();
-  if (totals) {
-    const last = sheet.addRow(totals.map(cell));
-    last.font = { bold: true };
-    last.commit();
+  for (const s of sheets) {
+    // Excel's limits on a sheet's name: 31 characters, none of : \ / ? * [ ].
+    const ws = workbook.addWorksheet(s.name.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
+    ws.columns = s.columns.map((c) => ({ header: c.header, width: c.width ?? Math.max(10, c.header.length * 2 + 2) }));
+    ws.getRow(1).font = { bold: true };
+    ws.getRow(1).commit();
+    for (const row of s.rows) ws.addRow(s.columns.map((c) => cell(c.value(row)))).commit();
+    if (s.totals) {
+      const last = ws.addRow(s.totals.map(cell));
+      last.font = { bold: true };
+      last.commit();
+    }
+    ws.commit();
   }
-  sheet.commit();
   await workbook.commit();
 }

@@ -13,7 +13,8 @@ import type { MediaInfo } from '../services/media.views.js';
 
 // ---- requests ----
 
-export const literals = <T extends readonly string[]>(values: T, options: { description?: string } = {}) => Type.Union(values.map((v) => Type.Literal(v)), options);
+/** One of these strings (typed as exactly them). */
+export const literals = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) => Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v)), options));
 
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 

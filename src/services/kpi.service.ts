@@ -35,6 +35,42 @@ import type { Principal, ServiceContext } from './context.js';
 
 export const MAX_PERIOD_DAYS = 366;
 export const MAX_CASES = 200_000;
+/** A trend's periods at most (a year of days). */
+export const MAX_BUCKETS = 366;
+/** A trend reads each case once per period: cases times periods at most this. */
+export const MAX_TREND_WORK = 5_000_000;
+
+export const EVERY = ['day', 'week', 'month'] as const;
+export type Every = (typeof EVERY)[number];
+
+/** China Standard Time (no daylight saving): where the subdistrict's days, weeks and months begin. */
+const CST_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** The periods of a span: cut at each local midnight, Monday or first of the month; the first and last as the span has them. */
+export function bucketsOf(span: Period, every: Every): Period[] {
+  const next = (t: number): number => {
+    const local = new Date(t + CST_MS);
+    if (every === 'month') return Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 1) - CST_MS;
+    const midnight = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) - CST_MS;
+    if (every === 'day') return midnight + DAY_MS;
+    const daysToMonday = (8 - (local.getUTCDay() || 7)) % 7 || 7;
+    return midnight + daysToMonday * DAY_MS;
+  };
+  const out: Period[] = [];
+  for (let from = span.from.getTime(); from < span.to.getTime() && out.length <= MAX_BUCKETS; ) {
+    const to = Math.min(next(from), span.to.getTime());
+    out.push({ from: new Date(from), to: new Date(to) });
+    from = to;
+  }
+  return out;
+}
+
+export interface KpiTrend {
+  every: Every;
+  options: { excludeExtended: boolean };
+  periods: { from: string; to: string; figures: FigureSet }[];
+}
 const EVENT_BATCH = 500;
 
 export interface KpiQuery extends KpiOptions {
@@ -133,8 +169,36 @@ export class KpiService {
     return { period, asOf: q.to.getTime() < now.getTime() ? q.to : now, options: { excludeExtended: q.excludeExtended } };
   }
 
+  /**
+   * The figures period by period (days, ISO weeks or months, in China Standard Time), each as the record
+   * stood at its own end. Bounded: at most MAX_BUCKETS periods, and cases times periods at most MAX_TREND_WORK.
+   */
+  async trend(principal: Principal, q: KpiQuery & { every: Every }): Promise<KpiTrend> {
+    const { period, options } = this.check(principal, q);
+    const buckets = bucketsOf(period, q.every);
+    if (buckets.length > MAX_BUCKETS) throw invalid('every', `That is ${buckets.length} periods; at most ${MAX_BUCKETS}: ask for weeks or months.`, 'too_many_periods');
+    const cases = await this.load(principal, period);
+    if (cases.length * buckets.length > MAX_TREND_WORK) {
+      throw new DomainError('too_large', 'kpi_trend_too_large', `${cases.length.toLocaleString('en')} cases over ${buckets.length} periods is more than one answer computes: ask for weeks or months, or a shorter span.`, { cases: cases.length, periods: buckets.length });
+    }
+    const now = this.ctx.now().getTime();
+    return {
+      every: q.every,
+      options: { excludeExtended: Boolean(options.excludeExtended) },
+      periods: buckets.map((b) => {
+        const asOf = new Date(Math.min(b.to.getTime(), now));
+        return { from: b.from.toISOString(), to: b.to.toISOString(), figures: figures(cases.map((c) => digest(c, asOf)), b, options) };
+      }),
+    };
+  }
+
   /** Each case the period can count, read from its events as they stood at `asOf`. */
   private async digests(principal: Principal, period: Period, asOf: Date): Promise<CaseDigest[]> {
+    return (await this.load(principal, period)).map((c) => digest(c, asOf));
+  }
+
+  /** The cases a period can count among those the reader may see, each with its events. */
+  private async load(principal: Principal, period: Period): Promise<KpiCase[]> {
     const repos = this.ctx.uow.autocommit;
     const records = await repos.cases.kpiCandidates(caseScope(principal.actor), period.from.toISOString(), period.to.toISOString(), MAX_CASES + 1);
     if (records.length > MAX_CASES) {
@@ -147,7 +211,7 @@ export class KpiService {
     };
     const memberOf = new Map<string, string | null>();
     for (const reporterId of new Set(records.map((r) => r.reporterId))) memberOf.set(reporterId, (await repos.members.memberByUser(reporterId))?.id ?? null);
-    const out: CaseDigest[] = [];
+    const out: KpiCase[] = [];
     for (let i = 0; i < records.length; i += EVENT_BATCH) {
       const batch = records.slice(i, i + EVENT_BATCH);
       const events = await repos.events.eventsFor(batch.map((r) => r.id));
@@ -157,7 +221,7 @@ export class KpiService {
         if (list) list.push(e);
         else byCase.set(e.caseId, [e]);
       }
-      for (const record of batch) out.push(digest(kpiCase(record, byCase.get(record.id) ?? [], ancestor, memberOf.get(record.reporterId) ?? null), asOf));
+      for (const record of batch) out.push(kpiCase(record, byCase.get(record.id) ?? [], ancestor, memberOf.get(record.reporterId) ?? null));
     }
     return out;
   }

@@ -2,6 +2,7 @@
 // department, each figure's drill-down (the case list with kpi=...) naming exactly its count, who may see
 // which figures, and refusals a person can act on.
 
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_KEYS, TIME_KEYS } from '../../src/domain/kpi.js';
 import { act } from '../support/cases.js';
@@ -111,6 +112,46 @@ describe.each(DIALECTS)('KPIs over HTTP ($name)', (dialect) => {
     expect(mine.casesRead).toBe(2);
     expectError(await api.get('solang', `/api/v1/kpis?${MAY}`), 403, 'role_not_allowed');
     expectError(await api.get(null, `/api/v1/kpis?${MAY}`), 401);
+  });
+
+  it('gives the trend week by week in China Standard Time, each week with its own drill-downs, adding up to the month', async () => {
+    const month = 'from=2025-04-30T16:00:00.000Z&to=2025-05-31T16:00:00.000Z';
+    const res = await api.get('supervisor', `/api/v1/kpis/trend?${month}&every=week`);
+    expect(res.statusCode, res.body).toBe(200);
+    const trend = res.json<{ every: string; periods: { from: string; to: string; figures: Figures }[] }>();
+    // Thursday 1 May, then Mondays 5, 12, 19 and 26 May (00:00 in Lhasa is 16:00 UTC the day before).
+    expect(trend.periods.map((p) => p.from)).toEqual(['2025-04-30T16:00:00.000Z', '2025-05-04T16:00:00.000Z', '2025-05-11T16:00:00.000Z', '2025-05-18T16:00:00.000Z', '2025-05-25T16:00:00.000Z']);
+    expect(trend.periods.at(-1)!.to).toBe('2025-05-31T16:00:00.000Z');
+    const week = trend.periods[1]!.figures.completion as Rate;
+    expect(week).toMatchObject({ numerator: 2, denominator: 3 });
+    expect(await listed('supervisor', week.cases.denominator)).toEqual(sorted('done', 'waiting', 'rejected'));
+    const whole = (await kpis('supervisor', month)).overall.completion as Rate;
+    expect(trend.periods.reduce((n, p) => n + (p.figures.completion as Rate).denominator, 0)).toBe(whole.denominator);
+    expectError(await api.get('supervisor', '/api/v1/kpis/trend?from=2023-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&every=month'), 400, 'period_too_long');
+    expect((await api.get('supervisor', `/api/v1/kpis/trend?${month}&every=hour`)).statusCode).toBe(400);
+  });
+
+  it('exports the same figures as xlsx, a sheet for the whole and one per breakdown with Chinese headers, and as CSV', async () => {
+    const res = await api.get('supervisor', `/api/v1/kpis/export?${MAY}&by=department&by=category`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="gridline-kpis-2025-05-01-2025-06-01\.xlsx"/);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['总体', '按部门', '按类别']);
+    const whole = workbook.getWorksheet('总体')!;
+    const completion = whole.getRows(2, 20)!.find((r) => r.getCell(1).value === '办结率')!;
+    expect([completion.getCell(2).value, completion.getCell(3).value, completion.getCell(4).value]).toEqual([2, 3, 66.7]);
+    const departments = workbook.getWorksheet('按部门')!;
+    expect(departments.getRow(1).getCell(3).value).toBe('结案率 (%)');
+    expect(departments.getColumn(1).values).toContain(world.department('nj-municipal').names.zh);
+    expectError(await api.get('supervisor', `/api/v1/kpis/export?${MAY}&by=department&by=category&format=csv`), 400, 'one_breakdown_per_csv');
+    const csv = await api.get('supervisor', `/api/v1/kpis/export?${MAY}&format=csv`);
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.body.startsWith('\uFEFF指标,')).toBe(true);
+    expect(csv.body).toContain('办结率,2,3,66.7');
+    expectError(await api.get('solang', `/api/v1/kpis/export?${MAY}`), 403, 'role_not_allowed');
   });
 
   it('refuses a period that ends before it starts or runs over a year, an unknown breakdown, and a drill-down without its figure or period', async () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { breakdown, digest, figures, KPI_DEFINITIONS, measure, membership, percentile, RATE_KEYS, TIME_KEYS, type KpiCase, type KpiEvent, type Period } from '../../src/domain/kpi.js';
 import type { EventAction } from '../../src/domain/records.js';
+import { bucketsOf, MAX_BUCKETS } from '../../src/services/kpi.service.js';
 import type { CaseStatus, Stage } from '../../src/domain/types.js';
 
 const MAY: Period = { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-06-01T00:00:00Z') };
@@ -231,5 +232,23 @@ describe('the definitions in the README', () => {
       const d = KPI_DEFINITIONS[key];
       expect(readme, key).toContain(`| ${d.name.zh} ${d.name.en} (\`${key}\`) | ${d.numerator} | ${d.denominator} |`);
     }
+  });
+});
+
+describe('periods of a trend (China Standard Time)', () => {
+  const iso = (p: Period[]) => p.map((b) => [b.from.toISOString(), b.to.toISOString()]);
+  it('cuts at local midnights, Mondays and firsts of the month, keeping the span’s own ends', () => {
+    const span = { from: new Date('2025-01-15T04:00:00Z'), to: new Date('2025-03-10T00:00:00Z') };
+    expect(iso(bucketsOf(span, 'month'))).toEqual([
+      ['2025-01-15T04:00:00.000Z', '2025-01-31T16:00:00.000Z'],
+      ['2025-01-31T16:00:00.000Z', '2025-02-28T16:00:00.000Z'],
+      ['2025-02-28T16:00:00.000Z', '2025-03-10T00:00:00.000Z'],
+    ]);
+    // Wednesday 15 January 12:00 in Lhasa: the week ends Monday 20 January 00:00 there.
+    expect(iso(bucketsOf(span, 'week'))[0]).toEqual(['2025-01-15T04:00:00.000Z', '2025-01-19T16:00:00.000Z']);
+    expect(bucketsOf(span, 'week').slice(1).every((b) => b.from.getUTCDay() === 0 && b.from.getUTCHours() === 16)).toBe(true);
+    const days = bucketsOf({ from: new Date('2025-05-01T16:00:00Z'), to: new Date('2025-05-04T16:00:00Z') }, 'day');
+    expect(days).toHaveLength(3);
+    expect(bucketsOf({ from: new Date('2024-01-01T00:00:00Z'), to: new Date('2026-01-01T00:00:00Z') }, 'day').length).toBeGreaterThan(MAX_BUCKETS);
   });
 });

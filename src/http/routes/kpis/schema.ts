@@ -2,6 +2,7 @@
 
 import { Type, type Static, type TSchema } from 'typebox';
 import { DIMENSIONS, RATE_KEYS, TIME_KEYS } from '../../../domain/kpi.js';
+import { EVERY } from '../../../services/kpi.service.js';
 import { Lang, literals, Nullable, Obj } from '../../schemas.js';
 
 const Instant = (description: string) => Type.String({ format: 'date-time', description });
@@ -45,3 +46,24 @@ export const KpiAnswer = Obj({
   overall: FigureSetSchema,
   breakdowns: Obj(breakdownProperties),
 });
+
+export const KpiTrendQuery = Type.Object({
+  from: Instant('The span starts here (ISO 8601, included)'),
+  to: Instant('The span ends here (excluded)'),
+  every: literals(EVERY, { description: 'Cut it into days, ISO weeks (from Monday) or months, in China Standard Time' }),
+  excludeExtended: Type.Optional(Type.Boolean({ description: 'As for GET /kpis' })),
+  lang: Type.Optional(Lang),
+});
+export type KpiTrendQuery = Static<typeof KpiTrendQuery>;
+
+export const KpiTrendAnswer = Obj({
+  every: Type.String(),
+  options: Obj({ excludeExtended: Type.Boolean() }),
+  periods: Type.Array(Obj({ from: Type.String(), to: Type.String(), figures: FigureSetSchema })),
+});
+
+export const KpiExportQuery = Type.Object({
+  ...KpiQuery.properties,
+  format: Type.Optional(literals(['xlsx', 'csv'] as const, { description: 'xlsx (default: a sheet for the whole and one per breakdown) or csv (the whole, or the one breakdown asked for)' })),
+});
+export type KpiExportQuery = Static<typeof KpiExportQuery>;
