@@ -54,7 +54,7 @@ export interface KpiOptions {
 export const DIMENSIONS = ['department', 'category', 'grid', 'community', 'subdistrict', 'member', 'channel', 'urgency'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-export const RATE_KEYS = ['closure', 'on_time_closure', 'completion', 'response', 'rework', 'extension', 'satisfaction', 'duplicate'] as const;
+export const RATE_KEYS = ['closure', 'on_time_closure', 'completion', 'response', 'return', 'rework', 'extension', 'satisfaction', 'duplicate'] as const;
 export type RateKey = (typeof RATE_KEYS)[number];
 export const TIME_KEYS = ['to_accept', 'to_dispatch', 'to_sign', 'to_resolve', 'to_close'] as const;
 export type TimeKey = (typeof TIME_KEYS)[number];
@@ -90,6 +90,11 @@ export const KPI_DEFINITIONS: Record<KpiKey, KpiDefinition> = {
     name: { zh: '响应率', en: 'response rate' },
     numerator: 'of those, cases whose first such dispatch was signed, or returned with a reason, by its signing deadline',
     denominator: 'cases dispatched in the period whose signing is decided at its end (answered, or past its deadline)',
+  },
+  return: {
+    name: { zh: '退单率', en: 'return rate' },
+    numerator: 'of those, cases a department sent back (退单) at least once in the period',
+    denominator: 'cases dispatched in the period',
   },
   rework: {
     name: { zh: '返工率', en: 'rework rate' },
@@ -144,6 +149,8 @@ export interface CaseDigest {
   firstSignAfterDispatch: number | null;
   lastResolve: number | null;
   lastClose: number | null;
+  dispatches: number[];
+  returns: number[];
   reworks: number[];
   verifications: number[];
   approvedExtension: boolean;
@@ -201,6 +208,8 @@ export function digest(c: KpiCase, asOf: Date): CaseDigest {
     firstSignAfterDispatch: timeOf(sign),
     lastResolve: timeOf(last('resolve')),
     lastClose: timeOf(last('close')),
+    dispatches: seen.filter((e) => DISPATCHES.has(e.action)).map(at),
+    returns: seen.filter((e) => e.action === 'return').map(at),
     reworks: seen.filter((e) => e.action === 'rework').map(at),
     verifications: seen.filter((e) => e.action === 'verify' || e.action === 'rework').map(at),
     approvedExtension: seen.some((e) => e.action === 'approve-extension'),
@@ -256,6 +265,8 @@ export function membership(key: RateKey, d: CaseDigest, p: Period, options: KpiO
       const decided = round.completedAt !== null || round.dueAt < p.to.getTime();
       return yes(decided, round.completedAt !== null && round.completedAt <= round.dueAt);
     }
+    case 'return':
+      return yes(d.dispatches.some((t) => within(t, p)), d.returns.some((t) => within(t, p)));
     case 'rework':
       return yes(d.verifications.some((t) => within(t, p)), d.reworks.some((t) => within(t, p)));
     case 'satisfaction': {
@@ -348,4 +359,31 @@ export function breakdown(digests: CaseDigest[], dimension: Dimension, p: Period
   return [...groups]
     .map(([key, members]) => ({ key, figures: figures(members, p, options) }))
     .sort((a, b) => (a.key === null ? 1 : b.key === null ? -1 : a.key.localeCompare(b.key)));
+}
+
+export interface Ranked {
+  key: string | null;
+  /** The figure ranked by: a time's median (minutes) or a rate's value. */
+  value: number;
+  /** How many cases it rests on (a time's count, a rate's denominator). */
+  cases: number;
+}
+
+/**
+ * The groups of a breakdown that do worst on one figure, worst first: the slowest by a time's median, the
+ * most returned or reworked by a rate. Groups with fewer than `minCases` cases behind the figure are left
+ * out (one slow case is not a slow department).
+ */
+export function worst(groups: { key: string | null; figures: FigureSet }[], by: TimeKey | RateKey, top: number, minCases = 1): Ranked[] {
+  const ranked: Ranked[] = [];
+  for (const g of groups) {
+    if ((TIME_KEYS as readonly string[]).includes(by)) {
+      const t = g.figures[by as TimeKey];
+      if (t.medianMin !== null && t.count >= minCases) ranked.push({ key: g.key, value: t.medianMin, cases: t.count });
+    } else {
+      const r = g.figures[by as RateKey];
+      if (r.value !== null && r.denominator >= minCases && r.numerator > 0) ranked.push({ key: g.key, value: r.value, cases: r.denominator });
+    }
+  }
+  return ranked.sort((a, b) => b.value - a.value || b.cases - a.cases || String(a.key).localeCompare(String(b.key))).slice(0, top);
 }

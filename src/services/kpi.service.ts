@@ -17,6 +17,7 @@ import {
   measure,
   membership,
   TIME_KEYS,
+  worst,
   type CaseDigest,
   type Dimension,
   type FigureSet,
@@ -24,6 +25,7 @@ import {
   type KpiKey,
   type KpiOptions,
   type Period,
+  type Ranked,
   type RateKey,
   type TimeKey,
 } from '../domain/kpi.js';
@@ -65,6 +67,11 @@ export function bucketsOf(span: Period, every: Every): Period[] {
   }
   return out;
 }
+
+const RANKED = ['department', 'category'] as const;
+type NamedRanked = Ranked & { name: string | null };
+
+export type KpiRankings = { period: { from: string; to: string }; asOf: string } & Record<(typeof RANKED)[number], { slowest: NamedRanked[]; mostReturned: NamedRanked[]; mostReworked: NamedRanked[] }>;
 
 export interface KpiTrend {
   every: Every;
@@ -167,6 +174,25 @@ export class KpiService {
     const now = this.ctx.now();
     const period = { from: q.from, to: q.to };
     return { period, asOf: q.to.getTime() < now.getTime() ? q.to : now, options: { excludeExtended: q.excludeExtended } };
+  }
+
+  /**
+   * The departments and categories that do worst: the slowest (median time to resolve), the most returned
+   * (退单率) and the most reworked (返工率), worst first, each group resting on at least `minCases` cases.
+   */
+  async rankings(principal: Principal, q: KpiQuery & { top?: number; minCases?: number }, locale: Locale): Promise<KpiRankings> {
+    const { period, asOf, options } = this.check(principal, q);
+    const digests = await this.digests(principal, period, asOf);
+    const names = await this.names(locale);
+    const top = Math.min(Math.max(1, q.top ?? 10), 50);
+    const minCases = Math.max(1, q.minCases ?? 3);
+    const out = { period: { from: period.from.toISOString(), to: period.to.toISOString() }, asOf: asOf.toISOString() } as KpiRankings;
+    for (const dimension of RANKED) {
+      const groups = breakdown(digests, dimension, period, options);
+      const named = (list: Ranked[]) => list.map((r) => ({ ...r, name: r.key === null ? null : (names(dimension, r.key) ?? null) }));
+      out[dimension] = { slowest: named(worst(groups, 'to_resolve', top, minCases)), mostReturned: named(worst(groups, 'return', top, minCases)), mostReworked: named(worst(groups, 'rework', top, minCases)) };
+    }
+    return out;
   }
 
   /**

@@ -131,6 +131,19 @@ describe.each(DIALECTS)('KPIs over HTTP ($name)', (dialect) => {
     expect((await api.get('supervisor', `/api/v1/kpis/trend?${month}&every=hour`)).statusCode).toBe(400);
   });
 
+  it('names the slowest departments and categories, resting on enough cases, and the most returned only where something was returned', async () => {
+    const res = await api.get('supervisor', `/api/v1/kpis/rankings?${MAY}&minCases=1`);
+    expect(res.statusCode, res.body).toBe(200);
+    const r = res.json<{ department: { slowest: { key: string; name: string; value: number; cases: number }[]; mostReturned: unknown[] }; category: { slowest: unknown[] } }>();
+    // Dispatched, signed 20 minutes later, resolved an hour after that.
+    expect(r.department.slowest).toEqual([{ key: world.department('nj-municipal').id, name: world.department('nj-municipal').names.zh, value: 80, cases: 1 }]);
+    expect(r.department.mostReturned).toEqual([]);
+    expect(r.category.slowest).toHaveLength(1);
+    // By default a group needs three cases behind it.
+    expect((await api.get('supervisor', `/api/v1/kpis/rankings?${MAY}`)).json<{ department: { slowest: unknown[] } }>().department.slowest).toEqual([]);
+    expectError(await api.get('solang', `/api/v1/kpis/rankings?${MAY}`), 403, 'role_not_allowed');
+  });
+
   it('exports the same figures as xlsx, a sheet for the whole and one per breakdown with Chinese headers, and as CSV', async () => {
     const res = await api.get('supervisor', `/api/v1/kpis/export?${MAY}&by=department&by=category`);
     expect(res.statusCode, res.body).toBe(200);

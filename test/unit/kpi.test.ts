@@ -4,7 +4,7 @@
 // figure's count is exactly the number of cases its drill-down (membership) names.
 
 import { describe, expect, it } from 'vitest';
-import { breakdown, digest, figures, KPI_DEFINITIONS, measure, membership, percentile, RATE_KEYS, TIME_KEYS, type KpiCase, type KpiEvent, type Period } from '../../src/domain/kpi.js';
+import { breakdown, digest, figures, KPI_DEFINITIONS, measure, membership, percentile, RATE_KEYS, TIME_KEYS, worst, type KpiCase, type KpiEvent, type Period } from '../../src/domain/kpi.js';
 import type { EventAction } from '../../src/domain/records.js';
 import { bucketsOf, MAX_BUCKETS } from '../../src/services/kpi.service.js';
 import type { CaseStatus, Stage } from '../../src/domain/types.js';
@@ -138,6 +138,8 @@ describe('KPI formulas on hand-built histories', () => {
       .then('dispatch', '2026-05-21T09:00:00Z', 'dispatched', [running('sign', 2, '2026-05-21T10:00:00Z'), running('resolve', 2, '2026-05-28T09:00:00Z')], { departmentId: 'power' })
       .then('sign', '2026-05-21T12:00:00Z', 'signed', [ended('sign', 2, '2026-05-21T10:00:00Z', '2026-05-21T12:00:00Z')]);
     expect(member('response', returned)).toEqual({ denominator: true, numerator: true });
+    // 退单率: dispatched in May, sent back in May.
+    expect(member('return', returned)).toEqual({ denominator: true, numerator: true });
     // The department is the last one it was sent to.
     expect(at(returned).dims.department).toBe('power');
     const late = dispatched('late', '2026-05-20T08:00:00Z', '2026-05-20T09:00:00Z', '2026-05-20T10:00:00Z', '2026-05-27T09:00:00Z').then('sign', '2026-05-20T11:00:00Z', 'signed', [ended('sign', 1, '2026-05-20T10:00:00Z', '2026-05-20T11:00:00Z')]);
@@ -212,6 +214,22 @@ describe('KPI formulas on hand-built histories', () => {
     ]);
     // The groups add up to the whole.
     for (const key of RATE_KEYS) expect(byDepartment.reduce((s, g) => s + g.figures[key].denominator, 0), key).toBe(all[key].denominator);
+  });
+
+  it('ranks the worst groups: the slowest by median, the most returned by rate, leaving out groups resting on too few cases', () => {
+    const slow = (id: string, department: string, resolvedAt: string) =>
+      dispatched(id, '2026-05-02T08:00:00Z', '2026-05-02T09:00:00Z', '2026-05-02T10:00:00Z', '2026-05-20T09:00:00Z', department)
+        .then('sign', '2026-05-02T09:10:00Z', 'signed')
+        .then('resolve', resolvedAt, 'resolved', [ended('resolve', 1, '2026-05-20T09:00:00Z', resolvedAt)]);
+    const cases = [slow('s1', 'roads', '2026-05-02T11:00:00Z'), slow('s2', 'roads', '2026-05-02T13:00:00Z'), slow('s3', 'power', '2026-05-06T09:00:00Z'), slow('s4', 'power', '2026-05-07T09:00:00Z'), slow('s5', 'water', '2026-05-09T09:00:00Z')].map((h) => at(h));
+    const groups = breakdown(cases, 'department', MAY);
+    expect(worst(groups, 'to_resolve', 10, 2).map((r) => [r.key, r.value, r.cases])).toEqual([
+      ['power', 4 * 24 * 60, 2],
+      ['roads', 120, 2],
+    ]);
+    expect(worst(groups, 'to_resolve', 1, 1).map((r) => r.key)).toEqual(['water']);
+    // Nobody returned anything: no "most returned" list to shame anyone with.
+    expect(worst(groups, 'return', 10, 1)).toEqual([]);
   });
 
   it('has a definition for every figure, and nearest-rank percentiles', () => {

@@ -12,7 +12,7 @@ import { RATE_KEYS, TIME_KEYS, type Dimension, type FigureSet } from '../../../d
 import type { Services } from '../../../services/index.js';
 import { NONE } from '../../../services/kpi.service.js';
 import { authenticated, localeOf, principalOf, requires } from '../../auth.js';
-import { KpiAnswer, KpiExportQuery, KpiQuery, KpiTrendAnswer, KpiTrendQuery } from './schema.js';
+import { KpiAnswer, KpiExportQuery, KpiQuery, KpiRankingsAnswer, KpiRankingsQuery, KpiTrendAnswer, KpiTrendQuery } from './schema.js';
 
 interface Scope {
   period: { from: string; to: string };
@@ -43,7 +43,7 @@ export const kpiRoutes = (services: Services): FastifyPluginAsyncTypebox =>
       {
         onRequest: requires('view_kpis'),
         config: { rateLimit: 'read' },
-        schema: { tags: ['kpis'], summary: 'The figures of a period (结案率, 按期结案率, 办结率, 响应率, 返工率, 延期率, 满意率, 重复上报率, times), overall and broken down, each with its definition and its cases', querystring: KpiQuery, response: { 200: KpiAnswer } },
+        schema: { tags: ['kpis'], summary: 'The figures of a period (结案率, 按期结案率, 办结率, 响应率, 退单率, 返工率, 延期率, 满意率, 重复上报率, times), overall and broken down, each with its definition and its cases', querystring: KpiQuery, response: { 200: KpiAnswer } },
       },
       async (request) => {
         const report = await services.kpis.report(principalOf(request), kpiQuery(request.query), localeOf(request));
@@ -66,6 +66,19 @@ export const kpiRoutes = (services: Services): FastifyPluginAsyncTypebox =>
         const q = request.query;
         const trend = await services.kpis.trend(principalOf(request), { ...kpiQuery(q), every: q.every });
         return { ...trend, periods: trend.periods.map((p) => ({ ...p, figures: withLinks({ period: p, options: trend.options }, p.figures, {}) })) };
+      },
+    );
+
+    app.get(
+      '/kpis/rankings',
+      {
+        onRequest: requires('view_kpis'),
+        config: { rateLimit: 'read' },
+        schema: { tags: ['kpis'], summary: 'The slowest, most returned (退单) and most reworked (返工) departments and categories of a period, worst first', querystring: KpiRankingsQuery, response: { 200: KpiRankingsAnswer } },
+      },
+      async (request) => {
+        const q = request.query;
+        return services.kpis.rankings(principalOf(request), { from: new Date(q.from), to: new Date(q.to), top: q.top, minCases: q.minCases }, localeOf(request));
       },
     );
 

@@ -67,3 +67,16 @@ export const KpiExportQuery = Type.Object({
   format: Type.Optional(literals(['xlsx', 'csv'] as const, { description: 'xlsx (default: a sheet for the whole and one per breakdown) or csv (the whole, or the one breakdown asked for)' })),
 });
 export type KpiExportQuery = Static<typeof KpiExportQuery>;
+
+export const KpiRankingsQuery = Type.Object({
+  from: Instant('The period starts here (ISO 8601, included)'),
+  to: Instant('The period ends here (excluded)'),
+  top: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'How many of each list (default 10)' })),
+  minCases: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Leave out groups resting on fewer cases (default 3)' })),
+  lang: Type.Optional(Lang),
+});
+export type KpiRankingsQuery = Static<typeof KpiRankingsQuery>;
+
+const RankedSchema = Obj({ key: Nullable(Type.String()), name: Nullable(Type.String()), value: Type.Number({ description: 'median minutes (slowest) or the rate (most returned, most reworked)' }), cases: Type.Integer() });
+const Lists = Obj({ slowest: Type.Array(RankedSchema), mostReturned: Type.Array(RankedSchema), mostReworked: Type.Array(RankedSchema) });
+export const KpiRankingsAnswer = Obj({ period: Obj({ from: Type.String(), to: Type.String() }), asOf: Type.String(), department: Lists, category: Lists });
