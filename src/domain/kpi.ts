@@ -293,6 +293,34 @@ export function measure(key: TimeKey, d: CaseDigest, p: Period): number | null {
   }
 }
 
+// ---- periods: days, weeks and months where the subdistrict is ----
+
+export const EVERY = ['day', 'week', 'month'] as const;
+export type Every = (typeof EVERY)[number];
+
+/** China Standard Time (no daylight saving): where the subdistrict's days, weeks and months begin. */
+const CST_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** The periods of a span: cut at each local midnight, Monday or first of the month; the first and last as the span has them (at most max + 1: enough to see there are too many). */
+export function bucketsOf(span: Period, every: Every, max = 400): Period[] {
+  const next = (t: number): number => {
+    const local = new Date(t + CST_MS);
+    if (every === 'month') return Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 1) - CST_MS;
+    const midnight = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) - CST_MS;
+    if (every === 'day') return midnight + DAY_MS;
+    const daysToMonday = (8 - (local.getUTCDay() || 7)) % 7 || 7;
+    return midnight + daysToMonday * DAY_MS;
+  };
+  const out: Period[] = [];
+  for (let from = span.from.getTime(); from < span.to.getTime() && out.length <= max; ) {
+    const to = Math.min(next(from), span.to.getTime());
+    out.push({ from: new Date(from), to: new Date(to) });
+    from = to;
+  }
+  return out;
+}
+
 // ---- the figures over many cases ------------------------------------------------------------------------
 
 export interface Rate {

@@ -10,6 +10,7 @@ import { caseScope, requireCapability } from '../domain/access.js';
 import { DomainError, invalid } from '../domain/errors.js';
 import {
   breakdown,
+  bucketsOf,
   digest,
   DIMENSIONS,
   figures,
@@ -20,6 +21,7 @@ import {
   worst,
   type CaseDigest,
   type Dimension,
+  type Every,
   type FigureSet,
   type KpiCase,
   type KpiKey,
@@ -39,39 +41,21 @@ export const MAX_PERIOD_DAYS = 366;
 export const MAX_CASES = 200_000;
 /** A trend's periods at most (a year of days). */
 export const MAX_BUCKETS = 366;
+export { EVERY, type Every } from '../domain/kpi.js';
 /** A trend reads each case once per period: cases times periods at most this. */
 export const MAX_TREND_WORK = 5_000_000;
-
-export const EVERY = ['day', 'week', 'month'] as const;
-export type Every = (typeof EVERY)[number];
-
-/** China Standard Time (no daylight saving): where the subdistrict's days, weeks and months begin. */
-const CST_MS = 8 * 3_600_000;
-const DAY_MS = 86_400_000;
-
-/** The periods of a span: cut at each local midnight, Monday or first of the month; the first and last as the span has them. */
-export function bucketsOf(span: Period, every: Every): Period[] {
-  const next = (t: number): number => {
-    const local = new Date(t + CST_MS);
-    if (every === 'month') return Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 1) - CST_MS;
-    const midnight = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) - CST_MS;
-    if (every === 'day') return midnight + DAY_MS;
-    const daysToMonday = (8 - (local.getUTCDay() || 7)) % 7 || 7;
-    return midnight + daysToMonday * DAY_MS;
-  };
-  const out: Period[] = [];
-  for (let from = span.from.getTime(); from < span.to.getTime() && out.length <= MAX_BUCKETS; ) {
-    const to = Math.min(next(from), span.to.getTime());
-    out.push({ from: new Date(from), to: new Date(to) });
-    from = to;
-  }
-  return out;
-}
 
 const RANKED = ['department', 'category'] as const;
 type NamedRanked = Ranked & { name: string | null };
 
 export type KpiRankings = { period: { from: string; to: string }; asOf: string } & Record<(typeof RANKED)[number], { slowest: NamedRanked[]; mostReturned: NamedRanked[]; mostReworked: NamedRanked[] }>;
+
+export interface KpiHeatmap {
+  period: { from: string; to: string };
+  asOf: string;
+  grids: { gridId: string; name: string | null; reported: number; open: number }[];
+  outsideGrids: { reported: number; open: number };
+}
 
 export interface KpiTrend {
   every: Every;
@@ -177,6 +161,29 @@ export class KpiService {
   }
 
   /**
+   * Cases per grid for the map's heat layer: reported in the period, and of those still open at its end
+   * (not closed, rejected or merged). Cases outside every grid are counted apart. Grid polygons come from
+   * GET /map/jurisdictions?level=grid, by id.
+   */
+  async heatmap(principal: Principal, q: KpiQuery, locale: Locale): Promise<KpiHeatmap> {
+    const { period, asOf } = this.check(principal, q);
+    const digests = await this.digests(principal, period, asOf);
+    const names = await this.names(locale);
+    const cells = new Map<string | null, { reported: number; open: number }>();
+    for (const d of digests) {
+      if (!(d.reportedAt >= period.from.getTime() && d.reportedAt < period.to.getTime())) continue;
+      const cell = cells.get(d.dims.grid) ?? { reported: 0, open: 0 };
+      cell.reported++;
+      if (!['closed', 'rejected', 'merged'].includes(d.status)) cell.open++;
+      cells.set(d.dims.grid, cell);
+    }
+    const grids = [...cells].filter(([key]) => key !== null).map(([key, c]) => ({ gridId: key!, name: names('grid', key!) ?? null, ...c }));
+    grids.sort((a, b) => b.reported - a.reported || a.gridId.localeCompare(b.gridId));
+    const outside = cells.get(null) ?? { reported: 0, open: 0 };
+    return { period: { from: period.from.toISOString(), to: period.to.toISOString() }, asOf: asOf.toISOString(), grids, outsideGrids: outside };
+  }
+
+  /**
    * The departments and categories that do worst: the slowest (median time to resolve), the most returned
    * (退单率) and the most reworked (返工率), worst first, each group resting on at least `minCases` cases.
    */
@@ -201,7 +208,7 @@ export class KpiService {
    */
   async trend(principal: Principal, q: KpiQuery & { every: Every }): Promise<KpiTrend> {
     const { period, options } = this.check(principal, q);
-    const buckets = bucketsOf(period, q.every);
+    const buckets = bucketsOf(period, q.every, MAX_BUCKETS);
     if (buckets.length > MAX_BUCKETS) throw invalid('every', `That is ${buckets.length} periods; at most ${MAX_BUCKETS}: ask for weeks or months.`, 'too_many_periods');
     const cases = await this.load(principal, period);
     if (cases.length * buckets.length > MAX_TREND_WORK) {

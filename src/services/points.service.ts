@@ -11,6 +11,17 @@ import type { RedemptionStep } from '../domain/programme-notify.js';
 import { isWithin } from '../domain/workflow.js';
 import type { PayoutRow, Stores } from '../ports.js';
 import type { Principal, ServiceContext } from './context.js';
+import { bucketsOf } from '../domain/kpi.js';
+
+/** One month of the programme's points: awarded (awards less reversals) and paid out. */
+export interface PointsMonth {
+  from: string;
+  to: string;
+  awarded: number;
+  paidPoints: number;
+  paidYuan: number;
+  redemptionsPaid: number;
+}
 
 /** What a verification's event records of its points: the award, or why there was none. */
 export type AwardOutcome =
@@ -238,6 +249,34 @@ export class PointsService {
       yuan: rows.reduce((n, r) => n + r.yuan, 0),
       ledgerPoints: await repos.points.heldFor(rows.map((r) => r.id)),
     };
+  }
+
+  /**
+   * Points awarded (awards less reversals) and paid out (redemptions paid: points, yuan, how many) month by
+   * month in China Standard Time, over the members of the caller's jurisdiction: the programme's line in
+   * the figures (GET /kpis/points).
+   */
+  async monthly(principal: Principal, from: Date, to: Date): Promise<PointsMonth[]> {
+    requireCapability(principal.actor, 'view_members');
+    requireCapability(principal.actor, 'view_kpis');
+    if (!(from.getTime() < to.getTime())) throw invalid('to', 'The period must end after it starts: give `to` later than `from`.', 'period_reversed');
+    if (to.getTime() - from.getTime() > 366 * 86_400_000) throw invalid('to', 'A period is at most a year (366 days).', 'period_too_long');
+    const repos = this.ctx.uow.autocommit;
+    const scope = new Map<string, boolean>();
+    const mine = async (memberId: string) => {
+      if (!scope.has(memberId)) scope.set(memberId, await this.inScope(principal, memberId));
+      return scope.get(memberId)!;
+    };
+    const months: PointsMonth[] = [];
+    for (const month of bucketsOf({ from, to }, 'month')) {
+      const [earned, paid] = await Promise.all([repos.points.earnedBetween(month.from.toISOString(), month.to.toISOString()), repos.points.paidBetween(month.from.toISOString(), month.to.toISOString())]);
+      let awarded = 0;
+      for (const e of earned) if (await mine(e.memberId)) awarded += e.points;
+      const ours: PayoutRow[] = [];
+      for (const r of paid) if (await mine(r.memberId)) ours.push(r);
+      months.push({ from: month.from.toISOString(), to: month.to.toISOString(), awarded, paidPoints: ours.reduce((n, r) => n + r.points, 0), paidYuan: ours.reduce((n, r) => n + r.yuan, 0), redemptionsPaid: ours.length });
+    }
+    return months;
   }
 
   /** The step is not open from where the redemption stands now (read again: someone may have moved it a moment ago). */

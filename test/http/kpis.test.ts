@@ -144,6 +144,18 @@ describe.each(DIALECTS)('KPIs over HTTP ($name)', (dialect) => {
     expectError(await api.get('solang', `/api/v1/kpis/rankings?${MAY}`), 403, 'role_not_allowed');
   });
 
+  it("counts the month's cases per grid for the map's heat layer, with those still open", async () => {
+    const res = await api.get('supervisor', `/api/v1/kpis/heatmap?${MAY}`);
+    expect(res.statusCode, res.body).toBe(200);
+    const heat = res.json<{ grids: { gridId: string; name: string | null; reported: number; open: number }[]; outsideGrids: { reported: number; open: number } }>();
+    expect(heat.grids.reduce((n, g) => n + g.reported, 0) + heat.outsideGrids.reported).toBe(4);
+    // Only the one dispatched and never signed is still open (the others are closed, merged or rejected).
+    expect(heat.grids.reduce((n, g) => n + g.open, 0) + heat.outsideGrids.open).toBe(1);
+    expect(heat.grids.every((g) => g.name !== null)).toBe(true);
+    const waiting = (await api.get('supervisor', `/api/v1/cases/${ids.waiting}`)).json<{ grid: { id: string } | null }>();
+    expect(heat.grids.find((g) => g.open === 1)?.gridId ?? null).toBe(waiting.grid?.id ?? null);
+  });
+
   it('exports the same figures as xlsx, a sheet for the whole and one per breakdown with Chinese headers, and as CSV', async () => {
     const res = await api.get('supervisor', `/api/v1/kpis/export?${MAY}&by=department&by=category`);
     expect(res.statusCode, res.body).toBe(200);

@@ -272,4 +272,25 @@ describe.each(DIALECTS)('points for verified food-safety reports ($name)', (dial
     expect((await api.get('supervisor', '/api/v1/programme/leaderboard?month=2024-01')).json<{ items: unknown[] }>().items).toEqual([]);
     expectError(await api.get('supervisor', '/api/v1/programme/leaderboard?month=2024-13'), 400, 'invalid_month', 'month');
   });
+
+  it("gives the programme's points month by month, agreeing with the rider's ledger and with the finance export", async () => {
+    await api.login('supervisor');
+    const now = world.clock.now();
+    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) - 8 * 3_600_000);
+    const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) - 8 * 3_600_000);
+    const res = await api.get('supervisor', `/api/v1/kpis/points?from=${from.toISOString()}&to=${to.toISOString()}`);
+    expect(res.statusCode, res.body).toBe(200);
+    const [month] = res.json<{ items: { from: string; awarded: number; paidPoints: number; paidYuan: number; redemptionsPaid: number }[] }>().items;
+    // Every award and reversal of the month in 索朗's ledger (the only member here)...
+    const ledger = (await mine('solang')).entries.filter((e) => e.kind === 'award' || e.kind === 'reversal').reduce((n, e) => n + e.points, 0);
+    expect(month!.awarded).toBe(ledger);
+    expect(month!.awarded).toBeGreaterThan(0);
+    // ...and what the finance export pays out over the same days (China time).
+    const day = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const exported = await api.get('supervisor', `/api/v1/redemptions/export?from=${day(from)}&to=${day(new Date(to.getTime() - 1))}&format=csv`);
+    expect(month!.paidPoints).toBe(Number(exported.headers['x-total-points']));
+    expect(month!.paidYuan).toBe(Number(exported.headers['x-total-yuan']));
+    expect(month!.redemptionsPaid).toBeGreaterThan(0);
+    expectError(await api.get('municipal', `/api/v1/kpis/points?from=${from.toISOString()}&to=${to.toISOString()}`), 403, 'role_not_allowed');
+  });
 });

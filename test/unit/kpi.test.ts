@@ -4,9 +4,9 @@
 // figure's count is exactly the number of cases its drill-down (membership) names.
 
 import { describe, expect, it } from 'vitest';
-import { breakdown, digest, figures, KPI_DEFINITIONS, measure, membership, percentile, RATE_KEYS, TIME_KEYS, worst, type KpiCase, type KpiEvent, type Period } from '../../src/domain/kpi.js';
+import { breakdown, bucketsOf, digest, figures, KPI_DEFINITIONS, measure, membership, percentile, RATE_KEYS, TIME_KEYS, worst, type KpiCase, type KpiEvent, type Period } from '../../src/domain/kpi.js';
 import type { EventAction } from '../../src/domain/records.js';
-import { bucketsOf, MAX_BUCKETS } from '../../src/services/kpi.service.js';
+import { MAX_BUCKETS } from '../../src/services/kpi.service.js';
 import type { CaseStatus, Stage } from '../../src/domain/types.js';
 
 const MAY: Period = { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-06-01T00:00:00Z') };

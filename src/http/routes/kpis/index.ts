@@ -12,7 +12,7 @@ import { RATE_KEYS, TIME_KEYS, type Dimension, type FigureSet } from '../../../d
 import type { Services } from '../../../services/index.js';
 import { NONE } from '../../../services/kpi.service.js';
 import { authenticated, localeOf, principalOf, requires } from '../../auth.js';
-import { KpiAnswer, KpiExportQuery, KpiQuery, KpiRankingsAnswer, KpiRankingsQuery, KpiTrendAnswer, KpiTrendQuery } from './schema.js';
+import { KpiAnswer, KpiExportQuery, KpiHeatmapAnswer, KpiQuery, KpiRankingsAnswer, KpiRankingsQuery, KpiTrendAnswer, KpiTrendQuery, PeriodQuery, PointsMonthsAnswer, PointsMonthsQuery } from './schema.js';
 
 interface Scope {
   period: { from: string; to: string };
@@ -80,6 +80,26 @@ export const kpiRoutes = (services: Services): FastifyPluginAsyncTypebox =>
         const q = request.query;
         return services.kpis.rankings(principalOf(request), { from: new Date(q.from), to: new Date(q.to), top: q.top, minCases: q.minCases }, localeOf(request));
       },
+    );
+
+    app.get(
+      '/kpis/heatmap',
+      {
+        onRequest: requires('view_kpis'),
+        config: { rateLimit: 'read' },
+        schema: { tags: ['kpis'], summary: "Cases per grid for the map's heat layer: reported in the period and still open at its end (polygons: GET /map/jurisdictions?level=grid)", querystring: PeriodQuery, response: { 200: KpiHeatmapAnswer } },
+      },
+      async (request) => services.kpis.heatmap(principalOf(request), { from: new Date(request.query.from), to: new Date(request.query.to) }, localeOf(request)),
+    );
+
+    app.get(
+      '/kpis/points',
+      {
+        onRequest: requires('view_kpis'),
+        config: { rateLimit: 'read' },
+        schema: { tags: ['kpis'], summary: "The programme's points month by month: awarded (less reversals) and paid out (points, yuan, redemptions), for the members of the caller's area", querystring: PointsMonthsQuery, response: { 200: PointsMonthsAnswer } },
+      },
+      async (request) => ({ items: await services.points.monthly(principalOf(request), new Date(request.query.from), new Date(request.query.to)) }),
     );
 
     app.get(

@@ -80,3 +80,25 @@ export type KpiRankingsQuery = Static<typeof KpiRankingsQuery>;
 const RankedSchema = Obj({ key: Nullable(Type.String()), name: Nullable(Type.String()), value: Type.Number({ description: 'median minutes (slowest) or the rate (most returned, most reworked)' }), cases: Type.Integer() });
 const Lists = Obj({ slowest: Type.Array(RankedSchema), mostReturned: Type.Array(RankedSchema), mostReworked: Type.Array(RankedSchema) });
 export const KpiRankingsAnswer = Obj({ period: Obj({ from: Type.String(), to: Type.String() }), asOf: Type.String(), department: Lists, category: Lists });
+
+export const PointsMonthsQuery = Type.Object({
+  from: Instant('The span starts here (ISO 8601, included)'),
+  to: Instant('The span ends here (excluded); cut into months in China Standard Time'),
+});
+export const PointsMonthsAnswer = Obj({
+  items: Type.Array(Obj({ from: Type.String(), to: Type.String(), awarded: Type.Integer({ description: 'points awarded, less reversals' }), paidPoints: Type.Integer(), paidYuan: Type.Number(), redemptionsPaid: Type.Integer() })),
+});
+
+const Cell = { reported: Type.Integer({ description: 'cases reported in the period' }), open: Type.Integer({ description: 'of those, not closed, rejected or merged at its end' }) };
+export const KpiHeatmapAnswer = Obj({
+  period: Obj({ from: Type.String(), to: Type.String() }),
+  asOf: Type.String(),
+  grids: Type.Array(Obj({ gridId: Type.String(), name: Nullable(Type.String()), ...Cell })),
+  outsideGrids: Obj(Cell),
+});
+
+export const PeriodQuery = Type.Object({
+  from: Instant('The period starts here (ISO 8601, included)'),
+  to: Instant('The period ends here (excluded)'),
+  lang: Type.Optional(Lang),
+});
