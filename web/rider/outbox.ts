@@ -101,10 +101,13 @@ export async function queuedOf(userId: string): Promise<QueuedReport[]> {
   return (await queueDb()).getAllFromIndex('reports', 'byUser', userId);
 }
 
-/** The network is back: what waited for it goes now, not at its backed-off time. */
-export async function dueNow(userId: string): Promise<void> {
-  const database = await queueDb();
-  for (const item of await queuedOf(userId)) if (item.status === 'pending' && item.nextAttemptAt > Date.now()) await database.put('reports', { ...item, nextAttemptAt: 0 });
+/**
+ * Run `work` holding the queue's lock: every read-then-write of a queued report goes through it, so the
+ * app's tabs and its service worker never write over each other's news (a report marked sent while
+ * another read it as pending).
+ */
+export async function underQueueLock<T>(work: () => Promise<T>): Promise<T> {
+  return navigator.locks ? await navigator.locks.request(QUEUE_TAG, work) : await work();
 }
 
 /** The report as the server takes it: multipart, the JSON in `report`, the files beside it. */
@@ -150,10 +153,16 @@ export interface SendOutcome {
 /**
  * Send every due report of the session's rider, oldest first, one at a time (under the queue's lock, so a
  * tab and the service worker never send the same report together). `changed` is told after each update.
+ * `now`: the network is back, so what waited for it goes now, not at its backed-off time.
  */
-export async function sendDue(session: Session, changed: () => Promise<void>): Promise<SendOutcome> {
-  const run = () => sendEach(session, changed);
-  return navigator.locks ? navigator.locks.request(QUEUE_TAG, run) : run();
+export function sendDue(session: Session, changed: () => Promise<void>, options: { now?: boolean } = {}): Promise<SendOutcome> {
+  return underQueueLock(async () => {
+    if (options.now) {
+      const database = await queueDb();
+      for (const item of await queuedOf(session.user.id)) if (item.status === 'pending' && item.nextAttemptAt > Date.now()) await database.put('reports', { ...item, nextAttemptAt: 0 });
+    }
+    return sendEach(session, changed);
+  });
 }
 
 async function sendEach(session: Session, changed: () => Promise<void>): Promise<SendOutcome> {

@@ -7,7 +7,7 @@
 import { ref } from 'vue';
 import { ApiError, loadSession, onSessionChange, saveSession } from '../shared/api.js';
 import { onReconnect } from './network.js';
-import { dueNow, newKey, queueDb, queuedOf, QUEUE_CHANNEL, QUEUE_TAG, rememberSession, sendDue, type QueuedFile, type QueuedReport, type QueueStatus, type ReportForm } from './outbox.js';
+import { newKey, queueDb, queuedOf, QUEUE_CHANNEL, QUEUE_TAG, rememberSession, sendDue, underQueueLock, type QueuedFile, type QueuedReport, type QueueStatus, type ReportForm } from './outbox.js';
 
 export { newKey, type CoordSys, type QueuedFile, type QueuedReport, type QueueStatus, type ReportForm } from './outbox.js';
 
@@ -81,9 +81,13 @@ export async function removeQueued(id: string): Promise<void> {
 
 /** Send a failed or waiting report again now. */
 export async function retryQueued(id: string): Promise<void> {
-  const item = await getQueued(id);
-  if (!item || item.status === 'sent' || item.status === 'sending') return;
-  await put({ ...item, status: 'pending', nextAttemptAt: 0, error: null });
+  const retried = await underQueueLock(async () => {
+    const item = await getQueued(id);
+    if (!item || item.status === 'sent' || item.status === 'sending') return false;
+    await put({ ...item, status: 'pending', nextAttemptAt: 0, error: null });
+    return true;
+  });
+  if (!retried) return;
   void syncLater();
   void flushQueue();
 }
@@ -103,13 +107,14 @@ async function syncLater(): Promise<void> {
 
 let flushing: Promise<void> | null = null;
 
-/** Send every pending report that is due, one at a time. */
-export function flushQueue(): Promise<void> {
-  if (flushing) return flushing;
+/** Send every pending report that is due, one at a time; `now`: the network is back, so without waiting out the backoff. */
+export function flushQueue(now = false): Promise<void> {
+  // One round at a time; asked to go now while one runs, another follows it.
+  if (flushing) return now ? flushing.then(() => flushQueue(true)) : flushing;
   const run = (async () => {
     const session = loadSession();
     if (!session) return;
-    const outcome = await sendDue(session, changed);
+    const outcome = await sendDue(session, changed, { now });
     // The server no longer knows this sign-in: the rider signs in again, and the report waits for it.
     if (outcome.unauthorized && loadSession()?.token === session.token) saveSession(null);
     if (outcome.retryInMs !== null) scheduleFlush(outcome.retryInMs);
@@ -142,11 +147,11 @@ export function startQueue(): void {
   onSessionChange((session) => void rememberSession(session));
   const kick = () => {
     void (async () => {
-      const session = loadSession();
-      if (session) await dueNow(session.user.id);
       await refreshQueue();
       if (queueCounts.value.pending > 0) void syncLater();
-      await flushQueue();
+      await flushQueue(true);
+      // Whatever another tab or the service worker did meanwhile, shown now.
+      await refreshQueue();
     })();
   };
   channel?.addEventListener('message', () => void refreshQueue());

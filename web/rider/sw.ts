@@ -8,7 +8,7 @@
 //    (Background Sync: the app asks for it when it queues a report), with the same code and the same
 //    idempotency keys as the app (outbox.ts), one at a time under the same lock.
 
-import { dueNow, QUEUE_CHANNEL, QUEUE_TAG, rememberedSession, sendDue } from './outbox.js';
+import { QUEUE_CHANNEL, QUEUE_TAG, rememberedSession, sendDue } from './outbox.js';
 
 declare const __SW_VERSION__: string;
 declare const __SW_SHELL__: string[];
@@ -87,10 +87,9 @@ worker.addEventListener('sync', (event) => {
 async function sendWaiting(lastChance: boolean): Promise<void> {
   const session = await rememberedSession();
   if (!session) return;
-  await dueNow(session.user.id);
   const channel = new BroadcastChannel(QUEUE_CHANNEL);
   try {
-    const outcome = await sendDue(session, async () => channel.postMessage('changed'));
+    const outcome = await sendDue(session, async () => channel.postMessage('changed'), { now: true });
     // Some still wait (no signal after all, or the server's own trouble): failing the sync has the browser
     // try it again later, with its own backoff.
     if (outcome.retryInMs !== null && !outcome.unauthorized && !lastChance) throw new Error('reports are still waiting to be sent');
