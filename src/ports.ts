@@ -430,6 +430,8 @@ export interface MemberStore {
   /** The member holding this phone whose membership is live (not rejected or retired). */
   liveMemberByPhone(phone: string): Promise<MemberRecord | undefined>;
   memberByUser(userId: string): Promise<MemberRecord | undefined>;
+  /** The member id memberByUser would answer, for each of many users (those with none are left out). */
+  memberIdsByUsers(userIds: string[]): Promise<Map<string, string>>;
   members(q: MemberQuery): Promise<MemberRecord[]>;
   /** Appointments of the subdistrict whose date starts with `yearPrefix` (2026): the next number's place. */
   appointedCount(jurisdictionId: string, yearPrefix: string): Promise<number>;

@@ -242,8 +242,7 @@ export class KpiService {
       for (let unit = unitId ? units.unit(unitId) : undefined; unit; unit = unit.parentId ? units.unit(unit.parentId) : undefined) if (unit.level === level) return unit.id;
       return null;
     };
-    const memberOf = new Map<string, string | null>();
-    for (const reporterId of new Set(records.map((r) => r.reporterId))) memberOf.set(reporterId, (await repos.members.memberByUser(reporterId))?.id ?? null);
+    const memberOf = await repos.members.memberIdsByUsers([...new Set(records.map((r) => r.reporterId))]);
     const out: KpiCase[] = [];
     for (let i = 0; i < records.length; i += EVENT_BATCH) {
       const batch = records.slice(i, i + EVENT_BATCH);

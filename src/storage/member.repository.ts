@@ -115,6 +115,29 @@ export class MemberRepository implements MemberStore {
     return row ? toMember(row) : undefined;
   }
 
+  /** memberByUser for many users at once (the one each would answer), 500 users a query. */
+  async memberIdsByUsers(userIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < userIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('members')
+        .select(['id', 'user_id', 'status'])
+        .where('user_id', 'in', userIds.slice(i, i + 500))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
+      const byUser = new Map<string, typeof rows>();
+      for (const r of rows) {
+        if (!r.user_id) continue;
+        const list = byUser.get(r.user_id);
+        if (list) list.push(r);
+        else byUser.set(r.user_id, [r]);
+      }
+      for (const [userId, list] of byUser) out.set(userId, (list.find((r) => r.status !== 'rejected' && r.status !== 'retired') ?? list[0]!).id);
+    }
+    return out;
+  }
+
   async members(q: MemberQuery): Promise<MemberRecord[]> {
     let query = this.db.selectFrom('members').innerJoin('jurisdictions', 'jurisdictions.id', 'members.jurisdiction_id').selectAll('members');
     if (q.withinPath) query = query.where((eb) => eb.or([eb('jurisdictions.path', '=', q.withinPath!), eb('jurisdictions.path', 'like', `${q.withinPath}/%`)]));
