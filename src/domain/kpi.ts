@@ -11,6 +11,7 @@
 // The definitions (numerator, denominator, what counts at the period's edges) are written once, in
 // KPI_DEFINITIONS, and shown in the API's answer and in the README.
 
+import { invalid } from './errors.js';
 import type { EventAction } from './records.js';
 import type { CaseStatus, Channel, Stage, Urgency } from './types.js';
 
@@ -294,6 +295,16 @@ export function measure(key: TimeKey, d: CaseDigest, p: Period): number | null {
 }
 
 // ---- periods: days, weeks and months where the subdistrict is ----
+
+/** The longest period a figure is asked for (a year, a leap one too): the bound on the work of one answer. */
+export const MAX_PERIOD_DAYS = 366;
+
+/** Throws 400 unless the period ends after it starts and spans at most MAX_PERIOD_DAYS. */
+export function checkPeriod(p: Period): void {
+  if (!(p.from.getTime() < p.to.getTime())) throw invalid('to', 'The period must end after it starts: give `to` later than `from`.', 'period_reversed');
+  const days = (p.to.getTime() - p.from.getTime()) / DAY_MS;
+  if (days > MAX_PERIOD_DAYS) throw invalid('to', `A period is at most ${MAX_PERIOD_DAYS} days; this one is ${Math.ceil(days)}. Ask for a year or less.`, 'period_too_long');
+}
 
 export const EVERY = ['day', 'week', 'month'] as const;
 export type Every = (typeof EVERY)[number];

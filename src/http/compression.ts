@@ -17,8 +17,11 @@ const gzip = promisify(zlib.gzip);
 
 type Encoding = 'br' | 'gzip';
 
-/** The encoding to answer in: brotli where the client takes it (browsers do over https), else gzip. */
-export function negotiateEncoding(header: string | undefined): Encoding | null {
+/**
+ * The encoding to answer in, of those at hand: brotli where the client takes it (browsers do over https),
+ * else gzip; null for the bytes as they are.
+ */
+export function negotiateEncoding(header: string | undefined, available: { br: boolean; gzip: boolean } = { br: true, gzip: true }): Encoding | null {
   if (!header) return null;
   const accepted = new Map<string, number>();
   for (const part of header.split(',').slice(0, 20)) {
@@ -28,8 +31,10 @@ export function negotiateEncoding(header: string | undefined): Encoding | null {
     if (name) accepted.set(name, Number.isFinite(weight) ? weight : 0);
   }
   const weight = (name: Encoding) => accepted.get(name) ?? accepted.get('*') ?? 0;
-  if (weight('br') > 0 && weight('br') >= weight('gzip')) return 'br';
-  if (weight('gzip') > 0) return 'gzip';
+  const br = available.br ? weight('br') : 0;
+  const gzip = available.gzip ? weight('gzip') : 0;
+  if (br > 0 && br >= gzip) return 'br';
+  if (gzip > 0) return 'gzip';
   return null;
 }
 

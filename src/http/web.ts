@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { negotiateEncoding } from './compression.js';
 
 /** dist/web beside dist/http (and beside src/http when the server runs from source). */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web', import.meta.url));
@@ -142,8 +143,7 @@ export function registerWeb(app: FastifyInstance, options: WebOptions = {}): voi
   const riderPage = files.get('/rider/index.html');
 
   const send = async (request: FastifyRequest, reply: FastifyReply, file: WebFile) => {
-    const accepted = String(request.headers['accept-encoding'] ?? '');
-    const encoding = file.br && /\bbr\b/.test(accepted) ? 'br' : file.gz && /\bgzip\b/.test(accepted) ? 'gzip' : null;
+    const encoding = negotiateEncoding(request.headers['accept-encoding'], { br: file.br, gzip: file.gz });
     const bytes = await readFile(encoding === 'br' ? `${file.path}.br` : encoding === 'gzip' ? `${file.path}.gz` : file.path);
     if (encoding) reply.header('content-encoding', encoding);
     if (file.br || file.gz) reply.header('vary', 'accept-encoding');

@@ -159,6 +159,17 @@ async function handlerOf(r: Reader, hdlr: Box): Promise<string> {
   return (await r.read(hdlr.body, 12)).toString('latin1', 8, 12);
 }
 
+/** A track's boxes (trak > tkhd, mdia) and its handler ('vide', 'soun', ...). */
+async function trackOf(w: Walker, trak: Box): Promise<{ inTrak: Box[]; tkhd: Box; mdia: Box[]; handler: string }> {
+  const inTrak = await w.within(trak);
+  const tkhd = one(inTrak, 'tkhd', 'trak');
+  const mdia = await w.within(one(inTrak, 'mdia', 'trak'));
+  return { inTrak, tkhd, mdia, handler: await handlerOf(w.r, one(mdia, 'hdlr', 'mdia')) };
+}
+
+/** A track's sample table: mdia > minf > stbl. */
+const sampleTable = async (w: Walker, mdia: Box[]): Promise<Box[]> => w.within(one(await w.within(one(mdia, 'minf', 'mdia')), 'stbl', 'minf'));
+
 // ---- video ----------------------------------------------------------------------------------------------
 
 async function checkMovie(w: Walker, top: Box[]): Promise<void> {
@@ -169,13 +180,11 @@ async function checkMovie(w: Walker, top: Box[]): Promise<void> {
   if (fragmented ? !first(top, 'moof') : mdats.length === 0) throw bad(fragmented ? 'a fragmented file without moof' : 'the file has no mdat (no media data)');
   let videoTracks = 0;
   for (const trak of moov.filter((b) => b.type === 'trak')) {
-    const inTrak = await w.within(trak);
-    one(inTrak, 'tkhd', 'trak');
-    const mdia = await w.within(one(inTrak, 'mdia', 'trak'));
-    if ((await handlerOf(w.r, one(mdia, 'hdlr', 'mdia'))) !== 'vide') continue; // sound, timecode, metadata tracks
+    const { mdia, handler } = await trackOf(w, trak);
+    if (handler !== 'vide') continue; // sound, timecode, metadata tracks
     videoTracks++;
     one(mdia, 'mdhd', 'mdia');
-    const stbl = await w.within(one(await w.within(one(mdia, 'minf', 'mdia')), 'stbl', 'minf'));
+    const stbl = await sampleTable(w, mdia);
     one(stbl, 'stsd', 'stbl');
     if (!fragmented) await checkChunkOffsets(w.r, stbl, mdats, 'video');
   }
@@ -245,14 +254,11 @@ async function isoSoundOf(r: Reader): Promise<IsoSound | null> {
   const metadata = [...top, ...moov].filter((b) => METADATA.has(b.type));
   const sounds: { tkhd: Box; mdhd: Box; stbl: Box[] }[] = [];
   for (const trak of moov.filter((b) => b.type === 'trak')) {
-    const inTrak = await w.within(trak);
+    const { inTrak, tkhd, mdia, handler } = await trackOf(w, trak);
     metadata.push(...inTrak.filter((b) => METADATA.has(b.type)));
-    const tkhd = one(inTrak, 'tkhd', 'trak');
-    const mdia = await w.within(one(inTrak, 'mdia', 'trak'));
-    const handler = await handlerOf(r, one(mdia, 'hdlr', 'mdia'));
     if (handler === 'vide') return null;
     if (handler !== 'soun') continue;
-    sounds.push({ tkhd, mdhd: one(mdia, 'mdhd', 'mdia'), stbl: await w.within(one(await w.within(one(mdia, 'minf', 'mdia')), 'stbl', 'minf')) });
+    sounds.push({ tkhd, mdhd: one(mdia, 'mdhd', 'mdia'), stbl: await sampleTable(w, mdia) });
   }
   if (sounds.length !== 1) throw bad(sounds.length === 0 ? 'no sound track' : `${sounds.length} sound tracks`);
   const { tkhd, mdhd, stbl } = sounds[0]!;

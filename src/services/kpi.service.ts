@@ -2,7 +2,7 @@
 // a department its own cases), broken down as asked, and the cases behind any figure. The formulas are the
 // domain's (domain/kpi.ts); this reads each candidate case's events and hands them over.
 //
-// Computed from the events on every request, bounded: a period of at most MAX_PERIOD_DAYS and at most
+// Computed from the events on every request, bounded: a period of at most MAX_PERIOD_DAYS (domain/kpi.ts) and at most
 // MAX_CASES cases in it (413 kpi_too_many_cases beyond, saying to narrow it). Rollups maintained on each
 // transition are the next step for city scale (issue 13's 1,000,000-case target).
 
@@ -11,6 +11,7 @@ import { DomainError, invalid } from '../domain/errors.js';
 import {
   breakdown,
   bucketsOf,
+  checkPeriod,
   digest,
   DIMENSIONS,
   figures,
@@ -37,13 +38,14 @@ import { pick, type CaseView } from './case.views.js';
 import type { CaseQueryService, Page } from './cases/queries.js';
 import type { Principal, ServiceContext } from './context.js';
 
-export const MAX_PERIOD_DAYS = 366;
 export const MAX_CASES = 200_000;
 /** A trend's periods at most (a year of days). */
 export const MAX_BUCKETS = 366;
 export { EVERY, type Every } from '../domain/kpi.js';
 /** A trend reads each case once per period: cases times periods at most this. */
 export const MAX_TREND_WORK = 5_000_000;
+/** Cases whose events are read in one query. */
+const EVENT_BATCH = 500;
 
 const RANKED = ['department', 'category'] as const;
 type NamedRanked = Ranked & { name: string | null };
@@ -62,7 +64,6 @@ export interface KpiTrend {
   options: { excludeExtended: boolean };
   periods: { from: string; to: string; figures: FigureSet }[];
 }
-const EVENT_BATCH = 500;
 
 export interface KpiQuery extends KpiOptions {
   from: Date;
@@ -108,7 +109,7 @@ export class KpiService {
     const names = await this.names(locale);
     const breakdowns: Partial<Record<Dimension, KpiGroup[]>> = {};
     for (const dimension of new Set(q.by ?? [])) {
-      breakdowns[dimension] = breakdown(digests, dimension, period, options).map((g) => ({ ...g, name: g.key === null ? null : (names(dimension, g.key) ?? null) }));
+      breakdowns[dimension] = breakdown(digests, dimension, period, options).map((g) => ({ ...g, name: names(dimension, g.key) }));
     }
     return {
       period: { from: period.from.toISOString(), to: period.to.toISOString() },
@@ -151,9 +152,7 @@ export class KpiService {
 
   private check(principal: Principal, q: KpiQuery): { period: Period; asOf: Date; options: KpiOptions } {
     requireCapability(principal.actor, 'view_kpis', 'Figures are for the command centre, supervisors and departments.');
-    if (!(q.from.getTime() < q.to.getTime())) throw invalid('to', 'The period must end after it starts: give `to` later than `from`.', 'period_reversed');
-    const days = (q.to.getTime() - q.from.getTime()) / 86_400_000;
-    if (days > MAX_PERIOD_DAYS) throw invalid('to', `A period is at most ${MAX_PERIOD_DAYS} days; this one is ${Math.ceil(days)}. Ask for a year or less.`, 'period_too_long');
+    checkPeriod(q);
     for (const dimension of q.by ?? []) if (!(DIMENSIONS as readonly string[]).includes(dimension)) throw invalid('by', `Unknown breakdown ${JSON.stringify(dimension)}: use ${DIMENSIONS.join(', ')}.`, 'unknown_dimension');
     const now = this.ctx.now();
     const period = { from: q.from, to: q.to };
@@ -177,7 +176,7 @@ export class KpiService {
       if (!['closed', 'rejected', 'merged'].includes(d.status)) cell.open++;
       cells.set(d.dims.grid, cell);
     }
-    const grids = [...cells].filter(([key]) => key !== null).map(([key, c]) => ({ gridId: key!, name: names('grid', key!) ?? null, ...c }));
+    const grids = [...cells].filter(([key]) => key !== null).map(([key, c]) => ({ gridId: key!, name: names('grid', key), ...c }));
     grids.sort((a, b) => b.reported - a.reported || a.gridId.localeCompare(b.gridId));
     const outside = cells.get(null) ?? { reported: 0, open: 0 };
     return { period: { from: period.from.toISOString(), to: period.to.toISOString() }, asOf: asOf.toISOString(), grids, outsideGrids: outside };
@@ -196,7 +195,7 @@ export class KpiService {
     const out = { period: { from: period.from.toISOString(), to: period.to.toISOString() }, asOf: asOf.toISOString() } as KpiRankings;
     for (const dimension of RANKED) {
       const groups = breakdown(digests, dimension, period, options);
-      const named = (list: Ranked[]) => list.map((r) => ({ ...r, name: r.key === null ? null : (names(dimension, r.key) ?? null) }));
+      const named = (list: Ranked[]) => list.map((r) => ({ ...r, name: names(dimension, r.key) }));
       out[dimension] = { slowest: named(worst(groups, 'to_resolve', top, minCases)), mostReturned: named(worst(groups, 'return', top, minCases)), mostReworked: named(worst(groups, 'rework', top, minCases)) };
     }
     return out;
@@ -258,24 +257,18 @@ export class KpiService {
     return out;
   }
 
-  /** A breakdown key's name in the reader's language. */
-  private async names(locale: Locale): Promise<(dimension: Dimension, key: string) => string | undefined> {
+  /** A breakdown key's name in the reader's language (null for the group without one, or a key with no name). */
+  private async names(locale: Locale): Promise<(dimension: Dimension, key: string | null) => string | null> {
     const reference = await this.ctx.reference();
     const units = await this.ctx.routing();
     return (dimension, key) => {
-      if (dimension === 'department') {
-        const d = reference.departmentById.get(key);
-        return d ? pick(d.names, locale) : undefined;
-      }
-      if (dimension === 'category') {
-        const c = reference.categoryById.get(key);
-        return c ? pick(c.names, locale) : undefined;
-      }
-      if (dimension === 'grid' || dimension === 'community' || dimension === 'subdistrict') {
-        const u = units.unit(key);
-        return u ? pick(u.names, locale) : undefined;
-      }
-      return undefined;
+      if (key === null) return null;
+      const named =
+        dimension === 'department' ? reference.departmentById.get(key)
+        : dimension === 'category' ? reference.categoryById.get(key)
+        : dimension === 'grid' || dimension === 'community' || dimension === 'subdistrict' ? units.unit(key)
+        : undefined;
+      return named ? pick(named.names, locale) : null;
     };
   }
 }

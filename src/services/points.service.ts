@@ -11,7 +11,7 @@ import type { RedemptionStep } from '../domain/programme-notify.js';
 import { isWithin } from '../domain/workflow.js';
 import type { PayoutRow, Stores } from '../ports.js';
 import type { Principal, ServiceContext } from './context.js';
-import { bucketsOf } from '../domain/kpi.js';
+import { bucketsOf, checkPeriod } from '../domain/kpi.js';
 
 /** One month of the programme's points: awarded (awards less reversals) and paid out. */
 export interface PointsMonth {
@@ -259,8 +259,7 @@ export class PointsService {
   async monthly(principal: Principal, from: Date, to: Date): Promise<PointsMonth[]> {
     requireCapability(principal.actor, 'view_members');
     requireCapability(principal.actor, 'view_kpis');
-    if (!(from.getTime() < to.getTime())) throw invalid('to', 'The period must end after it starts: give `to` later than `from`.', 'period_reversed');
-    if (to.getTime() - from.getTime() > 366 * 86_400_000) throw invalid('to', 'A period is at most a year (366 days).', 'period_too_long');
+    checkPeriod({ from, to });
     const repos = this.ctx.uow.autocommit;
     const scope = new Map<string, boolean>();
     const mine = async (memberId: string) => {

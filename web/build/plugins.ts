@@ -42,9 +42,12 @@ export function chunkClosure(bundle: OutputBundle, roots: OutputChunk[]): { js: 
   return { js: [...js], css: [...css] };
 }
 
+/** An entry's own chunk, by the entry's name. */
+const entryChunk = (bundle: OutputBundle, name: string): OutputChunk | undefined => Object.values(bundle).find((item): item is OutputChunk => isChunk(item) && item.isEntry && item.name === name);
+
 /** The files an entry loads before it runs. */
 export function entryClosure(bundle: OutputBundle, name: string): { js: string[]; css: string[] } {
-  const entry = Object.values(bundle).find((item) => isChunk(item) && item.isEntry && item.name === name) as OutputChunk | undefined;
+  const entry = entryChunk(bundle, name);
   return entry ? chunkClosure(bundle, [entry]) : { js: [], css: [] };
 }
 
@@ -85,7 +88,7 @@ export function riderPwa(options: { serviceWorker: string; keep: RegExp }): Plug
 
       // The entry, and what the report screen loads once it is on screen or when asked (the map, the toast,
       // the icon font, the languages): all of it works without signal from the first visit on.
-      const entry = Object.values(bundle).find((item): item is OutputChunk => isChunk(item) && item.isEntry && item.name === 'rider');
+      const entry = entryChunk(bundle, 'rider');
       const later = Object.values(bundle).filter((item): item is OutputChunk => isChunk(item) && options.keep.test(item.facadeModuleId ?? ''));
       if (!entry) return this.error('the rider entry is not in the build');
       const { js, css } = chunkClosure(bundle, [entry, ...later]);

@@ -34,15 +34,18 @@ function withLinks(scope: Scope, set: FigureSet, where: Partial<Record<Dimension
   return out;
 }
 
-const kpiQuery = (q: KpiQuery) => ({ from: new Date(q.from), to: new Date(q.to), by: q.by, excludeExtended: q.excludeExtended });
+/** A query's period and options as the service takes them. */
+const kpiQuery = (q: { from: string; to: string; by?: KpiQuery['by']; excludeExtended?: boolean }) => ({ from: new Date(q.from), to: new Date(q.to), by: q.by, excludeExtended: q.excludeExtended });
+
+/** Every figure route: who may (decided before anything is read) and the readers' rate limit. */
+const figureRoute = { onRequest: requires('view_kpis'), config: { rateLimit: 'read' } } as const;
 
 export const kpiRoutes = (services: Services): FastifyPluginAsyncTypebox =>
   authenticated(async (app) => {
     app.get(
       '/kpis',
       {
-        onRequest: requires('view_kpis'),
-        config: { rateLimit: 'read' },
+        ...figureRoute,
         schema: { tags: ['kpis'], summary: 'The figures of a period (结案率, 按期结案率, 办结率, 响应率, 退单率, 返工率, 延期率, 满意率, 重复上报率, times), overall and broken down, each with its definition and its cases', querystring: KpiQuery, response: { 200: KpiAnswer } },
       },
       async (request) => {
@@ -58,8 +61,7 @@ export const kpiRoutes = (services: Services): FastifyPluginAsyncTypebox =>
     app.get(
       '/kpis/trend',
       {
-        onRequest: requires('view_kpis'),
-        config: { rateLimit: 'read' },
+        ...figureRoute,
         schema: { tags: ['kpis'], summary: 'The figures day by day, week by week or month by month (China Standard Time), each period as the record stood at its end', querystring: KpiTrendQuery, response: { 200: KpiTrendAnswer } },
       },
       async (request) => {
@@ -72,41 +74,40 @@ export const kpiRoutes = (services: Services): FastifyPluginAsyncTypebox =>
     app.get(
       '/kpis/rankings',
       {
-        onRequest: requires('view_kpis'),
-        config: { rateLimit: 'read' },
+        ...figureRoute,
         schema: { tags: ['kpis'], summary: 'The slowest, most returned (退单) and most reworked (返工) departments and categories of a period, worst first', querystring: KpiRankingsQuery, response: { 200: KpiRankingsAnswer } },
       },
       async (request) => {
         const q = request.query;
-        return services.kpis.rankings(principalOf(request), { from: new Date(q.from), to: new Date(q.to), top: q.top, minCases: q.minCases }, localeOf(request));
+        return services.kpis.rankings(principalOf(request), { ...kpiQuery(q), top: q.top, minCases: q.minCases }, localeOf(request));
       },
     );
 
     app.get(
       '/kpis/heatmap',
       {
-        onRequest: requires('view_kpis'),
-        config: { rateLimit: 'read' },
+        ...figureRoute,
         schema: { tags: ['kpis'], summary: "Cases per grid for the map's heat layer: reported in the period and still open at its end (polygons: GET /map/jurisdictions?level=grid)", querystring: PeriodQuery, response: { 200: KpiHeatmapAnswer } },
       },
-      async (request) => services.kpis.heatmap(principalOf(request), { from: new Date(request.query.from), to: new Date(request.query.to) }, localeOf(request)),
+      async (request) => services.kpis.heatmap(principalOf(request), kpiQuery(request.query), localeOf(request)),
     );
 
     app.get(
       '/kpis/points',
       {
-        onRequest: requires('view_kpis'),
-        config: { rateLimit: 'read' },
+        ...figureRoute,
         schema: { tags: ['kpis'], summary: "The programme's points month by month: awarded (less reversals) and paid out (points, yuan, redemptions), for the members of the caller's area", querystring: PointsMonthsQuery, response: { 200: PointsMonthsAnswer } },
       },
-      async (request) => ({ items: await services.points.monthly(principalOf(request), new Date(request.query.from), new Date(request.query.to)) }),
+      async (request) => {
+        const { from, to } = kpiQuery(request.query);
+        return { items: await services.points.monthly(principalOf(request), from, to) };
+      },
     );
 
     app.get(
       '/kpis/export',
       {
-        onRequest: requires('view_kpis'),
-        config: { rateLimit: 'read' },
+        ...figureRoute,
         schema: {
           tags: ['kpis'],
           summary: 'The same figures as a spreadsheet: xlsx with a sheet for the whole and one per breakdown (Chinese headers), or CSV of the whole or of one breakdown',
